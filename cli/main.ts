@@ -1,0 +1,30 @@
+import { Command, CommanderError } from 'commander';
+import { LifeboatError } from '../lib/core/errors.js';
+import { EXIT } from './exit.js';
+
+const program = new Command()
+  .name('lifeboat')
+  .description('Backup, DR copy, retention and verified restore for Amazon RDS and Aurora.')
+  .showHelpAfterError()
+  .exitOverride();
+
+// Each command lives in cli/commands/<name>.ts and registers itself here.
+const commands: Array<(program: Command) => void> = [];
+for (const register of commands) register(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  process.exitCode = exitCodeFor(error);
+}
+
+function exitCodeFor(error: unknown): number {
+  if (error instanceof CommanderError) {
+    return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  }
+  // An operator gets one line naming the problem, not a stack trace.
+  const message = error instanceof Error ? error.message : String(error);
+  console.error(`lifeboat: ${message}`);
+  if (error instanceof LifeboatError && error.name === 'VerificationFailedError') return EXIT.failed;
+  return error instanceof LifeboatError ? EXIT.usage : EXIT.failed;
+}

@@ -1,0 +1,69 @@
+/**
+ * Every error Lifeboat raises on purpose. Names are literal strings, not `this.constructor.name`:
+ * esbuild minification renames classes, and Step Functions Retry/Catch match `errorType` by name.
+ */
+export class LifeboatError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'LifeboatError';
+  }
+}
+
+/** The policy file or the deployment's settings are invalid. Nothing was done. */
+export class ConfigError extends LifeboatError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ConfigError';
+  }
+}
+
+/** An event or a state-machine input does not have the expected shape. Nothing was done. */
+export class InvalidInputError extends LifeboatError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'InvalidInputError';
+  }
+}
+
+/** A snapshot, database or scratch instance that the caller named does not exist. */
+export class NotFoundError extends LifeboatError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'NotFoundError';
+  }
+}
+
+/** A destructive call was refused by its guard (not managed by Lifeboat, newest one, in use). */
+export class GuardRefusedError extends LifeboatError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'GuardRefusedError';
+  }
+}
+
+/**
+ * AWS refused for now (throttling, a quota on concurrent copies, an in-progress operation); the
+ * same request later may succeed. Step Functions retries it, the copy function re-queues it.
+ */
+export class RetryLaterError extends LifeboatError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'RetryLaterError';
+  }
+}
+
+/** A resource is not ready yet (scratch instance still creating); the state machine waits. */
+export class NotReadyError extends LifeboatError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'NotReadyError';
+  }
+}
+
+/** The restored data does not match its baseline. */
+export class VerificationFailedError extends LifeboatError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'VerificationFailedError';
+  }
+}

@@ -1,0 +1,57 @@
+/** The engines whose tables Lifeboat can fingerprint. */
+export type DatabaseEngine = 'postgres' | 'mysql';
+
+/** How to reach a database to fingerprint. The password is never logged nor put in a report. */
+export interface DatabaseConnection {
+  engine: DatabaseEngine;
+  host: string;
+  port: number;
+  user: string;
+  password?: string;
+  /** The database to connect to first (PostgreSQL: one per connection; MySQL: any). */
+  database: string;
+}
+
+/**
+ * A primary-key range of a table and the fingerprint of its rows. `from` is inclusive, `to`
+ * exclusive; null means unbounded. Keys are rendered as text for reports.
+ */
+export interface RangeFingerprint {
+  from: string | null;
+  to: string | null;
+  rows: number;
+  checksum: string;
+}
+
+export interface TableFingerprint {
+  rows: number;
+  /** Sum modulo 2^64 of a 64-bit hash per row, 16 hex digits: the same whatever the row order. */
+  checksum: string;
+  /** Hash of column names and types in order, so a dropped or retyped column shows. */
+  columns: string;
+  /** Per key-range sums, so a mismatch against a stored baseline is narrowed to ranges. */
+  buckets?: RangeFingerprint[];
+}
+
+export interface DatabaseFingerprint {
+  engine: DatabaseEngine;
+  /** Keyed "schema.table" (PostgreSQL: database-qualified when several databases: "db/schema.table"). */
+  tables: Record<string, TableFingerprint>;
+  takenAt?: string;
+}
+
+export interface FingerprintOptions {
+  /** Databases to fingerprint; default: the connection's database. */
+  databases?: string[];
+  /** "schema.table" names to leave out. */
+  exclude?: string[];
+  /** Only these tables ("schema.table"); default: every user table. */
+  tables?: string[];
+  /** Upper bound on key ranges fingerprinted at once. */
+  segments?: number;
+}
+
+/** Computes table fingerprints on a live database (lib/adapters/db/postgres.ts, mysql.ts). */
+export interface Fingerprinter {
+  fingerprint(connection: DatabaseConnection, options?: FingerprintOptions): Promise<DatabaseFingerprint>;
+}

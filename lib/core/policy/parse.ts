@@ -1,0 +1,44 @@
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import { PolicyFileSchema, type Policy, type PolicyFile } from './schema.js';
+
+/**
+ * Parses and validates a policy file. Every problem is reported at once, each naming its key
+ * (`policies.gold.retention.daily: must be 0 or more`), so one edit fixes them all.
+ */
+export function parsePolicyFile(text: string, origin = 'policy file'): PolicyFile {
+  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (document.errors.length > 0) {
+    const first = document.errors[0]!;
+    throw new ConfigError(`${origin}: not valid YAML: ${first.message.split('\n')[0]}`);
+  }
+  return validatePolicyFile(document.toJS(), origin);
+}
+
+export function validatePolicyFile(value: unknown, origin = 'policy file'): PolicyFile {
+  const result = PolicyFileSchema.safeParse(value);
+  if (!result.success) throw new ConfigError(`${origin} is invalid:\n${formatIssues(result.error.issues)}`);
+  return result.data;
+}
+
+export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues
+    .map((issue) => {
+      const key = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
+      const message =
+        issue.code === 'unrecognized_keys'
+          ? `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`
+          : issue.message;
+      return `  - ${key}: ${message}`;
+    })
+    .join('\n');
+}
+
+export function getPolicy(file: PolicyFile, name: string): Policy {
+  const policy = file.policies[name];
+  if (!policy) {
+    throw new ConfigError(`unknown policy "${name}"; the policy file defines: ${Object.keys(file.policies).join(', ')}`);
+  }
+  return policy;
+}

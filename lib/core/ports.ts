@@ -1,0 +1,50 @@
+import type { DatabaseSource, Snapshot, SourceKind } from './model.js';
+import type { Tags } from './tags.js';
+
+/**
+ * The RDS operations on snapshots that the use cases need, in one region of one account.
+ * The AWS adapter (lib/adapters/aws/rds-snapshots.ts) implements it with the SDK; the local engine
+ * used by `lifeboat drill` implements it with a PostgreSQL server.
+ */
+export interface SnapshotStore {
+  readonly region: string;
+  /** Every DB instance and Aurora cluster with its tags, all pages. */
+  listDatabases(): Promise<DatabaseSource[]>;
+  /** Manual and automated snapshots of instances and clusters, all pages. */
+  listSnapshots(filter?: { kind?: SourceKind; sourceId?: string }): Promise<Snapshot[]>;
+  getSnapshot(kind: SourceKind, id: string): Promise<Snapshot | undefined>;
+  createSnapshot(request: { source: DatabaseSource; snapshotId: string; tags: Tags }): Promise<Snapshot>;
+  /**
+   * Copies a snapshot into this store's region (and account). `sourceArn` may name a snapshot in
+   * another region or a snapshot shared from another account.
+   */
+  copySnapshot(request: {
+    kind: SourceKind;
+    sourceArn: string;
+    sourceRegion: string;
+    targetId: string;
+    kmsKeyId: string;
+    tags: Tags;
+  }): Promise<Snapshot>;
+  /** Lets exactly one other account restore/copy the snapshot; never `all`. */
+  shareSnapshot(snapshot: Snapshot, account: string): Promise<void>;
+  unshareSnapshot(snapshot: Snapshot, account: string): Promise<void>;
+  /** Deletes a snapshot Lifeboat manages; refuses (GuardRefusedError) anything else. */
+  deleteSnapshot(snapshot: Snapshot): Promise<void>;
+}
+
+/** Publishes an outcome to the SNS topic (see lib/core/notification). */
+export interface Notifier {
+  publish(message: unknown): Promise<void>;
+}
+
+/** Stores and reads restore-verify reports (S3 in AWS, a folder in the local drill). */
+export interface ReportStore {
+  put(key: string, body: unknown): Promise<void>;
+  get(key: string): Promise<unknown | undefined>;
+  /** Keys under a prefix, newest last (keys embed an ISO timestamp). */
+  list(prefix: string): Promise<string[]>;
+}
+
+/** Now, handed in so that use cases stay pure and tests can freeze time. */
+export type Clock = () => Date;

@@ -1,0 +1,32 @@
+/**
+ * Tag keys Lifeboat writes on what it creates. Prune and cleanup act only on resources carrying
+ * `lifeboat:managed=true` (snapshots) or `lifeboat:scratch=true` (scratch instances); the IAM
+ * policies in serverless.yml hold the same condition, so a bug here is refused by AWS too.
+ */
+export const TAG = {
+  managed: 'lifeboat:managed',
+  policy: 'lifeboat:policy',
+  source: 'lifeboat:source',
+  sourceArn: 'lifeboat:source-arn',
+  tier: 'lifeboat:tier',
+  scheduledAt: 'lifeboat:scheduled-at',
+  copyOf: 'lifeboat:copy-of',
+  target: 'lifeboat:target',
+  scratch: 'lifeboat:scratch',
+  expiresAt: 'lifeboat:expires-at',
+  execution: 'lifeboat:execution',
+  verified: 'lifeboat:verified',
+} as const;
+
+/** Where a snapshot sits in the chain: taken in the source region, or a copy at a DR target. */
+export type Tier = 'primary' | 'dr-region' | 'dr-account';
+
+export type Tags = Record<string, string>;
+
+export function isManaged(tags: Tags): boolean {
+  return tags[TAG.managed] === 'true';
+}
+
+export function isScratch(tags: Tags): boolean {
+  return tags[TAG.scratch] === 'true';
+}
