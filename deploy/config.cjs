@@ -49,6 +49,8 @@ module.exports = async ({ options }) => {
     policyNames: Object.keys(policies),
     snapshotSchedules: schedulesFor(policies, (p) => ({ expression: p.schedule, timezone: p.timezone })),
     drRegions: [...new Set(Object.values(policies).flatMap((p) => p.copies.map((c) => c.region)))],
-    drAccounts: [...new Set(Object.values(policies).flatMap((p) => p.copies.map((c) => c.account).filter(Boolean)))],
+    drAccounts: [
+      ...new Set(Object.values(policies).flatMap((p) => p.copies.map((c) => c.account).filter(Boolean))),
+    ],
   };
 };

@@ -5,7 +5,8 @@ import { spawnSync } from 'node:child_process';
 
 const env = { ...process.env };
 // Packaging must not depend on an account: drop whatever credentials the shell has.
-for (const name of ['AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']) delete env[name];
+for (const name of ['AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'])
+  delete env[name];
 env.AWS_SDK_LOAD_CONFIG = '0';
 env.SLS_TELEMETRY_DISABLED = '1';
 env.SLS_NOTIFICATIONS_MODE = 'off';

@@ -38,7 +38,9 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
 export function getPolicy(file: PolicyFile, name: string): Policy {
   const policy = file.policies[name];
   if (!policy) {
-    throw new ConfigError(`unknown policy "${name}"; the policy file defines: ${Object.keys(file.policies).join(', ')}`);
+    throw new ConfigError(
+      `unknown policy "${name}"; the policy file defines: ${Object.keys(file.policies).join(', ')}`,
+    );
   }
   return policy;
 }

@@ -79,7 +79,11 @@ export const CopyTargetSchema = z
       ctx.addIssue({ code: 'custom', path: ['roleArn'], message: 'only makes sense with account' });
     }
     if (target.account && target.roleArn && !target.roleArn.includes(`::${target.account}:`)) {
-      ctx.addIssue({ code: 'custom', path: ['roleArn'], message: `must be a role in account ${target.account}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['roleArn'],
+        message: `must be a role in account ${target.account}`,
+      });
     }
   });
 
@@ -90,9 +94,13 @@ const TableNameSchema = z
 export const VerifySchema = z.strictObject({
   schedule: ScheduleSchema.optional(),
   timezone: TimezoneSchema.optional(),
-  instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, { error: 'must be an RDS class such as db.t4g.medium' }),
+  instanceClass: z
+    .string()
+    .regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, { error: 'must be an RDS class such as db.t4g.medium' }),
   subnetGroup: z.string().min(1).optional(),
-  securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]+$/, { error: 'must be a security group id (sg-...)' })).default([]),
+  securityGroupIds: z
+    .array(z.string().regex(/^sg-[0-9a-f]+$/, { error: 'must be a security group id (sg-...)' }))
+    .default([]),
   /** Secrets Manager secret with the master credentials; without it a fresh password is set on the scratch instance. */
   secretArn: z.string().startsWith('arn:', { error: 'must be a Secrets Manager secret ARN' }).optional(),
   databases: z.array(z.string().min(1)).min(1, { error: 'must name at least one database' }),
@@ -124,7 +132,9 @@ export const PolicySchema = z.strictObject({
 
 const PolicyNameSchema = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,30}$/, { error: 'policy names are lower-case letters, digits and "-", at most 31' });
+  .regex(/^[a-z0-9][a-z0-9-]{0,30}$/, {
+    error: 'policy names are lower-case letters, digits and "-", at most 31',
+  });
 
 export const PolicyFileSchema = z.strictObject({
   policies: z
