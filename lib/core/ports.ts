@@ -1,4 +1,5 @@
 import type { DatabaseSource, Snapshot, SourceKind } from './model.js';
+import type { NotificationInput } from './notification/message.js';
 import type { Tags } from './tags.js';
 
 /**
@@ -33,9 +34,51 @@ export interface SnapshotStore {
   deleteSnapshot(snapshot: Snapshot): Promise<void>;
 }
 
-/** Publishes an outcome to the SNS topic (see lib/core/notification). */
+/** Publishes an outcome to the SNS topic (lib/core/notification/message.ts is the format). */
 export interface Notifier {
-  publish(message: unknown): Promise<void>;
+  publish(message: NotificationInput): Promise<unknown>;
+}
+
+/** A scratch instance (or Aurora scratch cluster with its one instance) made by a restore. */
+export interface ScratchInstance {
+  kind: SourceKind;
+  /** DBInstanceIdentifier, or DBClusterIdentifier for Aurora. */
+  id: string;
+  /** The instance to connect to: `id` itself, or the cluster's one instance. */
+  instanceId: string;
+  status: string;
+  engine: string;
+  endpoint?: { host: string; port: number };
+  masterUsername?: string;
+  tags: Tags;
+}
+
+export interface ScratchRestoreRequest {
+  kind: SourceKind;
+  scratchId: string;
+  /** Restore from this snapshot (id or ARN) ... */
+  snapshotId?: string;
+  /** ... or the source to the point in time. */
+  pointInTime?: { sourceId: string; time: Date };
+  instanceClass: string;
+  subnetGroup?: string;
+  securityGroupIds: string[];
+  tags: Tags;
+}
+
+/**
+ * Restores snapshots to scratch instances and removes them. RDS in AWS
+ * (lib/adapters/aws/rds-restores.ts); scratch databases on a local PostgreSQL in the drill.
+ */
+export interface ScratchRestorer {
+  startRestore(request: ScratchRestoreRequest): Promise<ScratchInstance>;
+  describeScratch(kind: SourceKind, id: string): Promise<ScratchInstance | undefined>;
+  /** Sets a fresh master password; the caller keeps it out of logs and state. */
+  setMasterPassword(scratch: ScratchInstance, password: string): Promise<void>;
+  /** Deletes a scratch instance/cluster without a final snapshot; refuses one not tagged lifeboat:scratch. */
+  deleteScratch(kind: SourceKind, id: string): Promise<void>;
+  /** Every scratch instance and cluster (tagged lifeboat:scratch=true), for the monitor's cleanup. */
+  listScratch(): Promise<ScratchInstance[]>;
 }
 
 /** Stores and reads restore-verify reports (S3 in AWS, a folder in the local drill). */

@@ -130,11 +130,9 @@ export const PolicySchema = z.strictObject({
   verify: VerifySchema.optional(),
 });
 
-const PolicyNameSchema = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,30}$/, {
-    error: 'policy names are lower-case letters, digits and "-", at most 31',
-  });
+const PolicyNameSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,30}$/, {
+  error: 'policy names are lower-case letters, digits and "-", at most 31',
+});
 
 export const PolicyFileSchema = z.strictObject({
   policies: z

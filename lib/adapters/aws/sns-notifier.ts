@@ -1,0 +1,39 @@
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import {
+  parseNotification,
+  type Notification,
+  type NotificationInput,
+} from '../../core/notification/message.js';
+
+export type SnsNotifierOptions = { topicArn: string } & (
+  | { client: SNSClient; clientConfig?: never }
+  | { client?: never; clientConfig?: ConstructorParameters<typeof SNSClient>[0] }
+);
+
+/** Publishes Lifeboat notifications to the SNS topic, with `severity` and `kind` as attributes. */
+export class SnsNotifier {
+  readonly #client: SNSClient;
+  readonly #topicArn: string;
+
+  constructor(options: SnsNotifierOptions) {
+    this.#client = options.client ?? new SNSClient(options.clientConfig ?? {});
+    this.#topicArn = options.topicArn;
+  }
+
+  async publish(input: NotificationInput): Promise<Notification> {
+    const message = parseNotification(input);
+    await this.#client.send(
+      new PublishCommand({
+        TopicArn: this.#topicArn,
+        // SNS subjects are limited to 100 printable ASCII characters.
+        Subject: `Lifeboat ${message.severity}: ${message.kind}`.slice(0, 100),
+        Message: JSON.stringify(message),
+        MessageAttributes: {
+          severity: { DataType: 'String', StringValue: message.severity },
+          kind: { DataType: 'String', StringValue: message.kind },
+        },
+      }),
+    );
+    return message;
+  }
+}
