@@ -13,8 +13,11 @@ export const TAG = {
   copyOf: 'lifeboat:copy-of',
   target: 'lifeboat:target',
   scratch: 'lifeboat:scratch',
+  /** On a scratch instance: the snapshot it was restored from, so prune keeps that snapshot. */
+  restoredFrom: 'lifeboat:restored-from',
   expiresAt: 'lifeboat:expires-at',
   execution: 'lifeboat:execution',
+  /** On a snapshot: when a restore-verify of it passed (ISO time); prune keeps the newest verified. */
   verified: 'lifeboat:verified',
 } as const;
 

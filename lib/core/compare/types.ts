@@ -1,0 +1,34 @@
+import type { RangeFingerprint } from '../fingerprint/types.js';
+
+/**
+ * How strictly a candidate must match its baseline.
+ * - exact: the same snapshot restored elsewhere (a DR copy) must be identical, table by table.
+ * - previous-report: a later snapshot against the last verified report: no table lost, column
+ *   signatures unchanged, row counts within tolerance; checksums may differ.
+ */
+export interface CompareRules {
+  mode: 'exact' | 'previous-report';
+  rowCountTolerancePercent?: number;
+  expectations?: Array<{ table: string; minRows: number }>;
+  /** "schema.table" names left out of the comparison. */
+  exclude?: string[];
+}
+
+export type TableVerdict = 'exact' | 'within-tolerance' | 'mismatch' | 'missing' | 'unexpected';
+
+export interface TableComparison {
+  table: string;
+  verdict: TableVerdict;
+  /** Why, in words an operator reads in chat ("rows 1000 -> 999 (-0.1%)"). */
+  reason: string;
+  /** Key ranges whose sums differ, first keys shown; empty when not narrowed. */
+  differingRanges?: Array<
+    Pick<RangeFingerprint, 'from' | 'to'> & { baselineRows: number; candidateRows: number }
+  >;
+}
+
+export interface Comparison {
+  /** `same`: every table exact or within tolerance; `different`: at least one is not. */
+  verdict: 'same' | 'different';
+  tables: TableComparison[];
+}
