@@ -6,13 +6,20 @@ const tsx = require('tsx/cjs/api');
 
 const { parsePolicyFile } = tsx.require('../lib/core/policy/parse.ts', __filename);
 
-function policyPath(options) {
-  return resolve(process.cwd(), options.policy || process.env.LIFEBOAT_POLICY_FILE || 'lifeboat.example.yml');
+function policyPath() {
+  return resolve(process.cwd(), process.env.LIFEBOAT_POLICY_FILE || 'lifeboat.example.yml');
 }
 
-function loadPolicyFile(options) {
-  const path = policyPath(options);
-  return parsePolicyFile(readFileSync(path, 'utf8'), path);
+function loadPolicyFile() {
+  const path = policyPath();
+  try {
+    return parsePolicyFile(readFileSync(path, 'utf8'), path);
+  } catch (error) {
+    // Serverless prints a variable source's stack; the problem list is what the operator needs.
+    const plain = new Error(error.code === 'ENOENT' ? `policy file ${path} not found` : error.message);
+    plain.stack = plain.message;
+    throw plain;
+  }
 }
 
 /** One EventBridge schedule per policy, with the scheduled time passed on for idempotent ids. */
@@ -40,8 +47,8 @@ function schedulesFor(policies, pick) {
   });
 }
 
-module.exports = async ({ options }) => {
-  const file = loadPolicyFile(options);
+module.exports = async () => {
+  const file = loadPolicyFile();
   const policies = file.policies;
   return {
     /** The validated policy, compact, handed to every function in LIFEBOAT_POLICY. */

@@ -26,13 +26,21 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
   return issues
     .map((issue) => {
       const key = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
-      const message =
-        issue.code === 'unrecognized_keys'
-          ? `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`
-          : issue.message;
-      return `  - ${key}: ${message}`;
+      return `  - ${key}: ${messageOf(issue)}`;
     })
     .join('\n');
+}
+
+function messageOf(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    case 'invalid_key':
+      // A record key (a policy name) failed its own schema; its message is the useful one.
+      return issue.issues[0]?.message ?? issue.message;
+    default:
+      return issue.message;
+  }
 }
 
 export function getPolicy(file: PolicyFile, name: string): Policy {

@@ -1,0 +1,158 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../../lib/core/errors.js';
+import { getPolicy, parsePolicyFile } from '../../../lib/core/policy/parse.js';
+
+const example = readFileSync('lifeboat.example.yml', 'utf8');
+const minimal = readFileSync('test/fixtures/policies/valid-minimal.yml', 'utf8');
+
+function problemsOf(text: string): string {
+  try {
+    parsePolicyFile(text, 'test.yml');
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('expected the policy file to be refused');
+}
+
+/** The minimal valid file with one line replaced, so each case shows only its own problem. */
+function minimalWith(from: string, to: string): string {
+  expect(minimal).toContain(from);
+  return minimal.replace(from, to);
+}
+
+describe('parsePolicyFile', () => {
+  it('accepts the shipped example and fills in defaults', () => {
+    const file = parsePolicyFile(example);
+    const gold = getPolicy(file, 'gold');
+
+    expect(Object.keys(file.policies)).toEqual(['gold', 'silver']);
+    expect(gold.retention).toEqual({ daily: 7, weekly: 4, monthly: 12, yearly: 0 });
+    expect(gold.copies).toHaveLength(2);
+    expect(gold.copies[1]?.account).toBe('222222222222');
+    expect(gold.verify?.rowCountTolerancePercent).toBe(5);
+    expect(gold.unencryptedSources).toBe('encrypt');
+  });
+
+  it('defaults the retention periods a file leaves out', () => {
+    const policy = getPolicy(parsePolicyFile(minimal), 'bronze');
+
+    expect(policy.retention).toEqual({ daily: 3, weekly: 4, monthly: 12, yearly: 0 });
+    expect(policy.copies).toEqual([]);
+    expect(policy.verify).toBeUndefined();
+  });
+
+  it.each([
+    [
+      'a negative retention',
+      'retention: { daily: 3 }',
+      'retention: { daily: -1 }',
+      'policies.bronze.retention.daily: must be 0 or more',
+    ],
+    [
+      'a fractional retention',
+      'retention: { daily: 3 }',
+      'retention: { daily: 1.5 }',
+      'policies.bronze.retention.daily: must be a whole number of days',
+    ],
+    [
+      'a misspelt retention period',
+      'retention: { daily: 3 }',
+      'retention: { dayly: 3 }',
+      'policies.bronze.retention: unknown key "dayly"',
+    ],
+    [
+      'a schedule that is not EventBridge syntax',
+      'schedule: rate(12 hours)',
+      'schedule: every 12 hours',
+      'policies.bronze.schedule: must be an EventBridge expression',
+    ],
+    [
+      'a cron with five fields',
+      'schedule: rate(12 hours)',
+      'schedule: "cron(0 3 * * *)"',
+      'policies.bronze.schedule: must be an EventBridge expression',
+    ],
+    [
+      'an empty tag selector',
+      'select: { tags: { team: payments } }',
+      'select: { tags: {} }',
+      'policies.bronze.select.tags: must name at least one tag',
+    ],
+    ['a missing RPO', '    rpoMinutes: 1440\n', '', 'policies.bronze.rpoMinutes:'],
+    [
+      'a zero RTO',
+      'rtoMinutes: 480',
+      'rtoMinutes: 0',
+      'policies.bronze.rtoMinutes: must be a positive number of minutes',
+    ],
+    [
+      'an unknown time zone',
+      'rpoMinutes: 1440',
+      'rpoMinutes: 1440\n    timezone: Mars/Olympus',
+      'policies.bronze.timezone: must be an IANA time zone',
+    ],
+    ['an upper-case policy name', 'bronze:', 'Bronze:', 'policies.Bronze: policy names are lower-case'],
+  ])('refuses %s, naming the key', (_case, from, to, expected) => {
+    expect(problemsOf(minimalWith(from, to))).toContain(expected);
+  });
+
+  it('refuses a DR-account copy without a shareable key, and the default aws/rds key', () => {
+    const text = minimalWith(
+      'retention: { daily: 3 }',
+      'retention: { daily: 3 }\n    copies:\n      - { region: eu-west-1, account: "222222222222", kmsKeyId: alias/aws/rds }',
+    );
+    const problems = problemsOf(text);
+
+    expect(problems).toContain('policies.bronze.copies.0.shareKmsKeyId: is required when account is set');
+    expect(problems).toContain('policies.bronze.copies.0.kmsKeyId: must be a customer-managed key');
+  });
+
+  it('refuses an account id given as a number, which YAML would otherwise mangle', () => {
+    const text = minimalWith(
+      'retention: { daily: 3 }',
+      'retention: { daily: 3 }\n    copies:\n      - { region: eu-west-1, account: 022222222222, kmsKeyId: alias/dr, shareKmsKeyId: alias/share }',
+    );
+
+    expect(problemsOf(text)).toContain('policies.bronze.copies.0.account:');
+  });
+
+  it('refuses a role in another account than the copy target', () => {
+    const text = minimalWith(
+      'retention: { daily: 3 }',
+      'retention: { daily: 3 }\n    copies:\n      - { region: eu-west-1, account: "222222222222", roleArn: "arn:aws:iam::333333333333:role/x", kmsKeyId: alias/dr, shareKmsKeyId: alias/share }',
+    );
+
+    expect(problemsOf(text)).toContain(
+      'policies.bronze.copies.0.roleArn: must be a role in account 222222222222',
+    );
+  });
+
+  it('reports every problem at once', () => {
+    const text = minimalWith('rtoMinutes: 480', 'rtoMinutes: -5').replace('daily: 3', 'daily: -3');
+    const problems = problemsOf(text)
+      .split('\n')
+      .filter((line) => line.startsWith('  - '));
+
+    expect(problems).toHaveLength(2);
+  });
+
+  it('refuses YAML that does not parse, with the file named', () => {
+    expect(problemsOf('policies:\n  gold: [unclosed')).toMatch(/^test\.yml: not valid YAML/);
+  });
+
+  it('refuses duplicate keys, which YAML would otherwise silently merge', () => {
+    expect(problemsOf(`${minimal}  bronze:\n    schedule: rate(1 hour)\n`)).toContain('not valid YAML');
+  });
+
+  it('refuses a file with no policies', () => {
+    expect(problemsOf('policies: {}')).toContain('policies: must define at least one policy');
+  });
+
+  it('names the policies a file has when asked for an unknown one', () => {
+    expect(() => getPolicy(parsePolicyFile(example), 'platinum')).toThrow(
+      'unknown policy "platinum"; the policy file defines: gold, silver',
+    );
+  });
+});
