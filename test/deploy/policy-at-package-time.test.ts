@@ -10,7 +10,7 @@ afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 function packageWith(policyText: string) {
   const policyFile = join(workDir, 'policy.yml');
   writeFileSync(policyFile, policyText);
-  const env = { ...process.env, LIFEBOAT_POLICY_FILE: policyFile };
+  const env: NodeJS.ProcessEnv = { ...process.env, LIFEBOAT_POLICY_FILE: policyFile };
   delete env.AWS_PROFILE;
   return spawnSync('npx', ['--no-install', 'serverless', 'package', '--package', join(workDir, 'out')], {
     env,
