@@ -1,0 +1,65 @@
+import { NotFoundError, RetryLaterError } from '../../core/errors.js';
+
+/** The error code RDS answered with, without the SDK's `Fault` suffix (`DBSnapshotNotFound`). */
+export function rdsErrorCode(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { Code, name } = error as { Code?: unknown; name?: unknown };
+  const code = typeof Code === 'string' ? Code : typeof name === 'string' ? name : undefined;
+  return code?.replace(/Fault$/, '');
+}
+
+const THROTTLING = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'TooManyRequestsException',
+]);
+
+// Refusals that go away on their own: the manual-snapshot quota frees up when prune runs, a source
+// still `creating`/`copying` becomes `available`, an instance `backing-up` finishes.
+const BUSY = new Set([
+  'SnapshotQuotaExceeded',
+  'InvalidDBSnapshotState',
+  'InvalidDBClusterSnapshotState',
+  'InvalidDBInstanceState',
+  'InvalidDBClusterState',
+]);
+
+const NOT_FOUND = new Set([
+  'DBSnapshotNotFound',
+  'DBClusterSnapshotNotFound',
+  'DBInstanceNotFound',
+  'DBClusterNotFound',
+]);
+
+// RDS allows 20 snapshot copies in flight per destination region and account
+// (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_CopySnapshot.html, "Limitations"),
+// but documents no error code for going over: match the message too.
+const CONCURRENCY_MESSAGE = /concurrent|in progress|at a time|too many/i;
+
+/**
+ * Turns an SDK error into a Lifeboat error where the caller can act on it: RetryLaterError for
+ * throttling, quotas and states that pass, NotFoundError for a missing resource. Anything else is
+ * returned as it is: a refused KMS key or bad parameter will not pass by retrying.
+ */
+export function mapRdsError(error: unknown, what: string): unknown {
+  const code = rdsErrorCode(error);
+  if (code === undefined) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  if (THROTTLING.has(code) || BUSY.has(code)) {
+    return new RetryLaterError(`${what}: RDS refused for now (${code}: ${message})`, { cause: error });
+  }
+  if (
+    (code === 'InvalidParameterValue' || code === 'InvalidParameterCombination') &&
+    CONCURRENCY_MESSAGE.test(message) &&
+    /cop/i.test(message)
+  ) {
+    return new RetryLaterError(`${what}: too many copies in progress (${code}: ${message})`, {
+      cause: error,
+    });
+  }
+  if (NOT_FOUND.has(code)) return new NotFoundError(`${what}: ${code}: ${message}`, { cause: error });
+  return error;
+}

@@ -1,0 +1,310 @@
+import {
+  CreateDBSnapshotCommand,
+  DescribeDBClusterSnapshotAttributesCommand,
+  DescribeDBSnapshotAttributesCommand,
+  RDSClient,
+} from '@aws-sdk/client-rds';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { STSClient } from '@aws-sdk/client-sts';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { RdsSnapshotStore } from '../../lib/adapters/aws/rds-snapshots.js';
+import { rdsClientFor } from '../../lib/adapters/aws/sts-credentials.js';
+import { GuardRefusedError, NotFoundError } from '../../lib/core/errors.js';
+import type { DatabaseSource } from '../../lib/core/model.js';
+import { TAG } from '../../lib/core/tags.js';
+import { motoClientConfig, startMoto, type Moto } from '../support/moto.js';
+import { createCluster, createInstance, createKey, snapshotIds } from '../support/rds-fixtures.js';
+
+const MANAGED = { [TAG.managed]: 'true', [TAG.policy]: 'gold', [TAG.tier]: 'primary' };
+
+let moto: Moto;
+let rds: RDSClient;
+let store: RdsSnapshotStore;
+
+beforeAll(async () => {
+  moto = await startMoto();
+  rds = new RDSClient(motoClientConfig(moto));
+  store = new RdsSnapshotStore({ client: rds, region: 'us-east-1' });
+});
+afterAll(async () => moto?.stop());
+beforeEach(async () => moto.reset());
+
+async function source(id: string): Promise<DatabaseSource> {
+  const found = (await store.listDatabases()).find((d) => d.id === id);
+  if (!found) throw new Error(`no database ${id}`);
+  return found;
+}
+
+describe('RdsSnapshotStore against moto', () => {
+  it('lists instances and Aurora clusters with their tags, and marks cluster members', async () => {
+    await createInstance(rds, 'orders', { 'lifeboat:policy': 'gold' });
+    await createCluster(rds, 'billing', { 'lifeboat:policy': 'gold', team: 'pay' });
+    await createInstance(rds, 'billing-1', {}, { clusterId: 'billing' });
+
+    const databases = await store.listDatabases();
+
+    expect(databases.map((d) => [d.kind, d.id, d.clusterId]).sort()).toEqual([
+      ['cluster', 'billing', undefined],
+      ['instance', 'billing-1', 'billing'],
+      ['instance', 'orders', undefined],
+    ]);
+    expect(databases.find((d) => d.id === 'billing')).toMatchObject({
+      arn: 'arn:aws:rds:us-east-1:123456789012:cluster:billing',
+      engine: 'aurora-postgresql',
+      tags: { 'lifeboat:policy': 'gold', team: 'pay' },
+    });
+  });
+
+  it('creates tagged instance and cluster snapshots, and a repeated create returns the same snapshot', async () => {
+    await createInstance(rds, 'orders');
+    await createCluster(rds, 'billing');
+
+    const first = await store.createSnapshot({
+      source: await source('orders'),
+      snapshotId: 'snap-a',
+      tags: MANAGED,
+    });
+    const again = await store.createSnapshot({
+      source: await source('orders'),
+      snapshotId: 'snap-a',
+      tags: MANAGED,
+    });
+    const cluster = await store.createSnapshot({
+      source: await source('billing'),
+      snapshotId: 'snap-b',
+      tags: MANAGED,
+    });
+
+    expect(first).toMatchObject({
+      kind: 'instance',
+      id: 'snap-a',
+      sourceId: 'orders',
+      type: 'manual',
+      tags: MANAGED,
+    });
+    expect(again.arn).toBe(first.arn);
+    expect(cluster).toMatchObject({ kind: 'cluster', id: 'snap-b', sourceId: 'billing', tags: MANAGED });
+    expect(
+      (await store.listSnapshots({ kind: 'instance', sourceId: 'orders' })).filter(
+        (s) => s.type === 'manual',
+      ),
+    ).toHaveLength(1);
+  });
+
+  it('refuses to adopt an existing snapshot with the same id that Lifeboat did not make', async () => {
+    await createInstance(rds, 'orders');
+    await rds.send(
+      new CreateDBSnapshotCommand({ DBInstanceIdentifier: 'orders', DBSnapshotIdentifier: 'snap-a' }),
+    );
+
+    await expect(
+      store.createSnapshot({ source: await source('orders'), snapshotId: 'snap-a', tags: MANAGED }),
+    ).rejects.toBeInstanceOf(GuardRefusedError);
+  });
+
+  it('lists manual and automated snapshots of both kinds, filtered by kind and source', async () => {
+    await createInstance(rds, 'orders');
+    await createInstance(rds, 'catalog');
+    await createCluster(rds, 'billing');
+    await store.createSnapshot({ source: await source('orders'), snapshotId: 'snap-a', tags: MANAGED });
+    await store.createSnapshot({ source: await source('billing'), snapshotId: 'snap-b', tags: MANAGED });
+
+    const all = await store.listSnapshots();
+    const orders = await store.listSnapshots({ kind: 'instance', sourceId: 'orders' });
+    const clusters = await store.listSnapshots({ kind: 'cluster' });
+
+    // moto, like RDS, makes an automated snapshot when an instance or cluster is created.
+    expect(new Set(all.map((s) => `${s.kind}:${s.type}:${s.sourceId}`))).toEqual(
+      new Set([
+        'instance:automated:orders',
+        'instance:automated:catalog',
+        'instance:manual:orders',
+        'cluster:automated:billing',
+        'cluster:manual:billing',
+      ]),
+    );
+    expect(orders.every((s) => s.sourceId === 'orders' && s.kind === 'instance')).toBe(true);
+    expect(orders.map((s) => s.type).sort()).toEqual(['automated', 'manual']);
+    expect(clusters.every((s) => s.kind === 'cluster')).toBe(true);
+    expect(await store.listSnapshots({ sourceId: 'gone' })).toEqual([]);
+  });
+
+  it('copies instance and cluster snapshots to another region under that region key, tags written, not inherited', async () => {
+    await createInstance(rds, 'orders');
+    await createCluster(rds, 'billing');
+    const primary = await store.createSnapshot({
+      source: await source('orders'),
+      snapshotId: 'snap-a',
+      tags: { ...MANAGED, [TAG.verified]: '2026-01-01T00:00:00Z' },
+    });
+    const primaryCluster = await store.createSnapshot({
+      source: await source('billing'),
+      snapshotId: 'snap-b',
+      tags: MANAGED,
+    });
+    const key = await createKey(new KMSClient(motoClientConfig(moto, 'eu-west-1')));
+    const dr = new RdsSnapshotStore({
+      clientConfig: motoClientConfig(moto, 'eu-west-1'),
+      region: 'eu-west-1',
+    });
+    const copyTags = { [TAG.managed]: 'true', [TAG.tier]: 'dr-region', [TAG.copyOf]: primary.arn };
+
+    const copy = await dr.copySnapshot({
+      kind: 'instance',
+      sourceArn: primary.arn,
+      sourceRegion: 'us-east-1',
+      targetId: 'snap-a-eu',
+      kmsKeyId: key,
+      tags: copyTags,
+    });
+    const again = await dr.copySnapshot({
+      kind: 'instance',
+      sourceArn: primary.arn,
+      sourceRegion: 'us-east-1',
+      targetId: 'snap-a-eu',
+      kmsKeyId: key,
+      tags: copyTags,
+    });
+    const clusterCopy = await dr.copySnapshot({
+      kind: 'cluster',
+      sourceArn: primaryCluster.arn,
+      sourceRegion: 'us-east-1',
+      targetId: 'snap-b-eu',
+      kmsKeyId: key,
+      tags: copyTags,
+    });
+
+    expect(copy).toMatchObject({
+      id: 'snap-a-eu',
+      region: 'eu-west-1',
+      encrypted: true,
+      kmsKeyId: key,
+      tags: copyTags,
+    });
+    expect(copy.arn).toBe('arn:aws:rds:eu-west-1:123456789012:snapshot:snap-a-eu');
+    expect(again.arn).toBe(copy.arn);
+    expect(clusterCopy).toMatchObject({
+      kind: 'cluster',
+      id: 'snap-b-eu',
+      region: 'eu-west-1',
+      tags: copyTags,
+    });
+    expect(
+      (await dr.listSnapshots())
+        .filter((s) => s.type === 'manual')
+        .map((s) => s.id)
+        .sort(),
+    ).toEqual(['snap-a-eu', 'snap-b-eu']);
+  });
+
+  it('shares a managed snapshot with one account, unshares it, and never with "all"', async () => {
+    await createInstance(rds, 'orders');
+    await createCluster(rds, 'billing');
+    const snap = await store.createSnapshot({
+      source: await source('orders'),
+      snapshotId: 'snap-a',
+      tags: MANAGED,
+    });
+    const clusterSnap = await store.createSnapshot({
+      source: await source('billing'),
+      snapshotId: 'snap-b',
+      tags: MANAGED,
+    });
+    const restoreAccounts = async () =>
+      (
+        await rds.send(new DescribeDBSnapshotAttributesCommand({ DBSnapshotIdentifier: 'snap-a' }))
+      ).DBSnapshotAttributesResult?.DBSnapshotAttributes?.find((a) => a.AttributeName === 'restore')
+        ?.AttributeValues ?? [];
+
+    await store.shareSnapshot(snap, '222222222222');
+    await store.shareSnapshot(clusterSnap, '222222222222');
+    expect(await restoreAccounts()).toEqual(['222222222222']);
+    const clusterAttributes = await rds.send(
+      new DescribeDBClusterSnapshotAttributesCommand({ DBClusterSnapshotIdentifier: 'snap-b' }),
+    );
+    expect(
+      clusterAttributes.DBClusterSnapshotAttributesResult?.DBClusterSnapshotAttributes?.find(
+        (a) => a.AttributeName === 'restore',
+      )?.AttributeValues,
+    ).toEqual(['222222222222']);
+
+    await expect(store.shareSnapshot(snap, 'all')).rejects.toBeInstanceOf(GuardRefusedError);
+    expect(await restoreAccounts()).toEqual(['222222222222']);
+
+    await store.unshareSnapshot(snap, '222222222222');
+    expect(await restoreAccounts()).toEqual([]);
+  });
+
+  it('refuses to share a snapshot that is not managed', async () => {
+    await createInstance(rds, 'orders');
+    await rds.send(
+      new CreateDBSnapshotCommand({ DBInstanceIdentifier: 'orders', DBSnapshotIdentifier: 'theirs' }),
+    );
+    const theirs = (await store.getSnapshot('instance', 'theirs'))!;
+
+    await expect(store.shareSnapshot(theirs, '222222222222')).rejects.toBeInstanceOf(GuardRefusedError);
+  });
+
+  it('deletes a managed manual snapshot and refuses unmanaged and automated ones, reading tags from RDS', async () => {
+    await createInstance(rds, 'orders');
+    const managed = await store.createSnapshot({
+      source: await source('orders'),
+      snapshotId: 'snap-a',
+      tags: MANAGED,
+    });
+    await rds.send(
+      new CreateDBSnapshotCommand({ DBInstanceIdentifier: 'orders', DBSnapshotIdentifier: 'theirs' }),
+    );
+    const theirs = (await store.getSnapshot('instance', 'theirs'))!;
+    const automated = (await store.listSnapshots()).find((s) => s.type === 'automated')!;
+
+    // A caller's stale or forged tags do not get past the guard.
+    await expect(store.deleteSnapshot({ ...theirs, tags: MANAGED })).rejects.toBeInstanceOf(
+      GuardRefusedError,
+    );
+    await expect(store.deleteSnapshot({ ...automated, tags: MANAGED })).rejects.toBeInstanceOf(
+      GuardRefusedError,
+    );
+    await store.deleteSnapshot(managed);
+
+    expect(await snapshotIds(rds)).toEqual([automated.id, 'theirs'].sort());
+  });
+
+  it('answers a missing snapshot with undefined on read and NotFoundError on delete', async () => {
+    expect(await store.getSnapshot('instance', 'nope')).toBeUndefined();
+    expect(await store.getSnapshot('cluster', 'nope')).toBeUndefined();
+    const ghost = {
+      kind: 'instance' as const,
+      id: 'nope',
+      arn: 'arn:aws:rds:us-east-1:123456789012:snapshot:nope',
+      sourceId: 'orders',
+      type: 'manual',
+      status: 'available',
+      encrypted: false,
+      region: 'us-east-1',
+      tags: MANAGED,
+    };
+    await expect(store.deleteSnapshot(ghost)).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('acts as the DR account with credentials from STS AssumeRole', async () => {
+    const drClient = rdsClientFor({
+      region: 'eu-west-1',
+      base: motoClientConfig(moto, 'eu-west-1'),
+      roleArn: 'arn:aws:iam::222222222222:role/lifeboat-dr-copy',
+      sts: new STSClient(motoClientConfig(moto)),
+    });
+    await createInstance(drClient, 'dr-side');
+    const drStore = new RdsSnapshotStore({ client: drClient, region: 'eu-west-1' });
+
+    const made = await drStore.createSnapshot({
+      source: (await drStore.listDatabases())[0]!,
+      snapshotId: 'in-dr',
+      tags: MANAGED,
+    });
+
+    // moto answers as the account of the assumed role: the snapshot belongs to 222222222222.
+    expect(made.arn).toBe('arn:aws:rds:eu-west-1:222222222222:snapshot:in-dr');
+    expect(await snapshotIds(rds)).toEqual([]);
+  });
+});
