@@ -1,0 +1,257 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Snapshot } from '../../../lib/core/model.js';
+import type { Retention } from '../../../lib/core/policy/schema.js';
+import { decideRetention, type RetentionDecision } from '../../../lib/core/retention/decide.js';
+import { TAG } from '../../../lib/core/tags.js';
+
+const NOW = Date.parse('2026-11-24T12:00:00Z');
+const DAY = 86_400_000;
+
+// Snapshots over the last ~3 years (and a little after `now`, as a skewed clock would leave them),
+// from a few sources, some unmanaged, automated, unfinished or verified.
+const snapshotArb = fc
+  .record({
+    source: fc.constantFrom('db-1', 'db-2', 'aurora-1'),
+    kind: fc.constantFrom('instance', 'cluster'),
+    offsetMinutes: fc.integer({ min: -3 * 366 * 24 * 60, max: 2 * 24 * 60 }),
+    managed: fc.constantFrom(true, true, false),
+    type: fc.constantFrom('manual', 'manual', 'manual', 'automated'),
+    status: fc.constantFrom('available', 'available', 'available', 'available', 'creating', 'copying'),
+    scheduledTag: fc.boolean(),
+    verified: fc.constantFrom(false, false, false, true),
+    createdLagMinutes: fc.integer({ min: 0, max: 600 }),
+  })
+  .map((r): Omit<Snapshot, 'id' | 'arn'> => {
+    const scheduled = new Date(NOW + r.offsetMinutes * 60_000);
+    return {
+      kind: r.kind as Snapshot['kind'],
+      sourceId: r.source,
+      type: r.type,
+      status: r.status,
+      createdAt:
+        r.status === 'creating'
+          ? undefined
+          : new Date(scheduled.getTime() + (r.scheduledTag ? r.createdLagMinutes * 60_000 : 0)),
+      encrypted: true,
+      region: 'us-east-1',
+      tags: {
+        ...(r.managed ? { [TAG.managed]: 'true' } : {}),
+        [TAG.source]: r.source,
+        ...(r.scheduledTag ? { [TAG.scheduledAt]: scheduled.toISOString() } : {}),
+        ...(r.verified ? { [TAG.verified]: scheduled.toISOString() } : {}),
+      },
+    };
+  });
+
+const snapshotsArb = fc.array(snapshotArb, { maxLength: 120 }).map((list) =>
+  list.map((s, i): Snapshot => {
+    const id = `snap-${String(i).padStart(3, '0')}`;
+    return { ...s, id, arn: `arn:aws:rds:us-east-1:111111111111:snapshot:${id}` };
+  }),
+);
+
+const retentionArb: fc.Arbitrary<Retention> = fc.record({
+  daily: fc.integer({ min: 0, max: 40 }),
+  weekly: fc.integer({ min: 0, max: 12 }),
+  monthly: fc.integer({ min: 0, max: 18 }),
+  yearly: fc.integer({ min: 0, max: 3 }),
+});
+
+const now = new Date(NOW);
+
+/** The fields a test compares: which snapshot, what, why. */
+const summary = (decisions: RetentionDecision[]) =>
+  decisions.map((d) => ({ id: d.snapshot.id, action: d.action, reason: d.reason }));
+
+const timeOf = (s: Snapshot) => new Date(s.tags[TAG.scheduledAt] ?? s.createdAt!.toISOString());
+const isCandidate = (s: Snapshot) =>
+  s.tags[TAG.managed] === 'true' &&
+  s.type === 'manual' &&
+  s.status === 'available' &&
+  s.createdAt !== undefined;
+const seriesOf = (s: Snapshot) => `${s.kind}/${s.tags[TAG.source] ?? s.sourceId}`;
+
+function newestBy<K>(snapshots: Snapshot[], key: (s: Snapshot) => K): Map<K, Snapshot> {
+  const newest = new Map<K, Snapshot>();
+  for (const s of snapshots) {
+    const current = newest.get(key(s));
+    const later =
+      !current ||
+      timeOf(s).getTime() > timeOf(current).getTime() ||
+      (timeOf(s).getTime() === timeOf(current).getTime() && s.id > current.id);
+    if (later) newest.set(key(s), s);
+  }
+  return newest;
+}
+
+// Period windows written a second way (calendar arithmetic on dates, not bucket indexes), so the
+// test does not trust the code under test to know what "the last 4 ISO weeks" are.
+const dayLabel = (d: Date) => d.toISOString().slice(0, 10);
+const mondayOf = (d: Date) => dayLabel(new Date(d.getTime() - ((d.getUTCDay() + 6) % 7) * DAY));
+const monthLabel = (d: Date) => d.toISOString().slice(0, 7);
+const yearLabel = (d: Date) => String(d.getUTCFullYear());
+
+const windows: Array<{
+  period: keyof Retention;
+  label: (d: Date) => string;
+  inWindow: (d: Date, n: number) => boolean;
+}> = [
+  {
+    period: 'daily',
+    label: dayLabel,
+    inWindow: (d, n) => d.getTime() >= Date.parse(dayLabel(now)) - (n - 1) * DAY,
+  },
+  {
+    period: 'weekly',
+    label: mondayOf,
+    inWindow: (d, n) => d.getTime() >= Date.parse(mondayOf(now)) - (n - 1) * 7 * DAY,
+  },
+  {
+    period: 'monthly',
+    label: monthLabel,
+    inWindow: (d, n) => d.getTime() >= Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - (n - 1), 1),
+  },
+  {
+    period: 'yearly',
+    label: yearLabel,
+    inWindow: (d, n) => d.getUTCFullYear() >= now.getUTCFullYear() - (n - 1),
+  },
+];
+
+/** What GFS requires to be kept among the managed, available snapshots, independent of the code. */
+function required(snapshots: Snapshot[], retention: Retention, inUse: Set<string>): Set<Snapshot> {
+  const candidates = snapshots.filter(isCandidate);
+  const keep = new Set<Snapshot>(candidates.filter((s) => inUse.has(s.id) || inUse.has(s.arn)));
+  for (const s of newestBy(candidates, seriesOf).values()) keep.add(s);
+  const verified = candidates.filter((s) => s.tags[TAG.verified] !== undefined);
+  for (const s of newestBy(verified, seriesOf).values()) keep.add(s);
+  for (const { period, label, inWindow } of windows) {
+    const n = retention[period];
+    if (n === 0) continue;
+    const inside = candidates.filter((s) => inWindow(timeOf(s), n));
+    for (const s of newestBy(inside, (s) => `${seriesOf(s)}@${label(timeOf(s))}`).values()) keep.add(s);
+  }
+  return keep;
+}
+
+const inUseArb = (snapshots: Snapshot[]) =>
+  fc.subarray(
+    snapshots.flatMap((s) => [s.id, s.arn]),
+    { maxLength: Math.min(4, snapshots.length * 2) },
+  );
+
+const scenarioArb = snapshotsArb.chain((snapshots) =>
+  fc.record({ snapshots: fc.constant(snapshots), retention: retentionArb, inUse: inUseArb(snapshots) }),
+);
+
+describe('decideRetention properties', () => {
+  it('makes the same decisions whatever order the snapshots come in', () => {
+    fc.assert(
+      fc.property(
+        scenarioArb.chain((s) =>
+          fc.record({
+            scenario: fc.constant(s),
+            shuffled: fc.shuffledSubarray(s.snapshots, { minLength: s.snapshots.length }),
+          }),
+        ),
+        ({ scenario, shuffled }) => {
+          const a = decideRetention(scenario.snapshots, scenario.retention, now, { inUse: scenario.inUse });
+          const b = decideRetention(shuffled, scenario.retention, now, {
+            inUse: [...scenario.inUse].reverse(),
+          });
+          expect(summary(b)).toEqual(summary(a));
+        },
+      ),
+    );
+  });
+
+  it('returns one decision per snapshot', () => {
+    fc.assert(
+      fc.property(scenarioArb, ({ snapshots, retention, inUse }) => {
+        const decisions = decideRetention(snapshots, retention, now, { inUse });
+        expect(decisions.map((d) => d.snapshot.id).sort()).toEqual(snapshots.map((s) => s.id).sort());
+      }),
+    );
+  });
+
+  it('never deletes a snapshot that is unmanaged, automated or not yet available', () => {
+    fc.assert(
+      fc.property(scenarioArb, ({ snapshots, retention, inUse }) => {
+        for (const d of decideRetention(snapshots, retention, now, { inUse })) {
+          if (!isCandidate(d.snapshot)) expect(d.action, d.snapshot.id).toBe('keep');
+        }
+      }),
+    );
+  });
+
+  it('always keeps the newest managed snapshot of each source, even with every period at 0', () => {
+    const none = { daily: 0, weekly: 0, monthly: 0, yearly: 0 };
+    fc.assert(
+      fc.property(scenarioArb, fc.boolean(), ({ snapshots, retention, inUse }, zero) => {
+        const decisions = decideRetention(snapshots, zero ? none : retention, now, { inUse });
+        const kept = new Set(decisions.filter((d) => d.action === 'keep').map((d) => d.snapshot));
+        for (const newest of newestBy(snapshots.filter(isCandidate), seriesOf).values()) {
+          expect(kept.has(newest), newest.id).toBe(true);
+        }
+      }),
+    );
+  });
+
+  it('keeps the newest of each of the last N days, ISO weeks, months and years that has one, in-use and newest-verified ones, and nothing else', () => {
+    fc.assert(
+      fc.property(scenarioArb, ({ snapshots, retention, inUse }) => {
+        const decisions = decideRetention(snapshots, retention, now, { inUse });
+        const must = required(snapshots, retention, new Set(inUse));
+        for (const d of decisions) {
+          if (!isCandidate(d.snapshot)) continue;
+          expect(d.action, `${d.snapshot.id} ${timeOf(d.snapshot).toISOString()} ${d.reason}`).toBe(
+            must.has(d.snapshot) ? 'keep' : 'delete',
+          );
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keeps every snapshot a copy or restore is using, and the newest verified one of each source', () => {
+    fc.assert(
+      fc.property(scenarioArb, ({ snapshots, retention, inUse }) => {
+        const decisions = decideRetention(snapshots, retention, now, { inUse });
+        const kept = new Set(decisions.filter((d) => d.action === 'keep').map((d) => d.snapshot));
+        for (const s of snapshots.filter((s) => inUse.includes(s.id) || inUse.includes(s.arn))) {
+          expect(kept.has(s), s.id).toBe(true);
+        }
+        const verified = snapshots.filter((s) => isCandidate(s) && s.tags[TAG.verified] !== undefined);
+        for (const s of newestBy(verified, seriesOf).values()) expect(kept.has(s), s.id).toBe(true);
+      }),
+    );
+  });
+
+  it('deletes nothing on a second run over what the first kept', () => {
+    fc.assert(
+      fc.property(scenarioArb, ({ snapshots, retention, inUse }) => {
+        const first = decideRetention(snapshots, retention, now, { inUse });
+        const left = first.filter((d) => d.action === 'keep').map((d) => d.snapshot);
+        const second = decideRetention(left, retention, now, { inUse });
+        expect(second.filter((d) => d.action === 'delete').map((d) => d.snapshot.id)).toEqual([]);
+      }),
+    );
+  });
+
+  it('gives every deletion the retention it was measured against as its reason', () => {
+    fc.assert(
+      fc.property(scenarioArb, ({ snapshots, retention, inUse }) => {
+        for (const d of decideRetention(snapshots, retention, now, { inUse })) {
+          if (d.action === 'delete') {
+            expect(d.reason).toBe(
+              `beyond retention (daily ${retention.daily}, weekly ${retention.weekly}, monthly ${retention.monthly}, yearly ${retention.yearly})`,
+            );
+          } else {
+            expect(d.reason).not.toBe('');
+          }
+        }
+      }),
+    );
+  });
+});
