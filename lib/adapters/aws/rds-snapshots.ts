@@ -41,7 +41,7 @@ function tagList(tags: Tags): Tag[] {
   return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 }
 
-function fromDbSnapshot(snapshot: DBSnapshot, region: string): Snapshot {
+export function fromDbSnapshot(snapshot: DBSnapshot, region: string): Snapshot {
   return {
     kind: 'instance',
     id: snapshot.DBSnapshotIdentifier ?? '',
@@ -59,7 +59,7 @@ function fromDbSnapshot(snapshot: DBSnapshot, region: string): Snapshot {
   };
 }
 
-function fromClusterSnapshot(snapshot: DBClusterSnapshot, region: string): Snapshot {
+export function fromClusterSnapshot(snapshot: DBClusterSnapshot, region: string): Snapshot {
   return {
     kind: 'cluster',
     id: snapshot.DBClusterSnapshotIdentifier ?? '',
