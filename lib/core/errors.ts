@@ -67,3 +67,14 @@ export class VerificationFailedError extends LifeboatError {
     this.name = 'VerificationFailedError';
   }
 }
+
+/**
+ * A chat webhook did not accept a message after its retries. The notify function lets it fail the
+ * invocation, so Lambda retries and then keeps the message in the notify dead-letter queue.
+ */
+export class DeliveryFailedError extends LifeboatError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'DeliveryFailedError';
+  }
+}

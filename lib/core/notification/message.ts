@@ -23,6 +23,9 @@ export const NotificationKindSchema = z.enum([
   'scratch.orphaned',
   'quota.warning',
   'function.failed',
+  // A CloudWatch alarm on the topic (function errors, failure queue depth), translated by notify.
+  'alarm.raised',
+  'alarm.recovered',
 ]);
 export type NotificationKind = z.infer<typeof NotificationKindSchema>;
 
