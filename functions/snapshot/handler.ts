@@ -1,1 +1,84 @@
-export const handler = async (event: unknown) => ({ event });
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { z } from 'zod';
+import { RdsSnapshotStore } from '../../lib/adapters/aws/rds-snapshots.js';
+import { policyFromEnv, requireEnv } from '../../lib/config/env.js';
+import { InvalidInputError, LifeboatError, RetryLaterError } from '../../lib/core/errors.js';
+import { formatIssues } from '../../lib/core/policy/parse.js';
+import type { PolicyFile } from '../../lib/core/policy/schema.js';
+import type { SnapshotStore } from '../../lib/core/ports.js';
+import { takeSnapshots, type TakeSnapshotsResult } from '../../lib/core/use-cases/take-snapshots.js';
+
+/**
+ * What the schedule rule sends (deploy/config.cjs): the policy's name and the scheduled time, from
+ * the EventBridge event's `time` or EventBridge Scheduler's `<aws.scheduler.scheduled-time>`.
+ */
+export const ScheduleInputSchema = z.strictObject({
+  policy: z.string().min(1, { error: 'must name a policy' }),
+  time: z.string().refine((text) => !Number.isNaN(Date.parse(text)), { error: 'must be an ISO 8601 time' }),
+});
+
+export interface SnapshotDeps {
+  policies: PolicyFile;
+  store: SnapshotStore;
+  logger: Logger;
+}
+
+export function parseScheduleInput(event: unknown): z.infer<typeof ScheduleInputSchema> {
+  const parsed = ScheduleInputSchema.safeParse(event);
+  if (!parsed.success)
+    throw new InvalidInputError(`snapshot schedule input is invalid:\n${formatIssues(parsed.error.issues)}`);
+  return parsed.data;
+}
+
+/** Takes the policy's snapshots; throws after the run if any database failed, so Lambda retries it. */
+export async function runSnapshot(event: unknown, deps: SnapshotDeps): Promise<TakeSnapshotsResult> {
+  const input = parseScheduleInput(event);
+  const policy = deps.policies.policies[input.policy];
+  if (!policy) {
+    throw new InvalidInputError(
+      `policy: unknown policy "${input.policy}"; the deployed policy file defines ${Object.keys(deps.policies.policies).join(', ')}`,
+    );
+  }
+  const result = await takeSnapshots({
+    policyName: input.policy,
+    policy,
+    scheduledAt: new Date(input.time),
+    store: deps.store,
+    logger: deps.logger,
+  });
+  deps.logger.info('snapshot run finished', { result });
+  const failed = result.databases.filter((d) => d.outcome === 'failed');
+  if (failed.length > 0) {
+    // A repeated run is safe (ids derive from the scheduled time), so Lambda's async retries are
+    // the retry: the databases done already come back as `existing`.
+    const message = `snapshots failed for ${failed.map((d) => `${d.database} (${d.reason})`).join('; ')}`;
+    throw failed.every((d) => d.retryable) ? new RetryLaterError(message) : new LifeboatError(message);
+  }
+  return result;
+}
+
+const logger = new Logger({ serviceName: 'lifeboat-snapshot' });
+
+let defaults: SnapshotDeps | undefined;
+/** Built on the first invocation, then kept for the container's life. */
+function defaultDeps(): SnapshotDeps {
+  defaults ??= {
+    policies: policyFromEnv(),
+    store: new RdsSnapshotStore({ clientConfig: {}, region: requireEnv('AWS_REGION') }),
+    logger,
+  };
+  return defaults;
+}
+
+export function createHandler(deps: () => SnapshotDeps) {
+  return middy<unknown, TakeSnapshotsResult, Error, Context>()
+    .use(injectLambdaContext(deps().logger))
+    .handler(async (event) => runSnapshot(event, deps()));
+}
+
+export const handler = middy<unknown, TakeSnapshotsResult, Error, Context>()
+  .use(injectLambdaContext(logger))
+  .handler(async (event) => runSnapshot(event, defaultDeps()));
