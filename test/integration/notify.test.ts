@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Context, SNSEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type * as NotifyModule from '../../functions/notify/handler.js';
 import type { NotificationInput } from '../../lib/core/notification/message.js';
 import { motoClientConfig, startMoto, type Moto } from '../support/moto.js';
 
@@ -153,8 +154,7 @@ const success: NotificationInput = {
   at: '2026-11-24T09:00:00.000Z',
 };
 
-type Notify = typeof import('../../functions/notify/handler.js');
-let notify: Notify;
+let notify: typeof NotifyModule;
 let sqs: SQSClient;
 
 beforeAll(async () => {
