@@ -8,8 +8,13 @@ export interface DatabaseConnection {
   port: number;
   user: string;
   password?: string;
-  /** The database to connect to first (PostgreSQL: one per connection; MySQL: any). */
+  /** The database to connect to first (PostgreSQL: one per connection; MySQL: any, '' for none). */
   database: string;
+  /**
+   * TLS: `require` encrypts without checking the certificate (libpq's sslmode=require; RDS
+   * PostgreSQL 15+ refuses plain connections by default), `verify-full` checks it too.
+   */
+  ssl?: 'require' | 'verify-full';
 }
 
 /**
@@ -31,6 +36,8 @@ export interface TableFingerprint {
   columns: string;
   /** Per key-range sums, so a mismatch against a stored baseline is narrowed to ranges. */
   buckets?: RangeFingerprint[];
+  /** The (first) primary-key column the buckets split on; absent for a table without a key. */
+  key?: string;
 }
 
 export interface DatabaseFingerprint {
@@ -47,8 +54,17 @@ export interface FingerprintOptions {
   exclude?: string[];
   /** Only these tables ("schema.table"); default: every user table. */
   tables?: string[];
-  /** Upper bound on key ranges fingerprinted at once. */
+  /** Upper bound on key ranges fingerprinted at once, each on its own connection. Default 2. */
   segments?: number;
+  /**
+   * Split keys per table ("schema.table" -> keys), e.g. `boundariesOf(baseline.tables[t].buckets)`,
+   * so the buckets line up with a stored baseline's and a mismatch is narrowed to them.
+   */
+  boundaries?: Record<string, string[]>;
+  /** Key ranges per table with a primary key, whatever its size (tests, tuning). */
+  ranges?: number;
+  /** Tables with at least this many estimated rows are split (default 100 000). */
+  splitRows?: number;
 }
 
 /** Computes table fingerprints on a live database (lib/adapters/db/postgres.ts, mysql.ts). */

@@ -1,0 +1,353 @@
+import pg from 'pg';
+import { ConfigError, NotFoundError } from '../../core/errors.js';
+import { checksumFromSum } from '../../core/fingerprint/checksum.js';
+import { columnSignature } from '../../core/fingerprint/columns.js';
+import { mapWithConcurrency } from '../../core/fingerprint/pool.js';
+import {
+  POSTGRES_COLUMNS_QUERY,
+  POSTGRES_KEYS_QUERY,
+  POSTGRES_SESSION_SETTINGS,
+  POSTGRES_TABLES_QUERY,
+  postgresMedianKeyQuery,
+  postgresRangeQuery,
+  postgresRowHashesQuery,
+  postgresSplitKeysQuery,
+  type PostgresColumn,
+  type RangePredicate,
+} from '../../core/fingerprint/postgres-sql.js';
+import {
+  DEFAULT_SPLIT,
+  WHOLE_TABLE,
+  rangeCountFor,
+  rangesFromBoundaries,
+  splitFractions,
+  totalOf,
+  type KeyRange,
+} from '../../core/fingerprint/ranges.js';
+import type {
+  DatabaseConnection,
+  DatabaseFingerprint,
+  FingerprintOptions,
+  Fingerprinter,
+  RangeFingerprint,
+  TableFingerprint,
+} from '../../core/fingerprint/types.js';
+import { selectTables, tableKey, type TableName } from '../../core/fingerprint/tables.js';
+
+/** About this many sampled rows place the split keys; more buys little evenness. */
+const SAMPLE_ROWS = 30_000;
+/** Ranges this small are compared row by row when bisecting. */
+const BISECT_ROWS = 2_000;
+
+interface PostgresTable extends TableName {
+  oid: string;
+  estimatedRows: number;
+  bytes: number;
+  columns: PostgresColumn[];
+  key: { name: string; type: string } | null;
+}
+
+/** Opens a client with the fingerprint session settings, or fails with one line naming the problem. */
+export async function connectPostgres(connection: DatabaseConnection, database = connection.database) {
+  const client = new pg.Client({
+    host: connection.host,
+    port: connection.port,
+    user: connection.user,
+    password: connection.password,
+    database,
+    ssl: connection.ssl ? { rejectUnauthorized: connection.ssl === 'verify-full' } : undefined,
+    connectionTimeoutMillis: 15_000,
+    application_name: 'lifeboat-fingerprint',
+  });
+  // A server going away mid-run surfaces through the pending query; without a listener it would crash.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query(
+      `SELECT ${POSTGRES_SESSION_SETTINGS.map((_, i) => `pg_catalog.set_config($${2 * i + 1}, $${2 * i + 2}, false)`).join(', ')}`,
+      POSTGRES_SESSION_SETTINGS.flat(),
+    );
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw connectionError(error, connection, database);
+  }
+  return client;
+}
+
+function connectionError(error: unknown, connection: DatabaseConnection, database: string): Error {
+  const where = `${connection.host}:${connection.port}`;
+  const code = (error as { code?: string }).code;
+  const reason = error instanceof Error ? error.message : String(error);
+  if (code === '3D000') {
+    return new NotFoundError(`PostgreSQL database "${database}" does not exist on ${where}`, {
+      cause: error,
+    });
+  }
+  if (code === '28P01' || code === '28000') {
+    return new ConfigError(`PostgreSQL at ${where} refused user "${connection.user}": ${reason}`, {
+      cause: error,
+    });
+  }
+  return new ConfigError(`cannot connect to PostgreSQL at ${where} (database "${database}"): ${reason}`, {
+    cause: error,
+  });
+}
+
+/**
+ * Fingerprints every user table of the chosen databases. All the queries of one database run in
+ * one exported snapshot, so the segments see the same data even while the database is written to.
+ */
+export class PostgresFingerprinter implements Fingerprinter {
+  async fingerprint(
+    connection: DatabaseConnection,
+    options: FingerprintOptions = {},
+  ): Promise<DatabaseFingerprint> {
+    const databases = options.databases?.length ? options.databases : [connection.database];
+    const tables: Record<string, TableFingerprint> = {};
+    for (const database of databases) {
+      const prefix = databases.length > 1 ? `${database}/` : '';
+      const fingerprints = await fingerprintDatabase(connection, database, prefix, options);
+      for (const [name, fingerprint] of Object.entries(fingerprints)) tables[name] = fingerprint;
+    }
+    return { engine: 'postgres', tables };
+  }
+}
+
+async function fingerprintDatabase(
+  connection: DatabaseConnection,
+  database: string,
+  prefix: string,
+  options: FingerprintOptions,
+): Promise<Record<string, TableFingerprint>> {
+  const coordinator = await connectPostgres(connection, database);
+  const workers: pg.Client[] = [coordinator];
+  try {
+    await coordinator.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const snapshot = (await coordinator.query<{ id: string }>('SELECT pg_catalog.pg_export_snapshot() AS id'))
+      .rows[0]?.id;
+    const tables = selectTables(await describeTables(coordinator), prefix, options);
+
+    const work: Array<{ table: PostgresTable; range: KeyRange }> = [];
+    for (const table of tables) {
+      for (const range of await planRanges(coordinator, table, prefix, options)) work.push({ table, range });
+    }
+
+    const segments = Math.max(1, Math.min(options.segments ?? 2, work.length));
+    while (workers.length < segments) {
+      const worker = await connectPostgres(connection, database);
+      workers.push(worker);
+      await worker.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      await worker.query(`SET TRANSACTION SNAPSHOT '${snapshot}'`);
+    }
+    const idle = [...workers];
+    const results = await mapWithConcurrency(work, segments, async ({ table, range }) => {
+      const client = idle.pop() as pg.Client;
+      try {
+        return await fingerprintRange(client, table, range);
+      } finally {
+        idle.push(client);
+      }
+    });
+
+    const fingerprints: Record<string, TableFingerprint> = {};
+    for (const table of tables) {
+      const buckets = results.filter((_, index) => work[index]?.table === table);
+      fingerprints[tableKey(table, prefix)] = {
+        ...totalOf(buckets),
+        columns: columnSignature(table.columns),
+        ...(table.key ? { key: table.key.name } : {}),
+        ...(buckets.length > 1 ? { buckets } : {}),
+      };
+    }
+    return fingerprints;
+  } finally {
+    await Promise.all(workers.map((client) => client.end().catch(() => undefined)));
+  }
+}
+
+async function describeTables(client: pg.Client): Promise<PostgresTable[]> {
+  const listed = await client.query<{
+    schema: string;
+    name: string;
+    oid: string;
+    estimated_rows: number;
+    bytes: number;
+  }>(POSTGRES_TABLES_QUERY);
+  const oids = listed.rows.map((row) => row.oid);
+  const columns = await client.query<{
+    oid: string;
+    name: string;
+    type: string;
+    base_type: string;
+    category: string;
+    builtin: boolean;
+    elem_type: string | null;
+    elem_category: string | null;
+    elem_builtin: boolean | null;
+  }>(POSTGRES_COLUMNS_QUERY, [oids]);
+  const keys = await client.query<{ oid: string; name: string; type: string }>(POSTGRES_KEYS_QUERY, [oids]);
+  return listed.rows.map((row) => {
+    const key = keys.rows.find((k) => k.oid === row.oid);
+    return {
+      schema: row.schema,
+      name: row.name,
+      oid: row.oid,
+      // -1 until the first ANALYZE: guess from the heap size instead.
+      estimatedRows: row.estimated_rows >= 0 ? row.estimated_rows : row.bytes / 100,
+      bytes: row.bytes,
+      key: key ? { name: key.name, type: key.type } : null,
+      columns: columns.rows
+        .filter((c) => c.oid === row.oid)
+        .map((c) => ({
+          name: c.name,
+          type: c.type,
+          baseType: c.base_type,
+          category: c.category,
+          builtin: c.builtin,
+          elemType: c.elem_type,
+          elemCategory: c.elem_category,
+          elemBuiltin: c.elem_builtin,
+        })),
+    };
+  });
+}
+
+async function planRanges(
+  client: pg.Client,
+  table: PostgresTable,
+  prefix: string,
+  options: FingerprintOptions,
+): Promise<KeyRange[]> {
+  if (table.key === null) return [WHOLE_TABLE];
+  const given = options.boundaries?.[tableKey(table, prefix)] ?? options.boundaries?.[tableKey(table, '')];
+  if (given) return rangesFromBoundaries(given);
+  const count = rangeCountFor(
+    { rows: table.estimatedRows, bytes: table.bytes },
+    { ...DEFAULT_SPLIT, splitRows: options.splitRows ?? DEFAULT_SPLIT.splitRows },
+    options.ranges,
+  );
+  if (count <= 1) return [WHOLE_TABLE];
+  const percent = table.estimatedRows > 0 ? Math.min(100, (100 * SAMPLE_ROWS) / table.estimatedRows) : 100;
+  const sampled = await client.query<{ keys: string[] | null }>(postgresSplitKeysQuery(table, table.key), [
+    splitFractions(count),
+    percent,
+  ]);
+  return rangesFromBoundaries(sampled.rows[0]?.keys ?? []);
+}
+
+function predicate(table: PostgresTable, range: KeyRange): { where: RangePredicate; values: string[] } {
+  const values = [range.from, range.to].filter((bound): bound is string => bound !== null);
+  return { where: { key: table.key, hasFrom: range.from !== null, hasTo: range.to !== null }, values };
+}
+
+async function fingerprintRange(
+  client: pg.Client,
+  table: PostgresTable,
+  range: KeyRange,
+): Promise<RangeFingerprint> {
+  const { where, values } = predicate(table, range);
+  const result = await client.query<{ rows: string; sum: string | null }>(
+    postgresRangeQuery(table, table.columns, where),
+    values,
+  );
+  const row = result.rows[0];
+  return { ...range, rows: Number(row?.rows ?? 0), checksum: checksumFromSum(row?.sum) };
+}
+
+/** Where two live copies of a table differ: the keys of the first differing rows. */
+export interface BisectResult {
+  /** Keys (as text, of the first primary-key column) present on one side only or with different content. */
+  keys: string[];
+  /** Rows compared one by one at the end; 0 when the range sums matched. */
+  rowsCompared: number;
+}
+
+/**
+ * Narrows a differing key range of `table` ("schema.table") between two live databases down to
+ * rows: ranges whose count and sum match are dropped, others are halved at their median key until
+ * small enough to compare row hashes. Reads only; both databases must have the same columns.
+ */
+export async function bisectTable(
+  a: DatabaseConnection,
+  b: DatabaseConnection,
+  table: string,
+  range: KeyRange = WHOLE_TABLE,
+  limit = 10,
+): Promise<BisectResult> {
+  const left = await connectPostgres(a);
+  const right = await connectPostgres(b).catch(async (error: unknown) => {
+    await left.end().catch(() => undefined);
+    throw error;
+  });
+  try {
+    const described = (await describeTables(left)).find((t) => `${t.schema}.${t.name}` === table);
+    if (!described)
+      throw new NotFoundError(`table ${table} not found in ${a.database} on ${a.host}:${a.port}`);
+    if (!described.key) {
+      throw new ConfigError(
+        `table ${table} has no primary key: its rows cannot be named, only its sums compared`,
+      );
+    }
+    const found: string[] = [];
+    let rowsCompared = 0;
+    const sides = [left, right] as const;
+    const visit = async (current: KeyRange): Promise<void> => {
+      if (found.length >= limit) return;
+      const [x, y] = await Promise.all(sides.map((client) => fingerprintRange(client, described, current)));
+      if (!x || !y || (x.rows === y.rows && x.checksum === y.checksum)) return;
+      const median =
+        Math.max(x.rows, y.rows) > BISECT_ROWS
+          ? await medianKey(x.rows > 0 ? left : right, described, current)
+          : null;
+      if (median === null || median === current.from) {
+        const differing = await differingRows(sides, described, current);
+        rowsCompared += x.rows + y.rows;
+        found.push(...differing.slice(0, limit - found.length));
+        return;
+      }
+      await visit({ from: current.from, to: median });
+      await visit({ from: median, to: current.to });
+    };
+    await visit(range);
+    return { keys: found, rowsCompared };
+  } finally {
+    await Promise.all([left.end().catch(() => undefined), right.end().catch(() => undefined)]);
+  }
+}
+
+async function medianKey(client: pg.Client, table: PostgresTable, range: KeyRange): Promise<string | null> {
+  const { where, values } = predicate(table, range);
+  if (!where.key) return null;
+  const result = await client.query<{ key: string | null }>(
+    postgresMedianKeyQuery(table, { ...where, key: where.key }),
+    values,
+  );
+  return result.rows[0]?.key ?? null;
+}
+
+async function differingRows(
+  sides: readonly [pg.Client, pg.Client],
+  table: PostgresTable,
+  range: KeyRange,
+): Promise<string[]> {
+  const { where, values } = predicate(table, range);
+  if (!where.key) return [];
+  const sql = postgresRowHashesQuery(table, table.columns, { ...where, key: where.key });
+  const [x, y] = await Promise.all(
+    sides.map((client) => client.query<{ key: string; hash: string }>(sql, values)),
+  );
+  const count = (rows: Array<{ key: string; hash: string }>) => {
+    const counts = new Map<string, number>();
+    for (const row of rows) {
+      const id = `${row.key}\u0000${row.hash}`;
+      counts.set(id, (counts.get(id) ?? 0) + 1);
+    }
+    return counts;
+  };
+  const left = count(x?.rows ?? []);
+  const right = count(y?.rows ?? []);
+  const keys = new Set<string>();
+  for (const [id, n] of left) if (right.get(id) !== n) keys.add(id.split('\u0000')[0] as string);
+  for (const [id, n] of right) if (left.get(id) !== n) keys.add(id.split('\u0000')[0] as string);
+  return [...keys];
+}

@@ -1,0 +1,211 @@
+/**
+ * SQL that fingerprints PostgreSQL tables. Pure text builders: lib/adapters/db/postgres.ts runs them.
+ *
+ * A row's canonical text joins one field per column with U+001F (unit separator), then
+ * hashtextextended() gives its 64-bit hash and sum() (numeric, so no int8 overflow) adds the hashes
+ * up in the same single scan. Each field is unambiguous on its own:
+ * - "plain" built-in types (numbers, dates, times, intervals, booleans, uuid, json, jsonb, bytea,
+ *   network, arrays of these) print without U+001F (JSON escapes control characters), so their
+ *   text is used as is, with `\N` for NULL, which none of them can print;
+ * - strings get their byte length first (-1 for NULL), so '' and NULL and 'NULL' differ and a
+ *   separator inside a value cannot shift the next field;
+ * - anything else (enums, composites, arrays of strings, extension types) is hashed on its own text
+ *   first, so its field is a number.
+ * Building the text from the columns avoids the composite `t::text`, which costs more than the
+ * hash; hash_record_extended() is avoided because it hashes enums by OID (which a restore may
+ * change), ignores numeric scale and fails on json.
+ */
+
+/** The session every fingerprint runs in, so that every value prints the same way on every server. */
+export const POSTGRES_SESSION_SETTINGS: ReadonlyArray<[string, string]> = [
+  ['DateStyle', 'ISO'],
+  ['TimeZone', 'UTC'],
+  ['extra_float_digits', '3'],
+  ['bytea_output', 'hex'],
+  ['IntervalStyle', 'postgres'],
+  ['standard_conforming_strings', 'on'],
+  ['search_path', 'pg_catalog'],
+  ['statement_timeout', '0'],
+];
+
+/** A column as the catalog query below describes it. */
+export interface PostgresColumn {
+  name: string;
+  /** format_type(): the full type, e.g. numeric(12,2), mood, text[]. */
+  type: string;
+  /** The type's name after resolving one domain level, e.g. int8, jsonb, _text. */
+  baseType: string;
+  /** pg_type.typcategory of the base type. */
+  category: string;
+  builtin: boolean;
+  elemType: string | null;
+  elemCategory: string | null;
+  elemBuiltin: boolean | null;
+}
+
+export type FieldEncoding = 'plain' | 'string' | 'hashed';
+
+const PLAIN_CATEGORIES = new Set(['N', 'D', 'T', 'B', 'I', 'G', 'V']);
+const PLAIN_TYPES = new Set(['uuid', 'json', 'jsonb', 'bytea', 'pg_lsn', 'xid', 'xid8', 'cid', 'tid']);
+const STRING_TYPES = new Set(['text', 'varchar', 'bpchar', 'name']);
+
+function isPlain(typeName: string, category: string, builtin: boolean): boolean {
+  if (!builtin) return false;
+  // reg* types are numeric-category but print object names, which may hold any character.
+  if (typeName.startsWith('reg')) return false;
+  return PLAIN_CATEGORIES.has(category) || PLAIN_TYPES.has(typeName);
+}
+
+export function fieldEncoding(column: PostgresColumn): FieldEncoding {
+  if (column.builtin && STRING_TYPES.has(column.baseType)) return 'string';
+  if (isPlain(column.baseType, column.category, column.builtin)) return 'plain';
+  if (
+    column.category === 'A' &&
+    column.builtin &&
+    column.elemType !== null &&
+    isPlain(column.elemType, column.elemCategory ?? '', column.elemBuiltin === true)
+  ) {
+    return 'plain';
+  }
+  return 'hashed';
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+export function qualifiedName(schema: string, table: string): string {
+  return `${quoteIdent(schema)}.${quoteIdent(table)}`;
+}
+
+/** The 64-bit hash of one row's canonical text, as an SQL expression over the table's columns. */
+export function postgresRowHash(columns: readonly PostgresColumn[]): string {
+  const fields = columns.map((column) => {
+    const c = quoteIdent(column.name);
+    switch (fieldEncoding(column)) {
+      case 'plain':
+        return `coalesce(${c}::text, '\\N')`;
+      case 'string':
+        return `coalesce(pg_catalog.octet_length(${c}), -1), ${c}`;
+      case 'hashed':
+        return `coalesce(pg_catalog.hashtextextended(${c}::text COLLATE "C", 0)::text, '\\N')`;
+    }
+  });
+  const text = fields.length === 0 ? `''` : `pg_catalog.concat_ws(E'\\x1f', ${fields.join(', ')})`;
+  return `pg_catalog.hashtextextended(${text} COLLATE "C", 0)`;
+}
+
+/** Which key range a query covers; bounds are bound as text parameters and cast to the key's type. */
+export interface RangePredicate {
+  key: { name: string; type: string } | null;
+  hasFrom: boolean;
+  hasTo: boolean;
+}
+
+/** `WHERE` clause for a key range with parameters numbered from `first`; empty for the whole table. */
+export function rangeWhere(range: RangePredicate, first = 1): string {
+  if (range.key === null) return '';
+  const k = quoteIdent(range.key.name);
+  const conditions: string[] = [];
+  let parameter = first;
+  if (range.hasFrom) conditions.push(`${k} >= $${parameter++}::${range.key.type}`);
+  if (range.hasTo) conditions.push(`${k} < $${parameter++}::${range.key.type}`);
+  return conditions.length === 0 ? '' : ` WHERE ${conditions.join(' AND ')}`;
+}
+
+/**
+ * Row count and hash sum of one key range in one scan. Both aggregates are returned to the client,
+ * so the planner cannot skip computing them.
+ */
+export function postgresRangeQuery(
+  table: { schema: string; name: string },
+  columns: readonly PostgresColumn[],
+  range: RangePredicate,
+): string {
+  return (
+    `SELECT count(*)::int8::text AS rows, pg_catalog.sum(${postgresRowHash(columns)})::text AS sum` +
+    ` FROM ${qualifiedName(table.schema, table.name)}${rangeWhere(range)}`
+  );
+}
+
+/**
+ * Split keys at the given quantiles ($1, float8[]) of a page sample ($2 percent) of the key column.
+ * REPEATABLE makes the sample, hence the ranges, the same on a physically identical copy.
+ */
+export function postgresSplitKeysQuery(
+  table: { schema: string; name: string },
+  key: { name: string },
+): string {
+  return (
+    `SELECT pg_catalog.percentile_disc($1::float8[]) WITHIN GROUP (ORDER BY ${quoteIdent(key.name)})::text[] AS keys` +
+    ` FROM ${qualifiedName(table.schema, table.name)} TABLESAMPLE SYSTEM ($2) REPEATABLE (0)`
+  );
+}
+
+/** The median key of a range, to bisect it. */
+export function postgresMedianKeyQuery(
+  table: { schema: string; name: string },
+  range: RangePredicate & { key: { name: string; type: string } },
+): string {
+  return (
+    `SELECT pg_catalog.percentile_disc(0.5) WITHIN GROUP (ORDER BY ${quoteIdent(range.key.name)})::text AS key` +
+    ` FROM ${qualifiedName(table.schema, table.name)}${rangeWhere(range)}`
+  );
+}
+
+/** Each row's key and hash in a range, to find the rows that differ once a range is small. */
+export function postgresRowHashesQuery(
+  table: { schema: string; name: string },
+  columns: readonly PostgresColumn[],
+  range: RangePredicate & { key: { name: string; type: string } },
+): string {
+  return (
+    `SELECT ${quoteIdent(range.key.name)}::text AS key, ${postgresRowHash(columns)}::text AS hash` +
+    ` FROM ${qualifiedName(table.schema, table.name)}${rangeWhere(range)}`
+  );
+}
+
+/**
+ * User tables (not views, not partitions: a partitioned table is read through its parent) with
+ * size estimates. reltuples is -1 until the first ANALYZE or VACUUM (PostgreSQL 14+).
+ */
+export const POSTGRES_TABLES_QUERY = `
+SELECT n.nspname AS schema, c.relname AS name, c.oid::int8::text AS oid,
+  CASE WHEN c.relkind = 'p' THEN
+    (SELECT coalesce(sum(greatest(p.reltuples, 0)), 0) FROM pg_catalog.pg_partition_tree(c.oid) t
+      JOIN pg_catalog.pg_class p ON p.oid = t.relid WHERE t.isleaf)
+    ELSE c.reltuples END::float8 AS estimated_rows,
+  CASE WHEN c.relkind = 'p' THEN
+    (SELECT coalesce(sum(pg_catalog.pg_relation_size(t.relid)), 0) FROM pg_catalog.pg_partition_tree(c.oid) t
+      WHERE t.isleaf)
+    ELSE pg_catalog.pg_relation_size(c.oid) END::float8 AS bytes
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'
+ORDER BY 1, 2`;
+
+/** Columns in order, with what fieldEncoding() needs, for the tables whose oids are in $1. */
+export const POSTGRES_COLUMNS_QUERY = `
+SELECT a.attrelid::int8::text AS oid, a.attname AS name, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,
+  b.typname AS base_type, b.typcategory AS category, bn.nspname = 'pg_catalog' AS builtin,
+  e.typname AS elem_type, e.typcategory AS elem_category, en.nspname = 'pg_catalog' AS elem_builtin
+FROM pg_catalog.pg_attribute a
+JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+JOIN pg_catalog.pg_type b ON b.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
+JOIN pg_catalog.pg_namespace bn ON bn.oid = b.typnamespace
+LEFT JOIN pg_catalog.pg_type e ON e.oid = b.typelem AND b.typcategory = 'A'
+LEFT JOIN pg_catalog.pg_namespace en ON en.oid = e.typnamespace
+WHERE a.attrelid = ANY ($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY a.attrelid, a.attnum`;
+
+/**
+ * The first primary-key column of each table: ranges split on it. With a composite key, every row
+ * still falls in exactly one range of its first column.
+ */
+export const POSTGRES_KEYS_QUERY = `
+SELECT i.indrelid::int8::text AS oid, a.attname AS name, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type
+FROM pg_catalog.pg_index i
+JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+WHERE i.indisprimary AND i.indrelid = ANY ($1::oid[])`;
