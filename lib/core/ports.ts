@@ -1,3 +1,4 @@
+import type { DatabaseConnection } from './fingerprint/types.js';
 import type { DatabaseSource, Snapshot, SourceKind } from './model.js';
 import type { NotificationInput } from './notification/message.js';
 import type { Tags } from './tags.js';
@@ -91,3 +92,43 @@ export interface ReportStore {
 
 /** Now, handed in so that use cases stay pure and tests can freeze time. */
 export type Clock = () => Date;
+
+/** Adds tags to a snapshot: `lifeboat:verified` after a restore-verify of it passed. */
+export interface SnapshotTagger {
+  tagSnapshot(snapshot: Pick<Snapshot, 'kind' | 'id' | 'arn'>, tags: Tags): Promise<void>;
+}
+
+/** Master credentials of a scratch instance. Never logged, never put in state, reports or messages. */
+export interface ScratchCredentials {
+  user: string;
+  password: string;
+}
+
+/**
+ * Master credentials for scratch instances. Either the policy's secret (the source's own master
+ * credentials, which a restore keeps), or a password Lifeboat sets on the scratch instance. That
+ * password is derived from a key and the scratch id, so each step recomputes it and it never sits
+ * in the state machine's execution history.
+ */
+export interface CredentialsProvider {
+  scratchPassword(scratch: Pick<ScratchInstance, 'kind' | 'id'>): Promise<string>;
+  fromSecret(secretArn: string): Promise<ScratchCredentials>;
+}
+
+/** Starts one restore-verify execution per database of a scheduled policy run. */
+export interface VerificationStarter {
+  /** Same name and input twice (a repeated schedule event) starts one execution, not two. */
+  start(name: string, input: Record<string, unknown>): Promise<{ executionId: string }>;
+}
+
+/**
+ * Where to connect to fingerprint one database of a scratch instance: its RDS endpoint in AWS, the
+ * local server in the drill (and in the state machine tests, since moto runs no database).
+ */
+export interface ConnectionResolver {
+  connectionFor(
+    scratch: ScratchInstance,
+    credentials: ScratchCredentials,
+    database: string,
+  ): DatabaseConnection | Promise<DatabaseConnection>;
+}

@@ -1,0 +1,278 @@
+import { ConfigError, InvalidInputError } from '../../errors.js';
+import type { NotificationInput } from '../../notification/message.js';
+import { getPolicy } from '../../policy/parse.js';
+import { minutesBetween, REPORT_VERSION, reportKey, type RestoreVerifyReport } from '../../report/report.js';
+import { TAG } from '../../tags.js';
+import { policyOf, requestOf, siteOf, timed } from './common.js';
+import type { DatabaseComparison, RestoreVerifyDeps, RunState, StepError, StepTiming } from './types.js';
+import { comparisonKey, loadFingerprints } from './verify.js';
+
+/** The state keys that hold a step's result, in the order the steps run, with their state names. */
+const STEPS: Array<[keyof RunState, string]> = [
+  ['request', 'ValidateInput'],
+  ['resolved', 'ResolveSnapshot'],
+  ['restore', 'StartRestore'],
+  ['ready', 'CheckScratch'],
+  ['credentials', 'ObtainCredentials'],
+  ['comparison', 'CompareWithBaseline'],
+];
+
+function errorsOf(state: RunState): Array<{ step: string; error: string; cause: string }> {
+  const errors: Array<[string, StepError | undefined]> = [
+    ['run', state.error],
+    ['WriteReport', state.reportError],
+    ['DeleteScratch', state.cleanupError],
+  ];
+  return errors.flatMap(([step, e]) => (e ? [{ step, error: e.Error, cause: causeText(e.Cause) }] : []));
+}
+
+/** Lambda wraps a function's error as JSON in `Cause`; people want its message. */
+function causeText(cause: unknown): string {
+  if (typeof cause !== 'string') return JSON.stringify(cause ?? '');
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    if (typeof parsed.errorMessage === 'string') return parsed.errorMessage;
+  } catch {
+    // not JSON: already a message
+  }
+  return cause;
+}
+
+function seconds(timing: StepTiming): number {
+  return Math.round((Date.parse(timing.finishedAt) - Date.parse(timing.startedAt)) / 10) / 100;
+}
+
+/** Builds the report from the execution state and the stored fingerprints; pure but for the reads. */
+export async function buildReport(state: RunState, deps: RestoreVerifyDeps): Promise<RestoreVerifyReport> {
+  const request = requestOf(state);
+  const { policy } = policyOf(deps, request);
+  const now = deps.clock().toISOString();
+  const comparison = state.comparison;
+  const errors = errorsOf(state);
+  const verdict = comparison?.verdict === 'passed' && errors.length === 0 ? 'passed' : 'failed';
+
+  const timings = STEPS.flatMap(([key, step]) => {
+    const value = state[key] as StepTiming | undefined;
+    return value?.startedAt && value.finishedAt
+      ? [{ step, startedAt: value.startedAt, finishedAt: value.finishedAt, seconds: seconds(value) }]
+      : [];
+  });
+  for (const fp of state.fingerprints ?? []) {
+    timings.push({
+      step: `FingerprintDatabase ${fp.database}`,
+      startedAt: fp.startedAt,
+      finishedAt: fp.finishedAt,
+      seconds: seconds(fp),
+    });
+  }
+  const fingerprints = state.fingerprints ? await loadFingerprints(state, deps) : {};
+  const comparisons = comparison
+    ? (((await deps.reports.get(comparisonKey(request.source.id, request.runId))) as
+        DatabaseComparison[] | undefined) ?? [])
+    : [];
+
+  const restoreStartedAt = state.restore?.restoreStartedAt;
+  const verifiedAt = verdict === 'passed' ? comparison?.verifiedAt : undefined;
+  const rtoMinutes = minutesBetween(restoreStartedAt, verifiedAt);
+  const dataAsOf = state.resolved?.dataAsOf;
+  const rpoMinutes = minutesBetween(dataAsOf, restoreStartedAt ?? request.startedAt);
+  const snapshot = state.resolved?.id
+    ? {
+        id: state.resolved.id,
+        ...(state.resolved.arn ? { arn: state.resolved.arn } : {}),
+        ...(state.resolved.type ? { type: state.resolved.type } : {}),
+        ...(state.resolved.createdAt ? { createdAt: state.resolved.createdAt } : {}),
+        ...(state.resolved.origin ? { origin: state.resolved.origin } : {}),
+      }
+    : null;
+
+  return {
+    version: REPORT_VERSION,
+    verdict,
+    source: {
+      id: request.source.id,
+      kind: request.source.kind,
+      engine: request.source.engine,
+      policy: request.policy,
+    },
+    snapshot,
+    target: request.target.name,
+    pointInTime: request.pointInTime ?? null,
+    scratch: state.restore
+      ? { id: state.restore.id, instanceId: state.restore.instanceId, kept: request.keepScratch }
+      : null,
+    execution: request.execution,
+    startedAt: request.startedAt,
+    finishedAt: now,
+    rto: {
+      ...(restoreStartedAt ? { restoreStartedAt } : {}),
+      ...(verifiedAt ? { verifiedAt } : {}),
+      minutes: rtoMinutes,
+      objectiveMinutes: policy.rtoMinutes,
+      met: rtoMinutes === null ? null : rtoMinutes <= policy.rtoMinutes,
+    },
+    rpo: {
+      ...(dataAsOf ? { dataAsOf } : {}),
+      minutes: rpoMinutes,
+      objectiveMinutes: policy.rpoMinutes,
+      met: rpoMinutes === null ? null : rpoMinutes <= policy.rpoMinutes,
+    },
+    timings,
+    fingerprints: {
+      summary: (state.fingerprints ?? []).map(({ database, tables, rows }) => ({ database, tables, rows })),
+      databases: fingerprints,
+    },
+    baseline: comparison?.baseline ?? null,
+    comparison: {
+      verdict:
+        comparisons.length === 0
+          ? null
+          : comparisons.every((c) => c.comparison.verdict === 'same')
+            ? 'same'
+            : 'different',
+      databases: comparisons,
+    },
+    errors,
+  };
+}
+
+/** Writes the report to `reports/<source>/<runId>.json`, on success and on failure alike. */
+export async function writeReport(
+  state: RunState,
+  deps: RestoreVerifyDeps,
+): Promise<{ key: string; verdict: 'passed' | 'failed' }> {
+  const request = requestOf(state);
+  return timed(deps, async () => {
+    const report = await buildReport(state, deps);
+    const key = reportKey(request.source.id, request.runId);
+    await deps.reports.put(key, report);
+    return { key, verdict: report.verdict };
+  });
+}
+
+/** Tags the snapshot `lifeboat:verified=<ISO>`, so retention keeps the newest verified one. */
+export async function markSnapshotVerified(
+  state: RunState,
+  deps: RestoreVerifyDeps,
+): Promise<{ snapshot: string; at: string }> {
+  const request = requestOf(state);
+  const snapshot = state.resolved;
+  if (state.report?.verdict !== 'passed') {
+    throw new InvalidInputError('MarkSnapshotVerified is only reached after a passed report');
+  }
+  return timed(deps, async () => {
+    const at = deps.clock().toISOString();
+    // A point-in-time restore has no snapshot to mark.
+    if (!snapshot?.id || !snapshot.arn) return { snapshot: '', at };
+    await siteOf(deps, request).tagger.tagSnapshot(
+      { kind: snapshot.kind, id: snapshot.id, arn: snapshot.arn },
+      { [TAG.verified]: at },
+    );
+    return { snapshot: snapshot.id, at };
+  });
+}
+
+/** What the state machine does after publishing: succeed, or fail with this error. */
+export interface Outcome {
+  passed: boolean;
+  error: string;
+  cause: string;
+  kind: 'restore-verify.passed' | 'restore-verify.failed';
+}
+
+function nextAction(state: RunState, failing: { error: string }): string {
+  if (state.cleanupError) {
+    return `Delete scratch instance ${state.request?.mode === 'database' ? state.request.scratchId : ''} by hand if it still exists (the monitor deletes it after its expiry tag).`;
+  }
+  switch (failing.error) {
+    case 'VerificationFailedError':
+      return 'Open the report: the restored data differs from its baseline, or the restore did not finish within the RTO. Check the source database and the snapshot before relying on it.';
+    case 'InvalidInputError':
+    case 'ConfigError':
+    case 'NotFoundError':
+      return 'Fix the execution input or the policy, then start the execution again.';
+    default:
+      return 'Look at the failed step in the execution history; the scratch instance was deleted.';
+  }
+}
+
+/** Publishes the outcome to the topic and tells the state machine how to end. */
+export async function publishOutcome(state: RunState, deps: RestoreVerifyDeps): Promise<Outcome> {
+  const request = state.request?.mode === 'database' ? state.request : undefined;
+  const comparison = state.comparison;
+  const first = state.error ?? state.reportError ?? state.cleanupError;
+  const failing = first
+    ? { error: first.Error, cause: causeText(first.Cause) }
+    : comparison?.verdict !== 'passed'
+      ? {
+          error: 'VerificationFailedError',
+          cause: `the restored data does not match its baseline: ${comparison?.summary ?? 'no comparison was made'}`,
+        }
+      : undefined;
+  const passed = !failing;
+  const source = request?.source.id ?? (typeof state.source === 'string' ? state.source : undefined);
+  const policyName =
+    request?.policy ?? state.request?.policy ?? (typeof state.policy === 'string' ? state.policy : undefined);
+  const kind = passed ? 'restore-verify.passed' : 'restore-verify.failed';
+  const rto = minutesBetween(state.restore?.restoreStartedAt, comparison?.verifiedAt);
+
+  let rtoObjective: number | undefined;
+  try {
+    rtoObjective = policyName ? getPolicy(deps.policies, policyName).rtoMinutes : undefined;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+  }
+  const summary = passed
+    ? `Restore-verify of ${source} passed: ${comparison!.summary}; restored in ${rto ?? '?'} min (RTO ${rtoObjective ?? '?'} min)`
+    : `Restore-verify of ${source ?? '(no source)'} failed: ${failing.error}: ${failing.cause}`.slice(
+        0,
+        1000,
+      );
+
+  const message: NotificationInput = {
+    version: 1,
+    kind,
+    severity: passed ? 'info' : 'critical',
+    ...(source ? { database: source } : {}),
+    ...(policyName ? { policy: policyName } : {}),
+    ...(deps.account ? { account: deps.account } : {}),
+    ...(deps.region ? { region: deps.region } : {}),
+    summary,
+    ...(passed ? {} : { action: nextAction(state, failing) }),
+    details: {
+      ...(state.report ? { report: state.report.key } : {}),
+      ...(request
+        ? { scratch: request.scratchId, target: request.target.name, execution: request.execution }
+        : {}),
+      ...(state.resolved?.id ? { snapshot: state.resolved.id } : {}),
+      ...(request?.pointInTime ? { pointInTime: request.pointInTime } : {}),
+      ...(rto !== null ? { rtoMinutes: rto } : {}),
+      ...(comparison ? { differences: comparison.differences } : {}),
+      ...(state.cleanup ? { cleanup: state.cleanup.reason } : {}),
+      ...(failing ? { error: failing.error } : {}),
+    },
+    at: deps.clock().toISOString(),
+  };
+  await deps.notifier.publish(message);
+  return { passed, kind, error: failing?.error ?? '', cause: failing?.cause ?? '' };
+}
+
+/** A scheduled policy run: starts one execution per selected database. */
+export async function startDatabaseVerifications(
+  state: RunState,
+  deps: RestoreVerifyDeps,
+): Promise<{ started: Array<{ source: string; executionId: string }> }> {
+  const request = state.request;
+  if (!request || request.mode !== 'policy') {
+    throw new InvalidInputError('StartDatabaseVerifications needs a policy run in $.request');
+  }
+  if (!deps.starter) throw new ConfigError('this deployment cannot start executions (no starter)');
+  return timed(deps, async () => {
+    const started = [];
+    for (const run of request.runs) {
+      const { executionId } = await deps.starter!.start(run.name, run.input);
+      started.push({ source: run.input.source, executionId });
+    }
+    return { started };
+  });
+}

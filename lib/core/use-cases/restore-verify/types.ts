@@ -1,0 +1,170 @@
+import type { Comparison } from '../../compare/types.js';
+import type { DatabaseEngine, Fingerprinter } from '../../fingerprint/types.js';
+import type { SourceKind } from '../../model.js';
+import type { PolicyFile } from '../../policy/schema.js';
+import type {
+  Clock,
+  ConnectionResolver,
+  CredentialsProvider,
+  Notifier,
+  ReportStore,
+  ScratchRestorer,
+  SnapshotStore,
+  SnapshotTagger,
+  VerificationStarter,
+} from '../../ports.js';
+
+/** Where the restore happens: the source's own region, or where a DR copy of its snapshot lives. */
+export interface TargetRef {
+  /** "primary", "<region>" or "<account>/<region>", as given in the input. */
+  name: string;
+  region?: string;
+  account?: string;
+}
+
+/** The ports a restore in one place needs: the primary region, or a DR region/account. */
+export interface RestoreSite {
+  snapshots: SnapshotStore;
+  restorer: ScratchRestorer;
+  tagger: SnapshotTagger;
+}
+
+/**
+ * Everything the restore-verify steps need, built once per Lambda container (AWS) or once per
+ * drill (local engine). Nothing here is read from the environment by the steps themselves.
+ */
+export interface RestoreVerifyDeps extends RestoreSite {
+  policies: PolicyFile;
+  /** The restore site of a DR target; absent when only the primary is reachable. */
+  siteFor?: (target: TargetRef) => RestoreSite;
+  fingerprinter: (engine: DatabaseEngine) => Fingerprinter;
+  connections: ConnectionResolver;
+  credentials: CredentialsProvider;
+  reports: ReportStore;
+  notifier: Notifier;
+  clock: Clock;
+  /** Starts one execution per database for a scheduled policy run. */
+  starter?: VerificationStarter;
+  /** Account and region of the primary, for notifications. */
+  account?: string;
+  region?: string;
+  /** Key ranges fingerprinted at once per table, passed to the fingerprinter. */
+  segments?: number;
+}
+
+/** Start and end of one step, so the report can show where the time went. */
+export interface StepTiming {
+  startedAt: string;
+  finishedAt: string;
+}
+
+/** One restore-verify of one database, as decided by ValidateInput. */
+export interface VerifyRequest extends StepTiming {
+  mode: 'database';
+  source: { id: string; kind: SourceKind; engine: string; arn: string };
+  policy: string;
+  snapshot: string;
+  pointInTime?: string;
+  target: TargetRef;
+  keepScratch: boolean;
+  /** Chosen before anything is created, so cleanup can find the scratch even if StartRestore fails midway. */
+  scratchId: string;
+  execution: string;
+  /** `reports/<source>/<runId>.json`; the same for the fingerprints of this run. */
+  runId: string;
+  databases: string[];
+  /** Upper bound on the scratch instance's time to become available, from the policy's RTO. */
+  deadline: string;
+}
+
+/** A scheduled run of a policy: one execution per selected database. */
+export interface PolicyRunRequest extends StepTiming {
+  mode: 'policy';
+  policy: string;
+  runs: Array<{ name: string; input: { source: string; policy: string } }>;
+}
+
+export type ValidatedRequest = VerifyRequest | PolicyRunRequest;
+
+export interface ResolvedSnapshot extends StepTiming {
+  kind: SourceKind;
+  /** Absent for a point-in-time restore. */
+  id?: string;
+  arn?: string;
+  type?: string;
+  createdAt?: string;
+  /** The snapshot this one is a copy of (or itself): restores of one origin must match exactly. */
+  origin?: string;
+  /** What the restore brings back: the snapshot time, or the requested point in time. */
+  dataAsOf?: string;
+}
+
+export interface StartedRestore extends StepTiming {
+  kind: SourceKind;
+  id: string;
+  instanceId: string;
+  restoreStartedAt: string;
+}
+
+export interface ReadyScratch extends StepTiming {
+  status: string;
+  engine: string;
+  endpoint?: { host: string; port: number };
+  availableAt: string;
+}
+
+export interface DatabaseFingerprintSummary extends StepTiming {
+  database: string;
+  /** ReportStore key of the full fingerprint (too large for the execution state). */
+  key: string;
+  tables: number;
+  rows: number;
+}
+
+export interface ComparisonSummary extends StepTiming {
+  verdict: 'passed' | 'failed';
+  baseline: { key: string; mode: 'exact' | 'previous-report' } | null;
+  /** One line per database for the notification. */
+  summary: string;
+  /** Tables that are not exact or within tolerance, at most a screenful. */
+  differences: Array<{ database: string; table: string; verdict: string; reason: string }>;
+  verifiedAt: string;
+}
+
+export interface StepError {
+  Error: string;
+  Cause: string;
+}
+
+/**
+ * The execution's state as it flows through the ASL: the raw input at the top level, each step's
+ * result under its own key (ResultPath), errors under `error` (Catch ResultPath).
+ */
+export interface RunState {
+  source?: unknown;
+  snapshot?: unknown;
+  pointInTime?: unknown;
+  target?: unknown;
+  keepScratch?: unknown;
+  policy?: unknown;
+  request?: ValidatedRequest;
+  resolved?: ResolvedSnapshot;
+  restore?: StartedRestore;
+  ready?: ReadyScratch;
+  credentials?: { origin: string } & StepTiming;
+  fingerprints?: DatabaseFingerprintSummary[];
+  comparison?: ComparisonSummary;
+  report?: { key: string; verdict: 'passed' | 'failed' } & StepTiming;
+  verified?: { snapshot: string; at: string } & StepTiming;
+  cleanup?: { deleted: boolean; reason: string } & StepTiming;
+  error?: StepError;
+  reportError?: StepError;
+  cleanupError?: StepError;
+  [key: string]: unknown;
+}
+
+/** Full comparison as stored in the report. */
+export interface DatabaseComparison {
+  database: string;
+  comparison: Comparison;
+}

@@ -1,0 +1,161 @@
+import { compareFingerprints } from '../../compare/compare.js';
+import type { CompareRules, Comparison } from '../../compare/types.js';
+import { ConfigError, InvalidInputError } from '../../errors.js';
+import type { DatabaseEngine, DatabaseFingerprint } from '../../fingerprint/types.js';
+import {
+  asReport,
+  fingerprintKey,
+  reportKey,
+  reportPrefix,
+  type RestoreVerifyReport,
+} from '../../report/report.js';
+import { policyOf, requestOf, timed } from './common.js';
+import { credentialsFor, describeAvailable } from './restore.js';
+import type {
+  ComparisonSummary,
+  DatabaseComparison,
+  DatabaseFingerprintSummary,
+  RestoreVerifyDeps,
+  RunState,
+} from './types.js';
+
+/** Reports read, newest first, when looking for a baseline; older ones are stale anyway. */
+const BASELINE_LOOKBACK = 30;
+const MAX_DIFFERENCES = 20;
+
+export function engineOf(rdsEngine: string): DatabaseEngine {
+  if (rdsEngine.includes('postgres')) return 'postgres';
+  if (rdsEngine.includes('mysql') || rdsEngine.includes('mariadb')) return 'mysql';
+  throw new ConfigError(`engine "${rdsEngine}" cannot be fingerprinted: PostgreSQL, MySQL and MariaDB can`);
+}
+
+export function comparisonKey(source: string, runId: string): string {
+  return `comparisons/${source}/${runId}.json`;
+}
+
+/**
+ * Fingerprints one database of the scratch instance (one iteration of the Map). The full
+ * fingerprint goes to the report store: with per-range buckets it can outgrow the 256 KiB an
+ * execution's state may hold.
+ */
+export async function fingerprintDatabase(
+  item: { database: string } & RunState,
+  deps: RestoreVerifyDeps,
+): Promise<DatabaseFingerprintSummary> {
+  const request = requestOf(item);
+  const { verify } = policyOf(deps, request);
+  if (!item.database) throw new InvalidInputError('FingerprintDatabase needs $.database');
+  return timed(deps, async () => {
+    const scratch = await describeAvailable(item, deps);
+    const credentials = await credentialsFor(scratch, verify.secretArn, deps);
+    const connection = await deps.connections.connectionFor(scratch, credentials, item.database);
+    const fingerprint = await deps.fingerprinter(engineOf(scratch.engine)).fingerprint(connection, {
+      databases: [item.database],
+      exclude: verify.exclude,
+      ...(deps.segments ? { segments: deps.segments } : {}),
+    });
+    const key = fingerprintKey(request.source.id, request.runId, item.database);
+    await deps.reports.put(key, {
+      ...fingerprint,
+      takenAt: fingerprint.takenAt ?? deps.clock().toISOString(),
+    });
+    const tables = Object.values(fingerprint.tables);
+    return {
+      database: item.database,
+      key,
+      tables: tables.length,
+      rows: tables.reduce((n, t) => n + t.rows, 0),
+    };
+  });
+}
+
+export async function loadFingerprints(
+  state: RunState,
+  deps: Pick<RestoreVerifyDeps, 'reports'>,
+): Promise<Record<string, DatabaseFingerprint>> {
+  const databases: Record<string, DatabaseFingerprint> = {};
+  for (const summary of state.fingerprints ?? []) {
+    const stored = await deps.reports.get(summary.key);
+    if (!stored) throw new InvalidInputError(`fingerprint ${summary.key} is missing from the report store`);
+    databases[summary.database] = stored as DatabaseFingerprint;
+  }
+  return databases;
+}
+
+/**
+ * The strongest baseline available: a passed report of the same snapshot restored at another
+ * target (must match exactly), else the newest passed report of this source.
+ */
+async function findBaseline(
+  state: RunState,
+  deps: RestoreVerifyDeps,
+): Promise<{ key: string; mode: 'exact' | 'previous-report'; report: RestoreVerifyReport } | null> {
+  const request = requestOf(state);
+  const own = reportKey(request.source.id, request.runId);
+  const keys = (await deps.reports.list(reportPrefix(request.source.id)))
+    .filter((k) => k !== own)
+    .reverse()
+    .slice(0, BASELINE_LOOKBACK);
+  let previous: { key: string; report: RestoreVerifyReport } | undefined;
+  for (const key of keys) {
+    const report = asReport(await deps.reports.get(key));
+    if (!report || report.verdict !== 'passed') continue;
+    const origin = state.resolved?.origin;
+    if (origin && report.snapshot?.origin === origin && report.target !== request.target.name) {
+      return { key, mode: 'exact', report };
+    }
+    previous ??= { key, report };
+  }
+  return previous ? { ...previous, mode: 'previous-report' } : null;
+}
+
+/**
+ * Compares every fingerprinted database with the baseline. Without one (the first run), the
+ * candidate is checked against itself, which leaves the declared expectations (minimum rows).
+ */
+export async function compareWithBaseline(
+  state: RunState,
+  deps: RestoreVerifyDeps,
+): Promise<ComparisonSummary> {
+  const request = requestOf(state);
+  const { verify } = policyOf(deps, request);
+  return timed(deps, async () => {
+    const candidates = await loadFingerprints(state, deps);
+    const baseline = await findBaseline(state, deps);
+    const mode = baseline?.mode ?? 'previous-report';
+    const rules: CompareRules = {
+      mode,
+      rowCountTolerancePercent: verify.rowCountTolerancePercent,
+      expectations: verify.expectations,
+      exclude: verify.exclude,
+    };
+    const databases: DatabaseComparison[] = Object.entries(candidates).map(([database, candidate]) => {
+      const reference = baseline?.report.fingerprints.databases[database] ?? candidate;
+      const comparison: Comparison = compareFingerprints(reference, candidate, rules);
+      return { database, comparison };
+    });
+    await deps.reports.put(comparisonKey(request.source.id, request.runId), databases);
+
+    const differences = databases.flatMap(({ database, comparison }) =>
+      comparison.tables
+        .filter((t) => t.verdict !== 'exact' && t.verdict !== 'within-tolerance')
+        .map((t) => ({ database, table: t.table, verdict: t.verdict, reason: t.reason })),
+    );
+    const passed = databases.length > 0 && databases.every((d) => d.comparison.verdict === 'same');
+    const summary = databases
+      .map(({ database, comparison }) => {
+        const bad = comparison.tables.filter(
+          (t) => t.verdict !== 'exact' && t.verdict !== 'within-tolerance',
+        );
+        return `${database}: ${comparison.tables.length} tables, ${bad.length === 0 ? 'all match' : `${bad.length} differ`}`;
+      })
+      .join('; ');
+    return {
+      verdict: passed ? 'passed' : 'failed',
+      baseline: baseline ? { key: baseline.key, mode: baseline.mode } : null,
+      summary: `${summary || 'no database fingerprinted'} (baseline: ${baseline ? `${baseline.mode} ${baseline.key}` : 'none, first verification'})`,
+      differences: differences.slice(0, MAX_DIFFERENCES),
+      verifiedAt: deps.clock().toISOString(),
+    };
+  });
+}
