@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { LifeboatError } from '../lib/core/errors.js';
+import { registerPlan } from './commands/plan.js';
 import { EXIT } from './exit.js';
 
 const program = new Command()
@@ -9,7 +10,7 @@ const program = new Command()
   .exitOverride();
 
 // Each command lives in cli/commands/<name>.ts and registers itself here.
-const commands: Array<(program: Command) => void> = [];
+const commands: Array<(program: Command) => void> = [registerPlan];
 for (const register of commands) register(program);
 
 try {

@@ -117,8 +117,8 @@ export function decideRetention(
   });
 }
 
-/** Why a snapshot is outside retention altogether, if it is. */
-function heldReason(snapshot: Snapshot): string | undefined {
+/** Why a snapshot is not Lifeboat's to delete at all, if it is not: whatever the retention says. */
+export function unmanagedReason(snapshot: Snapshot): string | undefined {
   if (!isManaged(snapshot.tags)) {
     return snapshot.type === 'manual'
       ? 'not managed by Lifeboat'
@@ -127,6 +127,13 @@ function heldReason(snapshot: Snapshot): string | undefined {
   // An instance's tags reach its automated snapshots through CopyTagsToSnapshot, and a shared
   // snapshot carries its owner's tags: neither makes the snapshot ours to delete.
   if (snapshot.type !== 'manual') return `not managed by Lifeboat (${snapshot.type} snapshot)`;
+  return undefined;
+}
+
+/** Why a snapshot is outside retention altogether, if it is. */
+function heldReason(snapshot: Snapshot): string | undefined {
+  const unmanaged = unmanagedReason(snapshot);
+  if (unmanaged) return unmanaged;
   if (snapshot.status !== 'available' || snapshot.createdAt === undefined) {
     return `not available yet (status ${snapshot.status})`;
   }

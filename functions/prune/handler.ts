@@ -1,0 +1,126 @@
+import { RDSClient } from '@aws-sdk/client-rds';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import { z } from 'zod';
+import { RdsSnapshotStore } from '../../lib/adapters/aws/rds-snapshots.js';
+import { copyTargetStore } from '../../lib/adapters/aws/target-stores.js';
+import { policyFromEnv, requireEnv } from '../../lib/config/env.js';
+import { InvalidInputError, LifeboatError } from '../../lib/core/errors.js';
+import type { SnapshotStore } from '../../lib/core/ports.js';
+import { formatIssues, getPolicy } from '../../lib/core/policy/parse.js';
+import type { CopyTargetPolicy, Policy, PolicyFile } from '../../lib/core/policy/schema.js';
+import { prune, type PruneResult } from '../../lib/core/use-cases/prune.js';
+
+/** What the schedule sends (deploy/config.cjs): the policy and the scheduled time, used as `now`. */
+const PruneEventSchema = z.object({
+  policy: z.string({ error: 'must name a policy of the policy file' }).min(1),
+  time: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time such as "2026-11-24T04:15:00Z"' }),
+  /** Decide and log, delete nothing: for a first deployment or an operator's check. */
+  dryRun: z.boolean().optional(),
+});
+
+export interface PruneDependencies {
+  policyFile: PolicyFile;
+  source: SnapshotStore;
+  targetsFor(policyName: string, policy: Policy): Array<{ target: CopyTargetPolicy; store: SnapshotStore }>;
+}
+
+const logger = new Logger({ serviceName: 'lifeboat-prune' });
+
+export function createHandler(dependencies: PruneDependencies | (() => PruneDependencies)) {
+  let resolved: PruneDependencies | undefined;
+  const deps = () => (resolved ??= typeof dependencies === 'function' ? dependencies() : dependencies);
+
+  const pruneHandler = async (event: unknown) => {
+    const { policyFile, source, targetsFor } = deps();
+    const parsed = PruneEventSchema.safeParse(event);
+    if (!parsed.success) {
+      throw new InvalidInputError(`prune event is invalid:\n${formatIssues(parsed.error.issues)}`);
+    }
+    const { policy: policyName, time, dryRun = false } = parsed.data;
+    const policy = getPolicy(policyFile, policyName);
+
+    const result = await prune({
+      policyName,
+      policy,
+      now: new Date(time),
+      source,
+      targets: targetsFor(policyName, policy),
+      dryRun,
+    });
+    logResult(result);
+    const problems = [
+      ...result.scopes.filter((s) => s.error).map((s) => `${s.scope}: ${s.error}`),
+      ...result.scopes.flatMap((s) =>
+        s.outcomes
+          .filter((o) => o.result === 'failed')
+          .map((o) => `${s.scope}: ${o.snapshot.id}: ${o.error}`),
+      ),
+    ];
+    // Thrown after every delete was tried, so Lambda's retries and then the failure destination
+    // (serverless.yml custom.asyncFailure) see it; a retry lists afresh and finishes the rest.
+    if (problems.length > 0) {
+      throw new LifeboatError(`prune of policy ${policyName} incomplete: ${problems.join('; ')}`);
+    }
+    return summarize(result);
+  };
+
+  return middy(pruneHandler).use(injectLambdaContext(logger));
+}
+
+function summarize(result: PruneResult) {
+  return {
+    policy: result.policy,
+    dryRun: result.dryRun,
+    deleted: result.deleted,
+    failed: result.failed,
+    scopes: result.scopes.map((s) => ({
+      scope: s.scope,
+      kept: s.decisions.filter((d) => d.action === 'keep').length,
+      deleted: s.outcomes.filter((o) => o.result === 'deleted').map((o) => o.snapshot.id),
+      ...(s.error ? { error: s.error } : {}),
+    })),
+  };
+}
+
+function logResult(result: PruneResult): void {
+  for (const scope of result.scopes) {
+    const reasons = new Map(scope.decisions.map((d) => [d.snapshot, d.reason]));
+    for (const outcome of scope.outcomes) {
+      const entry = {
+        scope: scope.scope,
+        snapshot: outcome.snapshot.id,
+        result: outcome.result,
+        reason: reasons.get(outcome.snapshot),
+        ...(outcome.error ? { error: outcome.error } : {}),
+      };
+      if (outcome.result === 'failed') logger.error('snapshot not deleted', entry);
+      else logger.info('snapshot beyond retention', entry);
+    }
+    if (scope.error) logger.error('scope not pruned', { scope: scope.scope, error: scope.error });
+  }
+  logger.info('prune finished', summarize(result));
+}
+
+/**
+ * Adapters for the deployed function, built on the first invocation and kept for the container
+ * (built lazily so that a test can import createHandler without the deployed environment).
+ */
+function fromEnvironment(): PruneDependencies {
+  const region = requireEnv('AWS_REGION');
+  const policyFile = policyFromEnv();
+  const targets = new Map(
+    Object.entries(policyFile.policies).map(([name, policy]) => [
+      name,
+      policy.copies.map((target) => ({ target, store: copyTargetStore(target) })),
+    ]),
+  );
+  return {
+    policyFile,
+    source: new RdsSnapshotStore({ region, client: new RDSClient({ region }) }),
+    targetsFor: (policyName) => targets.get(policyName) ?? [],
+  };
+}
+
+export const handler = createHandler(fromEnvironment);

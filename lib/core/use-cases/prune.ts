@@ -1,0 +1,179 @@
+import type { Snapshot } from '../model.js';
+import type { SnapshotStore } from '../ports.js';
+import type { CopyTargetPolicy, Policy, Retention } from '../policy/schema.js';
+import { decideRetention, type RetentionDecision } from '../retention/decide.js';
+import { TAG } from '../tags.js';
+
+/** Where retention is applied: the source region, or one copy target (a region, maybe another account). */
+export interface PruneScope {
+  /** "source us-east-1", "copy eu-west-1", "copy eu-west-1 account 222222222222". */
+  name: string;
+  store: SnapshotStore;
+  retention: Retention;
+  target?: CopyTargetPolicy;
+}
+
+export interface DeleteOutcome {
+  snapshot: Snapshot;
+  result: 'deleted' | 'failed' | 'dry run' | 'not attempted';
+  /** Why a delete failed or was not attempted. */
+  error?: string;
+}
+
+export interface ScopeResult {
+  scope: string;
+  region: string;
+  retention: Retention;
+  decisions: RetentionDecision[];
+  outcomes: DeleteOutcome[];
+  /** The scope's snapshots could not be listed; nothing was decided there. */
+  error?: string;
+}
+
+export interface PruneResult {
+  policy: string;
+  dryRun: boolean;
+  scopes: ScopeResult[];
+  deleted: number;
+  failed: number;
+}
+
+export interface PruneRequest {
+  policyName: string;
+  policy: Policy;
+  now: Date;
+  source: SnapshotStore;
+  targets: ReadonlyArray<{ target: CopyTargetPolicy; store: SnapshotStore }>;
+  dryRun: boolean;
+  /**
+   * Snapshot ids or ARNs in use that the stores cannot see, e.g. a restore started by hand. Scratch
+   * instances (tagged lifeboat:restored-from) and copies in progress are found in the stores.
+   */
+  inUse?: () => Promise<Iterable<string>>;
+}
+
+export function scopeName(region: string, target?: CopyTargetPolicy): string {
+  if (!target) return `source ${region}`;
+  return target.account ? `copy ${target.region} account ${target.account}` : `copy ${target.region}`;
+}
+
+/**
+ * Which of a store's snapshots a scope's retention governs: those of this policy, and in the source
+ * region the snapshots taken there, at a copy target the copies. An intermediate re-encrypted copy in
+ * the source region (made before sharing with a DR account) is the copy function's to remove.
+ */
+export function governedBy(snapshot: Snapshot, policyName: string, target?: CopyTargetPolicy): boolean {
+  if (snapshot.tags[TAG.policy] !== policyName) return false;
+  const isCopy = snapshot.tags[TAG.copyOf] !== undefined;
+  return target ? isCopy : !isCopy;
+}
+
+// Statuses of a snapshot that is still being made: its TAG.copyOf source is being read from.
+const FINISHED = new Set(['available', 'failed', 'deleting', 'deleted', 'incompatible-restore']);
+
+/**
+ * Applies the policy's retention in the source region and each copy target's retention (or the
+ * policy's) at that target, and deletes what it decides through the store's guarded delete.
+ *
+ * Safety: every store is listed before anything is deleted, because a copy in progress in one store
+ * reads a snapshot in another. If any store or the extra in-use source cannot be read, nothing is
+ * deleted anywhere and the run reports why. One failed delete does not stop the others.
+ */
+export async function prune(request: PruneRequest): Promise<PruneResult> {
+  const { policyName, policy, now, dryRun } = request;
+  const scopes: PruneScope[] = [
+    {
+      name: scopeName(request.source.region),
+      store: request.source,
+      retention: policy.retention,
+    },
+    ...request.targets.map(({ target, store }) => ({
+      name: scopeName(target.region, target),
+      store,
+      retention: target.retention ?? policy.retention,
+      target,
+    })),
+  ];
+
+  const listed = await Promise.all(scopes.map((scope) => readScope(scope)));
+  const inUse = new Set<string>();
+  const unreadable: string[] = [];
+  for (const [index, view] of listed.entries()) {
+    if ('error' in view) unreadable.push(`${scopes[index]!.name}: ${view.error}`);
+    else for (const id of view.inUse) inUse.add(id);
+  }
+  if (request.inUse) {
+    try {
+      for (const id of await request.inUse()) inUse.add(id);
+    } catch (error) {
+      unreadable.push(`in-use snapshots: ${messageOf(error)}`);
+    }
+  }
+  const holdBack =
+    unreadable.length > 0
+      ? `not attempted: could not tell which snapshots are in use (${unreadable.join('; ')})`
+      : undefined;
+
+  const results: ScopeResult[] = [];
+  for (const [index, scope] of scopes.entries()) {
+    const view = listed[index]!;
+    const base = { scope: scope.name, region: scope.store.region, retention: scope.retention };
+    if ('error' in view) {
+      results.push({ ...base, decisions: [], outcomes: [], error: view.error });
+      continue;
+    }
+    const governed = view.snapshots.filter((s) => governedBy(s, policyName, scope.target));
+    const decisions = decideRetention(governed, scope.retention, now, { inUse });
+    const outcomes: DeleteOutcome[] = [];
+    for (const { snapshot } of decisions.filter((d) => d.action === 'delete')) {
+      if (dryRun) outcomes.push({ snapshot, result: 'dry run' });
+      else if (holdBack) outcomes.push({ snapshot, result: 'not attempted', error: holdBack });
+      else outcomes.push(await deleteOne(scope.store, snapshot));
+    }
+    results.push({ ...base, decisions, outcomes });
+  }
+
+  const all = results.flatMap((r) => r.outcomes);
+  return {
+    policy: policyName,
+    dryRun,
+    scopes: results,
+    deleted: all.filter((o) => o.result === 'deleted').length,
+    failed: all.filter((o) => o.result === 'failed').length,
+  };
+}
+
+type ScopeView = { snapshots: Snapshot[]; inUse: string[] } | { error: string };
+
+async function readScope(scope: PruneScope): Promise<ScopeView> {
+  try {
+    const [snapshots, databases] = await Promise.all([
+      scope.store.listSnapshots(),
+      scope.store.listDatabases(),
+    ]);
+    const inUse = [
+      ...snapshots
+        .filter((s) => !FINISHED.has(s.status) && s.tags[TAG.copyOf] !== undefined)
+        .map((s) => s.tags[TAG.copyOf]!),
+      // Scratch instances name the snapshot they were restored from; restoring reads it until the
+      // instance is available, and the restore-verify report refers to it after.
+      ...databases.map((d) => d.tags[TAG.restoredFrom]).filter((id): id is string => id !== undefined),
+    ];
+    return { snapshots, inUse };
+  } catch (error) {
+    return { error: `listing snapshots and databases in ${scope.store.region} failed: ${messageOf(error)}` };
+  }
+}
+
+async function deleteOne(store: SnapshotStore, snapshot: Snapshot): Promise<DeleteOutcome> {
+  try {
+    await store.deleteSnapshot(snapshot);
+    return { snapshot, result: 'deleted' };
+  } catch (error) {
+    return { snapshot, result: 'failed', error: messageOf(error) };
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
