@@ -47,6 +47,28 @@ function schedulesFor(policies, pick) {
   });
 }
 
+/**
+ * Prune runs once a day per policy, in UTC (retention counts UTC calendar days), with the policies a
+ * few minutes apart so that their listings do not meet RDS's API rate limits together. One rule
+ * per policy, not one for all: a failing policy (an unreachable DR account) is retried and reported
+ * on its own, and the event has the snapshot function's shape.
+ */
+function pruneSchedules(policies) {
+  let index = 0;
+  return schedulesFor(policies, () => ({ expression: `cron(${(15 + 7 * index++) % 60} 4 * * ? *)` }));
+}
+
+/**
+ * The DR-account roles Lifeboat assumes (copies[].roleArn). IAM needs at least one resource in a
+ * statement, so with no DR account the list names a role in account 000000000000, which cannot exist.
+ */
+function drRoleArns(policies) {
+  const arns = [
+    ...new Set(Object.values(policies).flatMap((p) => p.copies.map((c) => c.roleArn).filter(Boolean))),
+  ];
+  return arns.length > 0 ? arns : ['arn:aws:iam::000000000000:role/lifeboat-no-dr-account'];
+}
+
 module.exports = async () => {
   const file = loadPolicyFile();
   const policies = file.policies;
@@ -59,5 +81,7 @@ module.exports = async () => {
     drAccounts: [
       ...new Set(Object.values(policies).flatMap((p) => p.copies.map((c) => c.account).filter(Boolean))),
     ],
+    pruneSchedules: pruneSchedules(policies),
+    drRoleArns: drRoleArns(policies),
   };
 };

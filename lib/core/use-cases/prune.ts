@@ -68,7 +68,9 @@ export function governedBy(snapshot: Snapshot, policyName: string, target?: Copy
   return target ? isCopy : !isCopy;
 }
 
-// Statuses of a snapshot that is still being made: its TAG.copyOf source is being read from.
+// A snapshot in any other status is still being made, and its TAG.copyOf source is being read from:
+// "If the snapshot is being copied, the copy operation is terminated" (RDS API Reference,
+// DeleteDBSnapshot).
 const FINISHED = new Set(['available', 'failed', 'deleting', 'deleted', 'incompatible-restore']);
 
 /**
@@ -147,9 +149,11 @@ type ScopeView = { snapshots: Snapshot[]; inUse: string[] } | { error: string };
 
 async function readScope(scope: PruneScope): Promise<ScopeView> {
   try {
+    // Restores run in Lifeboat's own account; the role assumed in a DR account may only list and
+    // delete snapshots (deploy/dr-account-role.yml), so its databases are not asked for.
     const [snapshots, databases] = await Promise.all([
       scope.store.listSnapshots(),
-      scope.store.listDatabases(),
+      scope.target?.account ? [] : scope.store.listDatabases(),
     ]);
     const inUse = [
       ...snapshots
