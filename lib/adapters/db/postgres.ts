@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { ConfigError, NotFoundError } from '../../core/errors.js';
+import { bisectRanges, type BisectResult, type BisectSide } from '../../core/fingerprint/bisect.js';
 import { checksumFromSum } from '../../core/fingerprint/checksum.js';
 import { columnSignature } from '../../core/fingerprint/columns.js';
 import { mapWithConcurrency } from '../../core/fingerprint/pool.js';
@@ -254,18 +255,9 @@ async function fingerprintRange(
   return { ...range, rows: Number(row?.rows ?? 0), checksum: checksumFromSum(row?.sum) };
 }
 
-/** Where two live copies of a table differ: the keys of the first differing rows. */
-export interface BisectResult {
-  /** Keys (as text, of the first primary-key column) present on one side only or with different content. */
-  keys: string[];
-  /** Rows compared one by one at the end; 0 when the range sums matched. */
-  rowsCompared: number;
-}
-
 /**
- * Narrows a differing key range of `table` ("schema.table") between two live databases down to
- * rows: ranges whose count and sum match are dropped, others are halved at their median key until
- * small enough to compare row hashes. Reads only; both databases must have the same columns.
+ * Narrows a differing key range of `table` ("schema.table") between two live PostgreSQL databases
+ * down to the keys of the rows that differ. Reads only; both must have the same columns.
  */
 export async function bisectTable(
   a: DatabaseConnection,
@@ -280,74 +272,33 @@ export async function bisectTable(
     throw error;
   });
   try {
-    const described = (await describeTables(left)).find((t) => `${t.schema}.${t.name}` === table);
+    const described = (await describeTables(left)).find((t) => tableKey(t) === table);
     if (!described)
       throw new NotFoundError(`table ${table} not found in ${a.database} on ${a.host}:${a.port}`);
-    if (!described.key) {
+    const key = described.key;
+    if (!key) {
       throw new ConfigError(
         `table ${table} has no primary key: its rows cannot be named, only its sums compared`,
       );
     }
-    const found: string[] = [];
-    let rowsCompared = 0;
-    const sides = [left, right] as const;
-    const visit = async (current: KeyRange): Promise<void> => {
-      if (found.length >= limit) return;
-      const [x, y] = await Promise.all(sides.map((client) => fingerprintRange(client, described, current)));
-      if (!x || !y || (x.rows === y.rows && x.checksum === y.checksum)) return;
-      const median =
-        Math.max(x.rows, y.rows) > BISECT_ROWS
-          ? await medianKey(x.rows > 0 ? left : right, described, current)
-          : null;
-      if (median === null || median === current.from) {
-        const differing = await differingRows(sides, described, current);
-        rowsCompared += x.rows + y.rows;
-        found.push(...differing.slice(0, limit - found.length));
-        return;
-      }
-      await visit({ from: current.from, to: median });
-      await visit({ from: median, to: current.to });
-    };
-    await visit(range);
-    return { keys: found, rowsCompared };
+    const side = (client: pg.Client): BisectSide => ({
+      rangeSum: (current) => fingerprintRange(client, described, current),
+      async medianKey(current) {
+        const { where, values } = predicate(described, current);
+        const result = await client.query<{ key: string | null }>(
+          postgresMedianKeyQuery(described, { ...where, key }),
+          values,
+        );
+        return result.rows[0]?.key ?? null;
+      },
+      async rowHashes(current) {
+        const { where, values } = predicate(described, current);
+        const sql = postgresRowHashesQuery(described, described.columns, { ...where, key });
+        return (await client.query<{ key: string; hash: string }>(sql, values)).rows;
+      },
+    });
+    return await bisectRanges(side(left), side(right), range, { limit, rowsPerLeaf: BISECT_ROWS });
   } finally {
     await Promise.all([left.end().catch(() => undefined), right.end().catch(() => undefined)]);
   }
-}
-
-async function medianKey(client: pg.Client, table: PostgresTable, range: KeyRange): Promise<string | null> {
-  const { where, values } = predicate(table, range);
-  if (!where.key) return null;
-  const result = await client.query<{ key: string | null }>(
-    postgresMedianKeyQuery(table, { ...where, key: where.key }),
-    values,
-  );
-  return result.rows[0]?.key ?? null;
-}
-
-async function differingRows(
-  sides: readonly [pg.Client, pg.Client],
-  table: PostgresTable,
-  range: KeyRange,
-): Promise<string[]> {
-  const { where, values } = predicate(table, range);
-  if (!where.key) return [];
-  const sql = postgresRowHashesQuery(table, table.columns, { ...where, key: where.key });
-  const [x, y] = await Promise.all(
-    sides.map((client) => client.query<{ key: string; hash: string }>(sql, values)),
-  );
-  const count = (rows: Array<{ key: string; hash: string }>) => {
-    const counts = new Map<string, number>();
-    for (const row of rows) {
-      const id = `${row.key}\u0000${row.hash}`;
-      counts.set(id, (counts.get(id) ?? 0) + 1);
-    }
-    return counts;
-  };
-  const left = count(x?.rows ?? []);
-  const right = count(y?.rows ?? []);
-  const keys = new Set<string>();
-  for (const [id, n] of left) if (right.get(id) !== n) keys.add(id.split('\u0000')[0] as string);
-  for (const [id, n] of right) if (left.get(id) !== n) keys.add(id.split('\u0000')[0] as string);
-  return [...keys];
 }

@@ -1,0 +1,98 @@
+import { ConfigError } from '../../core/errors.js';
+import type { BisectResult } from '../../core/fingerprint/bisect.js';
+import type { KeyRange } from '../../core/fingerprint/ranges.js';
+import type { DatabaseConnection, DatabaseEngine, Fingerprinter } from '../../core/fingerprint/types.js';
+import { bisectMysqlTable, MysqlFingerprinter } from './mysql.js';
+import { bisectTable as bisectPostgresTable, PostgresFingerprinter } from './postgres.js';
+
+export function fingerprinterFor(engine: DatabaseEngine): Fingerprinter {
+  return engine === 'postgres' ? new PostgresFingerprinter() : new MysqlFingerprinter();
+}
+
+/** Narrows a differing key range of a table between two live databases of the same engine to rows. */
+export function bisectTable(
+  a: DatabaseConnection,
+  b: DatabaseConnection,
+  table: string,
+  range?: KeyRange,
+): Promise<BisectResult> {
+  if (a.engine !== b.engine) {
+    throw new ConfigError(`cannot bisect a ${a.engine} table against a ${b.engine} one`);
+  }
+  return a.engine === 'postgres'
+    ? bisectPostgresTable(a, b, table, range)
+    : bisectMysqlTable(a, b, table, range);
+}
+
+const SCHEMES: Record<string, { engine: DatabaseEngine; port: number }> = {
+  'postgres:': { engine: 'postgres', port: 5432 },
+  'postgresql:': { engine: 'postgres', port: 5432 },
+  'mysql:': { engine: 'mysql', port: 3306 },
+  'mariadb:': { engine: 'mysql', port: 3306 },
+};
+
+/**
+ * Reads `postgres://user:password@host:port/database?sslmode=require` (or mysql://, mariadb://).
+ * The password is percent-decoded and never appears in an error message.
+ */
+export function connectionFromUrl(url: string): DatabaseConnection {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(
+      `not a database URL: "${redact(url)}" (expected postgres://user:password@host:port/database or mysql://...)`,
+    );
+  }
+  const scheme = SCHEMES[parsed.protocol];
+  if (!scheme) {
+    throw new ConfigError(
+      `unsupported database URL scheme "${parsed.protocol.replace(/:$/, '')}" (expected postgres, postgresql, mysql or mariadb)`,
+    );
+  }
+  if (!parsed.hostname) throw new ConfigError(`database URL "${redact(url)}" names no host`);
+  const port = parsed.port === '' ? scheme.port : Number(parsed.port);
+  const user = decodeURIComponent(parsed.username);
+  const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
+  if (database.includes('/'))
+    throw new ConfigError(`database URL "${redact(url)}" has more than one path segment`);
+  const sslmode = parsed.searchParams.get('sslmode') ?? parsed.searchParams.get('ssl-mode')?.toLowerCase();
+  const ssl = sslModeOf(sslmode ?? parsed.searchParams.get('ssl'));
+  return {
+    engine: scheme.engine,
+    host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port,
+    user: user || (scheme.engine === 'postgres' ? 'postgres' : 'root'),
+    ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
+    database: database || (scheme.engine === 'postgres' ? user || 'postgres' : ''),
+    ...(ssl ? { ssl } : {}),
+  };
+}
+
+function sslModeOf(mode: string | null | undefined): DatabaseConnection['ssl'] {
+  switch (mode ?? undefined) {
+    case undefined:
+    case 'disable':
+    case 'disabled':
+    case 'false':
+    case 'prefer':
+    case 'preferred':
+    case 'allow':
+      return undefined;
+    case 'require':
+    case 'required':
+    case 'true':
+      return 'require';
+    case 'verify-ca':
+    case 'verify-full':
+    case 'verify_ca':
+    case 'verify_identity':
+      return 'verify-full';
+    default:
+      throw new ConfigError(`unknown sslmode "${mode}" in the database URL`);
+  }
+}
+
+function redact(url: string): string {
+  return url.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@');
+}

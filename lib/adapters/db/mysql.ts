@@ -1,0 +1,287 @@
+import mysql from 'mysql2/promise';
+import { ConfigError, NotFoundError } from '../../core/errors.js';
+import { bisectRanges, type BisectResult, type BisectSide } from '../../core/fingerprint/bisect.js';
+import { checksumFromSum } from '../../core/fingerprint/checksum.js';
+import { columnSignature } from '../../core/fingerprint/columns.js';
+import {
+  MYSQL_COLUMNS_QUERY,
+  MYSQL_KEYS_QUERY,
+  MYSQL_SCHEMAS_QUERY,
+  MYSQL_SESSION_STATEMENTS,
+  MYSQL_TABLES_QUERY,
+  integerSplitKeys,
+  isIntegerKey,
+  mysqlKeyBoundsQuery,
+  mysqlKeyCast,
+  mysqlQualifiedName,
+  mysqlRangeQuery,
+  mysqlRangeWhere,
+  mysqlRowHashesQuery,
+  quoteMysqlIdent,
+  type MysqlColumn,
+  type MysqlRangePredicate,
+} from '../../core/fingerprint/mysql-sql.js';
+import { mapWithConcurrency } from '../../core/fingerprint/pool.js';
+import {
+  DEFAULT_SPLIT,
+  WHOLE_TABLE,
+  rangeCountFor,
+  rangesFromBoundaries,
+  totalOf,
+  type KeyRange,
+} from '../../core/fingerprint/ranges.js';
+import { selectTables, tableKey, type TableName } from '../../core/fingerprint/tables.js';
+import type {
+  DatabaseConnection,
+  DatabaseFingerprint,
+  FingerprintOptions,
+  Fingerprinter,
+  RangeFingerprint,
+  TableFingerprint,
+} from '../../core/fingerprint/types.js';
+
+const BISECT_ROWS = 2_000;
+
+interface MysqlTable extends TableName {
+  estimatedRows: number;
+  bytes: number;
+  columns: MysqlColumn[];
+  key: MysqlColumn | null;
+}
+
+/** Opens a connection with the fingerprint session settings, or fails with one line naming the problem. */
+export async function connectMysql(connection: DatabaseConnection): Promise<mysql.Connection> {
+  let client: mysql.Connection | undefined;
+  try {
+    client = await mysql.createConnection({
+      host: connection.host,
+      port: connection.port,
+      user: connection.user,
+      password: connection.password,
+      database: connection.database || undefined,
+      ssl: connection.ssl ? { rejectUnauthorized: connection.ssl === 'verify-full' } : undefined,
+      connectTimeout: 15_000,
+      charset: 'utf8mb4',
+    });
+    // A server going away mid-run surfaces through the pending query; without a listener it would crash.
+    client.on('error', () => undefined);
+    for (const statement of MYSQL_SESSION_STATEMENTS) await client.query(statement);
+    return client;
+  } catch (error) {
+    await client?.end().catch(() => undefined);
+    throw connectionError(error, connection);
+  }
+}
+
+function connectionError(error: unknown, connection: DatabaseConnection): Error {
+  const where = `${connection.host}:${connection.port}`;
+  const code = (error as { code?: string }).code;
+  const reason = error instanceof Error ? error.message : String(error);
+  if (code === 'ER_BAD_DB_ERROR') {
+    return new NotFoundError(`MySQL database "${connection.database}" does not exist on ${where}`, {
+      cause: error,
+    });
+  }
+  if (code === 'ER_ACCESS_DENIED_ERROR' || code === 'ER_DBACCESS_DENIED_ERROR') {
+    return new ConfigError(`MySQL at ${where} refused user "${connection.user}": ${reason}`, {
+      cause: error,
+    });
+  }
+  return new ConfigError(`cannot connect to MySQL at ${where}: ${reason || code}`, { cause: error });
+}
+
+/**
+ * Fingerprints the base tables of the chosen databases (schemas) of a MySQL or MariaDB server.
+ * Each segment reads in its own consistent snapshot: MySQL cannot share one between connections,
+ * so on a database being written to, ranges may see slightly different moments.
+ */
+export class MysqlFingerprinter implements Fingerprinter {
+  async fingerprint(
+    connection: DatabaseConnection,
+    options: FingerprintOptions = {},
+  ): Promise<DatabaseFingerprint> {
+    const coordinator = await connectMysql(connection);
+    const workers: mysql.Connection[] = [coordinator];
+    try {
+      const schemas = await chosenSchemas(coordinator, connection, options);
+      const tables = selectTables(await describeTables(coordinator, schemas), '', options);
+      const work: Array<{ table: MysqlTable; range: KeyRange }> = [];
+      for (const table of tables) {
+        for (const range of await planRanges(coordinator, table, options)) work.push({ table, range });
+      }
+
+      const segments = Math.max(1, Math.min(options.segments ?? 2, work.length));
+      while (workers.length < segments) workers.push(await connectMysql(connection));
+      for (const worker of workers) await worker.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
+      const idle = [...workers];
+      const results = await mapWithConcurrency(work, segments, async ({ table, range }) => {
+        const client = idle.pop() as mysql.Connection;
+        try {
+          return await fingerprintRange(client, table, range);
+        } finally {
+          idle.push(client);
+        }
+      });
+
+      const fingerprints: Record<string, TableFingerprint> = {};
+      for (const table of tables) {
+        const buckets = results.filter((_, index) => work[index]?.table === table);
+        fingerprints[tableKey(table)] = {
+          ...totalOf(buckets),
+          columns: columnSignature(
+            table.columns.map((column) => ({ name: column.name, type: column.columnType })),
+          ),
+          ...(table.key ? { key: table.key.name } : {}),
+          ...(buckets.length > 1 ? { buckets } : {}),
+        };
+      }
+      return { engine: 'mysql', tables: fingerprints };
+    } finally {
+      await Promise.all(workers.map((client) => client.end().catch(() => undefined)));
+    }
+  }
+}
+
+async function chosenSchemas(
+  client: mysql.Connection,
+  connection: DatabaseConnection,
+  options: FingerprintOptions,
+): Promise<string[]> {
+  const [rows] = await client.query<mysql.RowDataPacket[]>(MYSQL_SCHEMAS_QUERY);
+  const existing = rows.map((row) => String(row.name));
+  const wanted = options.databases?.length
+    ? options.databases
+    : connection.database
+      ? [connection.database]
+      : existing;
+  const unknown = wanted.filter((name) => !existing.includes(name));
+  if (unknown.length > 0) {
+    throw new NotFoundError(
+      `MySQL database${unknown.length > 1 ? 's' : ''} ${unknown.map((name) => `"${name}"`).join(', ')} not found on ${connection.host}:${connection.port}`,
+    );
+  }
+  return wanted;
+}
+
+async function describeTables(client: mysql.Connection, schemas: string[]): Promise<MysqlTable[]> {
+  if (schemas.length === 0) return [];
+  const [tables] = await client.query<mysql.RowDataPacket[]>(MYSQL_TABLES_QUERY, [schemas]);
+  const [columns] = await client.query<mysql.RowDataPacket[]>(MYSQL_COLUMNS_QUERY, [schemas]);
+  const [keys] = await client.query<mysql.RowDataPacket[]>(MYSQL_KEYS_QUERY, [schemas]);
+  const toColumn = (row: mysql.RowDataPacket): MysqlColumn => ({
+    name: String(row.name),
+    dataType: String(row.data_type),
+    columnType: String(row.column_type),
+  });
+  return tables.map((row) => {
+    const schema = String(row.schema);
+    const name = String(row.name);
+    const key = keys.find((k) => k.schema === schema && k.table === name);
+    return {
+      schema,
+      name,
+      estimatedRows: Number(row.estimated_rows),
+      bytes: Number(row.bytes),
+      key: key ? toColumn(key) : null,
+      columns: columns.filter((c) => c.schema === schema && c.table === name).map(toColumn),
+    };
+  });
+}
+
+async function planRanges(
+  client: mysql.Connection,
+  table: MysqlTable,
+  options: FingerprintOptions,
+): Promise<KeyRange[]> {
+  if (table.key === null || mysqlKeyCast(table.key) === null) return [WHOLE_TABLE];
+  const given = options.boundaries?.[tableKey(table)];
+  if (given) return rangesFromBoundaries(given);
+  // Without a sampling clause, only integer keys split cheaply: evenly between MIN and MAX.
+  if (!isIntegerKey(table.key)) return [WHOLE_TABLE];
+  const count = rangeCountFor(
+    { rows: table.estimatedRows, bytes: table.bytes },
+    { ...DEFAULT_SPLIT, splitRows: options.splitRows ?? DEFAULT_SPLIT.splitRows },
+    options.ranges,
+  );
+  if (count <= 1) return [WHOLE_TABLE];
+  const [rows] = await client.query<mysql.RowDataPacket[]>(mysqlKeyBoundsQuery(table, table.key));
+  const bounds = rows[0];
+  if (!bounds || bounds.low === null || bounds.high === null) return [WHOLE_TABLE];
+  return rangesFromBoundaries(integerSplitKeys(String(bounds.low), String(bounds.high), count));
+}
+
+function predicate(table: MysqlTable, range: KeyRange): { where: MysqlRangePredicate; values: string[] } {
+  const values = [range.from, range.to].filter((bound): bound is string => bound !== null);
+  return { where: { key: table.key, hasFrom: range.from !== null, hasTo: range.to !== null }, values };
+}
+
+async function fingerprintRange(
+  client: mysql.Connection,
+  table: MysqlTable,
+  range: KeyRange,
+): Promise<RangeFingerprint> {
+  const { where, values } = predicate(table, range);
+  const [rows] = await client.query<mysql.RowDataPacket[]>(
+    mysqlRangeQuery(table, table.columns, where),
+    values,
+  );
+  const row = rows[0];
+  return { ...range, rows: Number(row?.rows ?? 0), checksum: checksumFromSum(row?.sum ?? null) };
+}
+
+/**
+ * Narrows a differing key range of `table` ("database.table") between two live MySQL/MariaDB
+ * servers down to the keys of the rows that differ. Reads only; both must have the same columns.
+ */
+export async function bisectMysqlTable(
+  a: DatabaseConnection,
+  b: DatabaseConnection,
+  table: string,
+  range: KeyRange = WHOLE_TABLE,
+  limit = 10,
+): Promise<BisectResult> {
+  const left = await connectMysql(a);
+  const right = await connectMysql(b).catch(async (error: unknown) => {
+    await left.end().catch(() => undefined);
+    throw error;
+  });
+  try {
+    const [schema, name] = table.includes('.')
+      ? [table.slice(0, table.indexOf('.')), table.slice(table.indexOf('.') + 1)]
+      : [a.database, table];
+    const described = (await describeTables(left, [schema])).find((t) => t.name === name);
+    if (!described) throw new NotFoundError(`table ${table} not found on ${a.host}:${a.port}`);
+    const key = described.key;
+    if (!key) {
+      throw new ConfigError(
+        `table ${table} has no primary key: its rows cannot be named, only its sums compared`,
+      );
+    }
+    // The same table may live in differently named databases on the two sides.
+    const side = (client: mysql.Connection, connection: DatabaseConnection): BisectSide => {
+      const target = { ...described, schema: connection.database || described.schema };
+      return {
+        rangeSum: (current) => fingerprintRange(client, target, current),
+        async medianKey(current, rows) {
+          const { where, values } = predicate(described, current);
+          const k = quoteMysqlIdent(key.name);
+          const [found] = await client.query<mysql.RowDataPacket[]>(
+            `SELECT CAST(${k} AS CHAR) AS \`key\` FROM ${mysqlQualifiedName(target)}${mysqlRangeWhere(where)}` +
+              ` ORDER BY ${k} LIMIT 1 OFFSET ${Math.floor(rows / 2)}`,
+            values,
+          );
+          return found[0] ? String(found[0].key) : null;
+        },
+        async rowHashes(current) {
+          const { where, values } = predicate(described, current);
+          const sql = mysqlRowHashesQuery(target, described.columns, { ...where, key });
+          const [rows] = await client.query<mysql.RowDataPacket[]>(sql, values);
+          return rows.map((row) => ({ key: String(row.key), hash: String(row.hash) }));
+        },
+      };
+    };
+    return await bisectRanges(side(left, a), side(right, b), range, { limit, rowsPerLeaf: BISECT_ROWS });
+  } finally {
+    await Promise.all([left.end().catch(() => undefined), right.end().catch(() => undefined)]);
+  }
+}
