@@ -129,7 +129,7 @@ const copy = (
       ...original.tags,
       [TAG.tier]: account ? 'dr-account' : 'dr-region',
       [TAG.copyOf]: original.arn,
-      [TAG.target]: account ? `${region}/${account}` : region,
+      [TAG.target]: account ? `${account}/${region}` : region,
     },
   });
 };

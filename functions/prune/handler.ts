@@ -95,8 +95,9 @@ function logResult(result: PruneResult): void {
         reason: reasons.get(outcome.snapshot),
         ...(outcome.error ? { error: outcome.error } : {}),
       };
-      if (outcome.result === 'failed') logger.error('snapshot not deleted', entry);
-      else logger.info('snapshot beyond retention', entry);
+      if (outcome.result === 'deleted') logger.info('snapshot deleted', entry);
+      else if (outcome.result === 'dry run') logger.info('snapshot would be deleted (dry run)', entry);
+      else logger.error('snapshot not deleted', entry);
     }
     if (scope.error) logger.error('scope not pruned', { scope: scope.scope, error: scope.error });
   }

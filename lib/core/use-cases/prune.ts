@@ -3,6 +3,7 @@ import type { SnapshotStore } from '../ports.js';
 import type { CopyTargetPolicy, Policy, Retention } from '../policy/schema.js';
 import { decideRetention, type RetentionDecision } from '../retention/decide.js';
 import { TAG } from '../tags.js';
+import { targetName } from './copy-snapshot.js';
 
 /** Where retention is applied: the source region, or one copy target (a region, maybe another account). */
 export interface PruneScope {
@@ -59,13 +60,15 @@ export function scopeName(region: string, target?: CopyTargetPolicy): string {
 
 /**
  * Which of a store's snapshots a scope's retention governs: those of this policy, and in the source
- * region the snapshots taken there, at a copy target the copies. An intermediate re-encrypted copy in
+ * region the snapshots taken there, at a copy target the copies made for it. An intermediate re-encrypted copy in
  * the source region (made before sharing with a DR account) is the copy function's to remove.
  */
 export function governedBy(snapshot: Snapshot, policyName: string, target?: CopyTargetPolicy): boolean {
   if (snapshot.tags[TAG.policy] !== policyName) return false;
   const isCopy = snapshot.tags[TAG.copyOf] !== undefined;
-  return target ? isCopy : !isCopy;
+  if (!target) return !isCopy;
+  const copiedFor = snapshot.tags[TAG.target];
+  return isCopy && (copiedFor === undefined || copiedFor === targetName(target));
 }
 
 // A snapshot in any other status is still being made, and its TAG.copyOf source is being read from:

@@ -1,0 +1,286 @@
+import {
+  DeleteDBSnapshotCommand,
+  DescribeDBClusterSnapshotsCommand,
+  DescribeDBClustersCommand,
+  DescribeDBInstancesCommand,
+  DescribeDBSnapshotsCommand,
+  RDSClient,
+  type DBSnapshot,
+} from '@aws-sdk/client-rds';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createHandler } from '../../../functions/prune/handler.js';
+import { RdsSnapshotStore } from '../../../lib/adapters/aws/rds-snapshots.js';
+import type { Policy } from '../../../lib/core/policy/schema.js';
+import { TAG } from '../../../lib/core/tags.js';
+import { prune } from '../../../lib/core/use-cases/prune.js';
+
+const NOW = new Date('2026-11-24T04:15:00Z');
+const target = {
+  region: 'eu-west-1',
+  kmsKeyId: 'arn:aws:kms:eu-west-1:111111111111:key/11111111-2222-3333-4444-555555555555',
+  retention: { daily: 1, weekly: 0, monthly: 0, yearly: 0 },
+};
+const policy: Policy = {
+  select: { tags: { 'lifeboat:policy': 'gold' } },
+  schedule: 'cron(0 */6 * * ? *)',
+  rpoMinutes: 360,
+  rtoMinutes: 120,
+  retention: { daily: 1, weekly: 0, monthly: 0, yearly: 0 },
+  unencryptedSources: 'encrypt',
+  copies: [target],
+};
+
+/** A DB snapshot as DescribeDBSnapshots returns it, managed by policy gold, scheduled on `day`. */
+function described(
+  id: string,
+  day: string,
+  extra: Partial<DBSnapshot> = {},
+  tags: Record<string, string> = {},
+) {
+  const region = extra.DBSnapshotArn?.split(':')[3] ?? 'us-east-1';
+  return {
+    DBSnapshotIdentifier: id,
+    DBSnapshotArn: `arn:aws:rds:${region}:111111111111:snapshot:${id}`,
+    DBInstanceIdentifier: 'db-1',
+    SnapshotType: 'manual',
+    Status: 'available',
+    SnapshotCreateTime: new Date(`${day}T00:05:00Z`),
+    Encrypted: true,
+    ...extra,
+    TagList: Object.entries({
+      [TAG.managed]: 'true',
+      [TAG.policy]: 'gold',
+      [TAG.source]: 'db-1',
+      [TAG.scheduledAt]: `${day}T00:00:00.000Z`,
+      ...tags,
+    }).map(([Key, Value]) => ({ Key, Value })),
+  } satisfies DBSnapshot;
+}
+
+const old = ['2026-11-19', '2026-11-20', '2026-11-21', '2026-11-22'].map((day, i) =>
+  described(`old-${i + 1}`, day),
+);
+const newest = described('newest', '2026-11-24');
+
+const sourceClient = new RDSClient({ region: 'us-east-1' });
+const targetClient = new RDSClient({ region: 'eu-west-1' });
+const sourceRds = mockClient(sourceClient);
+const targetRds = mockClient(targetClient);
+
+/** A region whose listing returns `snapshots`, and whose guard reads each one back by id. */
+function serve(rds: typeof sourceRds, snapshots: DBSnapshot[], instances: object[] = []) {
+  rds.on(DescribeDBSnapshotsCommand).resolves({ DBSnapshots: snapshots });
+  for (const s of snapshots) {
+    rds
+      .on(DescribeDBSnapshotsCommand, { DBSnapshotIdentifier: s.DBSnapshotIdentifier })
+      .resolves({ DBSnapshots: [s] });
+  }
+  rds.on(DescribeDBClusterSnapshotsCommand).resolves({ DBClusterSnapshots: [] });
+  rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: instances });
+  rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [] });
+  rds.on(DeleteDBSnapshotCommand).resolves({});
+}
+
+const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $fault: 'client' });
+
+const request = (overrides: Partial<Parameters<typeof prune>[0]> = {}) => ({
+  policyName: 'gold',
+  policy,
+  now: NOW,
+  source: new RdsSnapshotStore({ region: 'us-east-1', client: sourceClient }),
+  targets: [{ target, store: new RdsSnapshotStore({ region: 'eu-west-1', client: targetClient }) }],
+  dryRun: false,
+  ...overrides,
+});
+
+beforeEach(() => {
+  sourceRds.reset();
+  targetRds.reset();
+});
+afterEach(() => {
+  sourceRds.reset();
+  targetRds.reset();
+});
+
+describe('prune', () => {
+  it('goes on deleting when one delete is throttled, and reports that one as failed', async () => {
+    serve(sourceRds, [...old, newest]);
+    serve(targetRds, []);
+    sourceRds.on(DeleteDBSnapshotCommand, { DBSnapshotIdentifier: 'old-2' }).rejects(throttled());
+
+    const result = await prune(request());
+
+    expect(sourceRds).toHaveReceivedCommandTimes(DeleteDBSnapshotCommand, 4);
+    for (const id of ['old-1', 'old-2', 'old-3', 'old-4']) {
+      expect(sourceRds).toHaveReceivedCommandWith(DeleteDBSnapshotCommand, { DBSnapshotIdentifier: id });
+    }
+    expect(sourceRds).not.toHaveReceivedCommandWith(DeleteDBSnapshotCommand, {
+      DBSnapshotIdentifier: 'newest',
+    });
+    const outcomes = Object.fromEntries(result.scopes[0]!.outcomes.map((o) => [o.snapshot.id, o.result]));
+    expect(outcomes).toEqual({
+      'old-1': 'deleted',
+      'old-2': 'failed',
+      'old-3': 'deleted',
+      'old-4': 'deleted',
+    });
+    expect(result.scopes[0]!.outcomes.find((o) => o.result === 'failed')!.error).toMatch(
+      /^RetryLaterError: .*Throttling/,
+    );
+    expect(result).toMatchObject({ deleted: 3, failed: 1 });
+  });
+
+  it('deletes nothing anywhere when a copy target cannot be listed, since its copies in progress are unknown', async () => {
+    serve(sourceRds, [...old, newest]);
+    targetRds.on(DescribeDBSnapshotsCommand).rejects(
+      Object.assign(new Error('not authorized to perform rds:DescribeDBSnapshots'), {
+        name: 'AccessDenied',
+      }),
+    );
+
+    const result = await prune(request());
+
+    expect(sourceRds).not.toHaveReceivedCommand(DeleteDBSnapshotCommand);
+    expect(result.scopes[1]!.error).toMatch(/eu-west-1.*not authorized/);
+    expect(result.scopes[0]!.outcomes.map((o) => o.result)).toEqual(Array(4).fill('not attempted'));
+    expect(result.scopes[0]!.outcomes[0]!.error).toMatch(/could not tell which snapshots are in use/);
+  });
+
+  it('keeps the snapshot that a copy still in progress at a target reads from', async () => {
+    serve(sourceRds, [...old, newest]);
+    const copying = described(
+      'old-3-eu-west-1',
+      '2026-11-21',
+      { Status: 'copying', DBSnapshotArn: 'arn:aws:rds:eu-west-1:111111111111:snapshot:old-3-eu-west-1' },
+      { [TAG.copyOf]: old[2]!.DBSnapshotArn, [TAG.target]: 'eu-west-1' },
+    );
+    serve(targetRds, [copying]);
+
+    const result = await prune(request());
+
+    expect(sourceRds).not.toHaveReceivedCommandWith(DeleteDBSnapshotCommand, {
+      DBSnapshotIdentifier: 'old-3',
+    });
+    expect(result.scopes[0]!.decisions.find((d) => d.snapshot.id === 'old-3')!.reason).toBe(
+      'in use by a copy or a restore',
+    );
+    expect(result.deleted).toBe(3);
+  });
+
+  it('keeps the snapshot a scratch instance is restored from', async () => {
+    serve(
+      sourceRds,
+      [...old, newest],
+      [{ DBInstanceIdentifier: 'lifeboat-scratch-1', TagList: [{ Key: TAG.restoredFrom, Value: 'old-1' }] }],
+    );
+    serve(targetRds, []);
+
+    await prune(request());
+
+    expect(sourceRds).not.toHaveReceivedCommandWith(DeleteDBSnapshotCommand, {
+      DBSnapshotIdentifier: 'old-1',
+    });
+    expect(sourceRds).toHaveReceivedCommandTimes(DeleteDBSnapshotCommand, 3);
+  });
+
+  it('applies the target retention to copies made for the target, and leaves other snapshots there alone', async () => {
+    serve(sourceRds, [newest]);
+    const copy = (id: string, day: string, tags: Record<string, string>) =>
+      described(id, day, { DBSnapshotArn: `arn:aws:rds:eu-west-1:111111111111:snapshot:${id}` }, tags);
+    const arn = (id: string) => `arn:aws:rds:us-east-1:111111111111:snapshot:${id}`;
+    serve(targetRds, [
+      copy('copy-old', '2026-11-20', { [TAG.copyOf]: arn('a'), [TAG.target]: 'eu-west-1' }),
+      copy('copy-new', '2026-11-23', { [TAG.copyOf]: arn('b'), [TAG.target]: 'eu-west-1' }),
+      copy('other-target', '2026-11-19', { [TAG.copyOf]: arn('c'), [TAG.target]: '222222222222/eu-west-1' }),
+      copy('not-a-copy', '2026-11-18', {}),
+      copy('silver-copy', '2026-11-18', { [TAG.policy]: 'silver', [TAG.copyOf]: arn('d') }),
+    ]);
+
+    const result = await prune(request());
+
+    expect(targetRds).toHaveReceivedCommandTimes(DeleteDBSnapshotCommand, 1);
+    expect(targetRds).toHaveReceivedCommandWith(DeleteDBSnapshotCommand, {
+      DBSnapshotIdentifier: 'copy-old',
+    });
+    expect(result.scopes[1]!.decisions.map((d) => d.snapshot.id)).toEqual(['copy-old', 'copy-new']);
+  });
+
+  it('in a dry run decides the same and deletes nothing', async () => {
+    serve(sourceRds, [...old, newest]);
+    serve(targetRds, []);
+
+    const result = await prune(request({ dryRun: true }));
+
+    expect(sourceRds).not.toHaveReceivedCommand(DeleteDBSnapshotCommand);
+    expect(result.scopes[0]!.outcomes.map((o) => [o.snapshot.id, o.result])).toEqual([
+      ['old-1', 'dry run'],
+      ['old-2', 'dry run'],
+      ['old-3', 'dry run'],
+      ['old-4', 'dry run'],
+    ]);
+  });
+
+  it('does not ask a DR account for its databases: the role there may only list and delete snapshots', async () => {
+    serve(sourceRds, [newest]);
+    serve(targetRds, []);
+    const drTarget = {
+      ...target,
+      account: '222222222222',
+      roleArn: 'arn:aws:iam::222222222222:role/lifeboat-dr-copy',
+    };
+
+    const result = await prune(
+      request({
+        targets: [
+          { target: drTarget, store: new RdsSnapshotStore({ region: 'eu-west-1', client: targetClient }) },
+        ],
+      }),
+    );
+
+    expect(targetRds).toHaveReceivedCommand(DescribeDBSnapshotsCommand);
+    expect(targetRds).not.toHaveReceivedCommand(DescribeDBInstancesCommand);
+    expect(result.scopes[1]!.scope).toBe('copy eu-west-1 account 222222222222');
+  });
+});
+
+describe('prune handler', () => {
+  const handler = createHandler({
+    policyFile: { policies: { gold: policy } },
+    source: new RdsSnapshotStore({ region: 'us-east-1', client: sourceClient }),
+    targetsFor: () => [
+      { target, store: new RdsSnapshotStore({ region: 'eu-west-1', client: targetClient }) },
+    ],
+  });
+  const context = { functionName: 'lifeboat-test-prune', awsRequestId: 'req-1' } as never;
+
+  it('tries every delete, then fails the invocation naming the snapshot that was not deleted', async () => {
+    serve(sourceRds, [...old, newest]);
+    serve(targetRds, []);
+    sourceRds.on(DeleteDBSnapshotCommand, { DBSnapshotIdentifier: 'old-4' }).rejects(throttled());
+
+    await expect(handler({ policy: 'gold', time: NOW.toISOString() }, context)).rejects.toThrow(
+      /prune of policy gold incomplete: source us-east-1: old-4: RetryLaterError/,
+    );
+    expect(sourceRds).toHaveReceivedCommandTimes(DeleteDBSnapshotCommand, 4);
+  });
+
+  it('refuses an event without a time, naming the key, and lists or deletes nothing', async () => {
+    serve(sourceRds, [...old, newest]);
+
+    await expect(handler({ policy: 'gold' }, context)).rejects.toThrow(
+      /prune event is invalid:\n {2}- time: /,
+    );
+    expect(sourceRds.calls()).toHaveLength(0);
+  });
+
+  it('refuses a policy the policy file does not have', async () => {
+    serve(sourceRds, [...old, newest]);
+
+    await expect(handler({ policy: 'bronze', time: NOW.toISOString() }, context)).rejects.toMatchObject({
+      name: 'ConfigError',
+      message: expect.stringContaining('unknown policy "bronze"'),
+    });
+    expect(sourceRds.calls()).toHaveLength(0);
+  });
+});
