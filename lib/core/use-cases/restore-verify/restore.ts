@@ -98,7 +98,9 @@ export async function startRestore(state: RunState, deps: RestoreVerifyDeps): Pr
     const scratch = await site.restorer.startRestore({
       kind: request.source.kind,
       scratchId: request.scratchId,
-      ...(snapshot.arn || snapshot.id ? { snapshotId: snapshot.arn ?? snapshot.id } : {}),
+      // The snapshot lives in the restoring site's own account and region (DR copies are copied in,
+      // not shared), so its id suffices.
+      ...(snapshot.id ? { snapshotId: snapshot.id } : {}),
       ...(request.pointInTime
         ? { pointInTime: { sourceId: request.source.id, time: new Date(request.pointInTime) } }
         : {}),

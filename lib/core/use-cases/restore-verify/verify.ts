@@ -110,6 +110,33 @@ async function findBaseline(
 }
 
 /**
+ * The expectations that hold in one database. `db/schema.table` names its database; a plain
+ * `schema.table` holds wherever that table is, and in the first database when it is nowhere, so a
+ * table that vanished everywhere is still reported missing.
+ */
+export function expectationsFor(
+  database: string,
+  expectations: Array<{ table: string; minRows: number }>,
+  candidates: Record<string, DatabaseFingerprint>,
+  references: Record<string, DatabaseFingerprint>,
+): Array<{ table: string; minRows: number }> {
+  const names = Object.keys(candidates);
+  const has = (db: string, table: string) =>
+    Boolean(candidates[db]?.tables[table] ?? references[db]?.tables[table]);
+  return expectations.flatMap((expectation) => {
+    const slash = expectation.table.indexOf('/');
+    if (slash >= 0) {
+      return expectation.table.slice(0, slash) === database
+        ? [{ ...expectation, table: expectation.table.slice(slash + 1) }]
+        : [];
+    }
+    if (has(database, expectation.table)) return [expectation];
+    const anywhere = names.some((db) => has(db, expectation.table));
+    return !anywhere && database === names[0] ? [expectation] : [];
+  });
+}
+
+/**
  * Compares every fingerprinted database with the baseline. Without one (the first run), the
  * candidate is checked against itself, which leaves the declared expectations (minimum rows).
  */
@@ -129,9 +156,18 @@ export async function compareWithBaseline(
       expectations: verify.expectations,
       exclude: verify.exclude,
     };
+    const references = Object.fromEntries(
+      Object.entries(candidates).map(([db, candidate]) => [
+        db,
+        baseline?.report.fingerprints.databases[db] ?? candidate,
+      ]),
+    );
     const databases: DatabaseComparison[] = Object.entries(candidates).map(([database, candidate]) => {
-      const reference = baseline?.report.fingerprints.databases[database] ?? candidate;
-      const comparison: Comparison = compareFingerprints(reference, candidate, rules);
+      const expectations = expectationsFor(database, verify.expectations, candidates, references);
+      const comparison: Comparison = compareFingerprints(references[database]!, candidate, {
+        ...rules,
+        expectations,
+      });
       return { database, comparison };
     });
     await deps.reports.put(comparisonKey(request.source.id, request.runId), databases);
@@ -147,7 +183,14 @@ export async function compareWithBaseline(
         const bad = comparison.tables.filter(
           (t) => t.verdict !== 'exact' && t.verdict !== 'within-tolerance',
         );
-        return `${database}: ${comparison.tables.length} tables, ${bad.length === 0 ? 'all match' : `${bad.length} differ`}`;
+        return `${database}: ${comparison.tables.length} tables, ${
+          bad.length === 0
+            ? 'all match'
+            : `${bad.length} differ (${bad
+                .slice(0, 3)
+                .map((t) => `${t.table} ${t.verdict}: ${t.reason}`)
+                .join('; ')})`
+        }`;
       })
       .join('; ');
     return {

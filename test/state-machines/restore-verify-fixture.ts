@@ -1,0 +1,240 @@
+import {
+  CreateDBClusterCommand,
+  CreateDBClusterSnapshotCommand,
+  CreateDBInstanceCommand,
+  CreateDBSnapshotCommand,
+  DescribeDBClustersCommand,
+  DescribeDBInstancesCommand,
+  RDSClient,
+} from '@aws-sdk/client-rds';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import {
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import pg from 'pg';
+import { RdsScratchRestorer } from '../../lib/adapters/aws/rds-restores.js';
+import { RdsSnapshotStore } from '../../lib/adapters/aws/rds-snapshots.js';
+import { S3ReportStore } from '../../lib/adapters/aws/s3-reports.js';
+import { KeyedScratchCredentials } from '../../lib/adapters/aws/scratch-credentials.js';
+import { SnsNotifier } from '../../lib/adapters/aws/sns-notifier.js';
+import { PostgresFingerprinter } from '../../lib/adapters/db/postgres.js';
+import type { Notification } from '../../lib/core/notification/message.js';
+import { validatePolicyFile } from '../../lib/core/policy/parse.js';
+import type { ConnectionResolver } from '../../lib/core/ports.js';
+import { TAG } from '../../lib/core/tags.js';
+import type { RestoreVerifyDeps } from '../../lib/core/use-cases/restore-verify/types.js';
+import { motoClientConfig, type Moto } from '../support/moto.js';
+import type { LocalPostgres } from '../support/postgres.js';
+
+export const BUCKET = 'lifeboat-reports-test';
+export const INSTANCE = 'app-db';
+export const CLUSTER = 'app-cluster';
+export const DATABASES = ['app', 'crm'];
+
+export const POLICIES = validatePolicyFile({
+  policies: {
+    gold: {
+      select: { tags: { 'lifeboat:policy': 'gold' } },
+      schedule: 'cron(0 */6 * * ? *)',
+      rpoMinutes: 360,
+      rtoMinutes: 120,
+      retention: { daily: 7, weekly: 4, monthly: 12, yearly: 0 },
+      copies: [
+        {
+          region: 'eu-west-1',
+          kmsKeyId: 'arn:aws:kms:eu-west-1:111111111111:key/11111111-2222-3333-4444-555555555555',
+        },
+      ],
+      verify: {
+        instanceClass: 'db.t4g.medium',
+        securityGroupIds: ['sg-0123456789abcdef0'],
+        databases: DATABASES,
+        exclude: ['public.audit_log'],
+        rowCountTolerancePercent: 5,
+        expectations: [{ table: 'public.customers', minRows: 3 }],
+      },
+    },
+  },
+});
+
+/** What the local PostgreSQL holds, standing in for every restored scratch database. */
+export async function loadSchema(server: LocalPostgres): Promise<void> {
+  const admin = new pg.Client({ connectionString: server.url });
+  await admin.connect();
+  for (const database of DATABASES) {
+    await admin.query(`DROP DATABASE IF EXISTS ${database}`);
+    await admin.query(`CREATE DATABASE ${database}`);
+  }
+  await admin.end();
+  const app = new pg.Client({ connectionString: server.urlFor('app') });
+  await app.connect();
+  await app.query(`
+    CREATE TABLE customers (id bigint PRIMARY KEY, name text NOT NULL, email text, created timestamptz NOT NULL);
+    CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint REFERENCES customers, total numeric(12,2), items jsonb);
+    CREATE TABLE audit_log (at timestamptz, line text);
+    INSERT INTO customers SELECT g, 'customer ' || g, CASE WHEN g % 3 = 0 THEN NULL ELSE 'c' || g || '@example.com' END,
+      timestamptz '2026-01-01 00:00:00+00' + g * interval '1 hour' FROM generate_series(1, 200) g;
+    INSERT INTO orders SELECT g, 1 + g % 200, g * 1.25, jsonb_build_object('sku', 'A' || g) FROM generate_series(1, 1000) g;
+    INSERT INTO audit_log SELECT now(), 'line ' || g FROM generate_series(1, 10) g;
+  `);
+  await app.end();
+  const crm = new pg.Client({ connectionString: server.urlFor('crm') });
+  await crm.connect();
+  await crm.query(`
+    CREATE TABLE contacts (id int PRIMARY KEY, note text);
+    INSERT INTO contacts SELECT g, repeat('n', g % 7) FROM generate_series(1, 50) g;
+  `);
+  await crm.end();
+}
+
+/** Test-only: moto runs no database, so every scratch instance "is" the local PostgreSQL. */
+export function localConnections(server: LocalPostgres): ConnectionResolver & { seen: string[] } {
+  const seen: string[] = [];
+  return {
+    seen,
+    connectionFor(scratch, credentials, database) {
+      // The credentials the step obtained are checked for shape, then the local server's are used.
+      seen.push(`${scratch.id}/${database}/${credentials.user}/${credentials.password.length}`);
+      return {
+        engine: 'postgres',
+        host: server.host,
+        port: server.port,
+        user: server.user,
+        ...(server.password ? { password: server.password } : {}),
+        database,
+      };
+    },
+  };
+}
+
+export interface Fixture {
+  rds: RDSClient;
+  s3: S3Client;
+  sqs: SQSClient;
+  queueUrl: string;
+  topicArn: string;
+  deps: RestoreVerifyDeps;
+  connections: ReturnType<typeof localConnections>;
+  snapshotId: string;
+  clusterSnapshotId: string;
+}
+
+/** Sources, managed snapshots, the reports bucket and the topic (with a queue to read it) in moto. */
+export async function createFixture(moto: Moto, server: LocalPostgres): Promise<Fixture> {
+  const config = motoClientConfig(moto);
+  const rds = new RDSClient(config);
+  const s3 = new S3Client({ ...config, forcePathStyle: true });
+  const sns = new SNSClient(config);
+  const sqs = new SQSClient(config);
+  const gold = [{ Key: 'lifeboat:policy', Value: 'gold' }];
+  const managed = [
+    { Key: TAG.managed, Value: 'true' },
+    { Key: TAG.policy, Value: 'gold' },
+  ];
+
+  await rds.send(
+    new CreateDBInstanceCommand({
+      DBInstanceIdentifier: INSTANCE,
+      Engine: 'postgres',
+      DBInstanceClass: 'db.m6g.large',
+      AllocatedStorage: 20,
+      MasterUsername: 'appadmin',
+      MasterUserPassword: 'not-used-by-tests',
+      Tags: gold,
+    }),
+  );
+  const snapshotId = 'lifeboat-app-db-20260101t000000z';
+  await rds.send(
+    new CreateDBSnapshotCommand({
+      DBInstanceIdentifier: INSTANCE,
+      DBSnapshotIdentifier: snapshotId,
+      Tags: managed,
+    }),
+  );
+  await rds.send(
+    new CreateDBClusterCommand({
+      DBClusterIdentifier: CLUSTER,
+      Engine: 'aurora-postgresql',
+      MasterUsername: 'clusteradmin',
+      MasterUserPassword: 'not-used-by-tests',
+      Tags: gold,
+    }),
+  );
+  const clusterSnapshotId = 'lifeboat-app-cluster-20260101t000000z';
+  await rds.send(
+    new CreateDBClusterSnapshotCommand({
+      DBClusterIdentifier: CLUSTER,
+      DBClusterSnapshotIdentifier: clusterSnapshotId,
+      Tags: managed,
+    }),
+  );
+
+  await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  const topicArn = (await sns.send(new CreateTopicCommand({ Name: 'lifeboat' }))).TopicArn!;
+  const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'lifeboat-outcomes' }))).QueueUrl!;
+  const queueArn = (
+    await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))
+  ).Attributes!.QueueArn!;
+  await sns.send(
+    new SubscribeCommand({
+      TopicArn: topicArn,
+      Protocol: 'sqs',
+      Endpoint: queueArn,
+      Attributes: { RawMessageDelivery: 'true' },
+    }),
+  );
+
+  const restorer = new RdsScratchRestorer({ client: rds, region: 'us-east-1' });
+  const connections = localConnections(server);
+  const deps: RestoreVerifyDeps = {
+    policies: POLICIES,
+    snapshots: new RdsSnapshotStore({ client: rds, region: 'us-east-1' }),
+    restorer,
+    tagger: restorer,
+    fingerprinter: () => new PostgresFingerprinter(),
+    connections,
+    credentials: new KeyedScratchCredentials('test-derivation-key'),
+    reports: new S3ReportStore({ client: s3, bucket: BUCKET }),
+    notifier: new SnsNotifier({ client: sns, topicArn }),
+    clock: () => new Date(),
+    account: '123456789012',
+    region: 'us-east-1',
+  };
+  return { rds, s3, sqs, queueUrl, topicArn, deps, connections, snapshotId, clusterSnapshotId };
+}
+
+/** Every notification that reached the topic since the last call. */
+export async function publishedNotifications(fixture: Fixture): Promise<Notification[]> {
+  const found: Notification[] = [];
+  for (;;) {
+    const answer = await fixture.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: fixture.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+    );
+    const messages = answer.Messages ?? [];
+    if (messages.length === 0) return found;
+    for (const message of messages) found.push(JSON.parse(message.Body!) as Notification);
+    await fixture.sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: fixture.queueUrl,
+        Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+      }),
+    );
+  }
+}
+
+/** Scratch instances and clusters moto still holds (anything tagged lifeboat:scratch=true). */
+export async function scratchLeft(rds: RDSClient): Promise<string[]> {
+  const instances = (await rds.send(new DescribeDBInstancesCommand({}))).DBInstances ?? [];
+  const clusters = (await rds.send(new DescribeDBClustersCommand({}))).DBClusters ?? [];
+  const isScratch = (tags: Array<{ Key?: string; Value?: string }> | undefined) =>
+    (tags ?? []).some((t) => t.Key === TAG.scratch && t.Value === 'true');
+  return [
+    ...instances.filter((i) => isScratch(i.TagList)).map((i) => `instance ${i.DBInstanceIdentifier}`),
+    ...clusters.filter((c) => isScratch(c.TagList)).map((c) => `cluster ${c.DBClusterIdentifier}`),
+  ];
+}

@@ -1,0 +1,320 @@
+import { DescribeDBSnapshotsCommand, ListTagsForResourceCommand } from '@aws-sdk/client-rds';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import pg from 'pg';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runRestoreVerifyLocally } from '../../lib/adapters/local-state-machine.js';
+import type { RestoreVerifyReport } from '../../lib/core/report/report.js';
+import { TAG } from '../../lib/core/tags.js';
+import { startMoto, type Moto } from '../support/moto.js';
+import { startPostgres, type LocalPostgres } from '../support/postgres.js';
+import {
+  BUCKET,
+  CLUSTER,
+  createFixture,
+  INSTANCE,
+  loadSchema,
+  publishedNotifications,
+  scratchLeft,
+  type Fixture,
+} from './restore-verify-fixture.js';
+
+const HAPPY_PATH = [
+  'ValidateInput',
+  'IsPolicyRun',
+  'ResolveSnapshot',
+  'StartRestore',
+  'WaitForScratch',
+  'CheckScratch',
+  'ObtainCredentials',
+  'FingerprintDatabases',
+  'FingerprintDatabase',
+  'FingerprintDatabase',
+  'CompareWithBaseline',
+  'WriteReport',
+  'ReportPassed',
+  'MarkSnapshotVerified',
+  'DeleteScratch',
+  'PublishOutcome',
+  'Passed',
+  'Verified',
+];
+
+let moto: Moto;
+let server: LocalPostgres;
+let fixture: Fixture;
+
+beforeAll(async () => {
+  [moto, server] = await Promise.all([startMoto(), startPostgres()]);
+});
+
+afterAll(async () => {
+  await Promise.all([moto?.stop(), server?.stop()]);
+});
+
+beforeEach(async () => {
+  await moto.reset();
+  await loadSchema(server);
+  fixture = await createFixture(moto, server);
+});
+
+async function reportKeys(): Promise<string[]> {
+  const answer = await fixture.s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'reports/' }));
+  return (answer.Contents ?? []).map((o) => o.Key!).sort();
+}
+
+async function readReport(key: string): Promise<RestoreVerifyReport> {
+  return (await fixture.deps.reports.get(key)) as RestoreVerifyReport;
+}
+
+async function snapshotTags(id: string): Promise<Record<string, string>> {
+  const snapshot = (await fixture.rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: id })))
+    .DBSnapshots![0]!;
+  const tags = (
+    await fixture.rds.send(new ListTagsForResourceCommand({ ResourceName: snapshot.DBSnapshotArn }))
+  ).TagList!;
+  return Object.fromEntries(tags.map((t) => [t.Key!, t.Value!]));
+}
+
+describe('restore-verify state machine', () => {
+  it('restores the latest managed snapshot, fingerprints every database, reports, cleans up and publishes a pass', async () => {
+    const run = await runRestoreVerifyLocally({ source: INSTANCE }, fixture.deps);
+
+    expect(run.error).toBeUndefined();
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.states).toEqual(HAPPY_PATH);
+    expect(await scratchLeft(fixture.rds)).toEqual([]);
+
+    const keys = await reportKeys();
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).toMatch(/^reports\/app-db\/\d{8}T\d{6}Z\.json$/);
+    const report = await readReport(keys[0]!);
+    expect(report.verdict).toBe('passed');
+    expect(report.snapshot?.id).toBe(fixture.snapshotId);
+    expect(report.source).toMatchObject({ id: INSTANCE, kind: 'instance', policy: 'gold' });
+    expect(report.fingerprints.summary).toEqual([
+      { database: 'app', tables: 2, rows: 1200 },
+      { database: 'crm', tables: 1, rows: 50 },
+    ]);
+    expect(Object.keys(report.fingerprints.databases.app!.tables).sort()).toEqual([
+      'public.customers',
+      'public.orders',
+    ]);
+    expect(report.baseline).toBeNull();
+    expect(report.rto.minutes).not.toBeNull();
+    expect(report.rpo.minutes).not.toBeNull();
+    expect(report.timings.map((t) => t.step)).toContain('CompareWithBaseline');
+    expect(report.errors).toEqual([]);
+
+    // The fingerprint step connected with the derived scratch password, as the restored master user.
+    expect(fixture.connections.seen).toHaveLength(2);
+    expect([...fixture.connections.seen].sort()[0]).toMatch(/^lbs-app-db-.*\/app\/appadmin\/40$/);
+
+    const [notification, ...others] = await publishedNotifications(fixture);
+    expect(others).toEqual([]);
+    expect(notification).toMatchObject({
+      kind: 'restore-verify.passed',
+      severity: 'info',
+      database: INSTANCE,
+    });
+    expect(notification!.details.report).toBe(keys[0]);
+
+    expect(Date.parse((await snapshotTags(fixture.snapshotId))[TAG.verified]!)).not.toBeNaN();
+  });
+
+  it('uses the previous passed report as the baseline of the next run', async () => {
+    expect((await runRestoreVerifyLocally({ source: INSTANCE }, fixture.deps)).status).toBe('SUCCEEDED');
+    await new Promise((r) => setTimeout(r, 1100)); // report keys have a one-second resolution
+    expect((await runRestoreVerifyLocally({ source: INSTANCE }, fixture.deps)).status).toBe('SUCCEEDED');
+
+    const keys = await reportKeys();
+    expect(keys).toHaveLength(2);
+    const second = await readReport(keys[1]!);
+    expect(second.baseline).toEqual({ key: keys[0], mode: 'previous-report' });
+    expect(second.comparison.verdict).toBe('same');
+  });
+
+  it('fails verification when rows went missing since the baseline, and still cleans up and publishes', async () => {
+    expect((await runRestoreVerifyLocally({ source: INSTANCE }, fixture.deps)).status).toBe('SUCCEEDED');
+    await publishedNotifications(fixture);
+    const app = new pg.Client({ connectionString: server.urlFor('app') });
+    await app.connect();
+    await app.query('DELETE FROM orders WHERE id > 500');
+    await app.end();
+    await new Promise((r) => setTimeout(r, 1100));
+
+    const run = await runRestoreVerifyLocally({ source: INSTANCE }, fixture.deps);
+
+    expect(run.status).toBe('FAILED');
+    expect(run.error?.name).toBe('VerificationFailedError');
+    expect(run.states.slice(-6)).toEqual([
+      'WriteReport',
+      'ReportPassed',
+      'DeleteScratch',
+      'PublishOutcome',
+      'Passed',
+      'Failed',
+    ]);
+    expect(run.states).not.toContain('MarkSnapshotVerified');
+    expect(await scratchLeft(fixture.rds)).toEqual([]);
+    const keys = await reportKeys();
+    const report = await readReport(keys[keys.length - 1]!);
+    expect(report.verdict).toBe('failed');
+    const orders = report.comparison.databases[0]!.comparison.tables.find((t) => t.table === 'public.orders');
+    expect(orders?.verdict).toBe('mismatch');
+    const [notification] = await publishedNotifications(fixture);
+    expect(notification).toMatchObject({
+      kind: 'restore-verify.failed',
+      severity: 'critical',
+      database: INSTANCE,
+    });
+    expect(notification!.summary).toContain('public.orders');
+  });
+
+  it('restores a point in time of the source instead of a snapshot', async () => {
+    const pointInTime = new Date(Date.now() - 60_000).toISOString();
+    const run = await runRestoreVerifyLocally({ source: INSTANCE, pointInTime }, fixture.deps);
+
+    expect(run.error).toBeUndefined();
+    expect(run.status).toBe('SUCCEEDED');
+    expect(await scratchLeft(fixture.rds)).toEqual([]);
+    const report = await readReport((await reportKeys())[0]!);
+    expect(report.pointInTime).toBe(pointInTime);
+    expect(report.snapshot).toBeNull();
+    expect(report.rpo.dataAsOf).toBe(pointInTime);
+    // Nothing to mark verified: no snapshot was restored.
+    expect((await snapshotTags(fixture.snapshotId))[TAG.verified]).toBeUndefined();
+  });
+
+  it('restores an Aurora cluster with one instance in it and deletes both', async () => {
+    const run = await runRestoreVerifyLocally({ source: CLUSTER, snapshot: 'latest' }, fixture.deps);
+
+    expect(run.error).toBeUndefined();
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.states).toEqual(HAPPY_PATH);
+    expect(await scratchLeft(fixture.rds)).toEqual([]);
+    const report = await readReport((await reportKeys())[0]!);
+    expect(report.source.kind).toBe('cluster');
+    expect(report.snapshot?.id).toBe(fixture.clusterSnapshotId);
+    expect(report.scratch?.instanceId).toBe(`${report.scratch?.id}-1`);
+    expect((await publishedNotifications(fixture))[0]?.kind).toBe('restore-verify.passed');
+  });
+
+  it.each([
+    [{ sourc: INSTANCE }, /unknown key "sourc"/],
+    [{ source: INSTANCE, snapshot: 'x', pointInTime: '2026-01-01T00:00:00Z' }, /cannot be combined/],
+    [{ source: INSTANCE, pointInTime: 'yesterday' }, /pointInTime: must be an ISO 8601 time/],
+    [{ source: INSTANCE, target: 'ap-south-1' }, /target "ap-south-1" is not a copy target/],
+    [{ source: 'no-such-db' }, /"no-such-db" is neither a DB instance nor an Aurora cluster/],
+  ])('fails on bad input %j with a clear cause and creates nothing', async (input, cause) => {
+    const run = await runRestoreVerifyLocally(input, fixture.deps);
+
+    expect(run.status).toBe('FAILED');
+    expect(run.error?.cause).toMatch(cause);
+    expect(run.states).toEqual(['ValidateInput', 'DeleteScratch', 'PublishOutcome', 'Passed', 'Failed']);
+    expect(await scratchLeft(fixture.rds)).toEqual([]);
+    expect(await reportKeys()).toEqual([]);
+    const [notification] = await publishedNotifications(fixture);
+    expect(notification?.kind).toBe('restore-verify.failed');
+  });
+
+  // Each fault is thrown after the real step ran, so whatever it created exists when the machine
+  // has to recover from it.
+  it.each([
+    'ValidateInput',
+    'ResolveSnapshot',
+    'StartRestore',
+    'CheckScratch',
+    'ObtainCredentials',
+    'FingerprintDatabase',
+    'CompareWithBaseline',
+    'WriteReport',
+    'MarkSnapshotVerified',
+  ])('after a fault in %s, deletes the scratch instance and publishes the failure', async (step) => {
+    const real = (await import('../../lib/core/use-cases/restore-verify/tasks.js')).createRestoreVerifyTasks(
+      fixture.deps,
+    );
+    const faulty = async (input: unknown) => {
+      await real[step as keyof typeof real](input);
+      throw Object.assign(new Error(`injected fault in ${step}`), { name: 'InjectedFault' });
+    };
+
+    const run = await runRestoreVerifyLocally({ source: INSTANCE }, fixture.deps, {
+      tasks: { [step]: faulty },
+    });
+
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toEqual({ name: 'InjectedFault', cause: `injected fault in ${step}` });
+    expect(run.states).toContain(step);
+    expect(run.states.slice(-4)).toEqual(['DeleteScratch', 'PublishOutcome', 'Passed', 'Failed']);
+    expect(await scratchLeft(fixture.rds)).toEqual([]);
+    const notifications = await publishedNotifications(fixture);
+    expect(notifications.map((n) => n.kind)).toEqual(['restore-verify.failed']);
+    expect(notifications[0]!.summary).toContain(`injected fault in ${step}`);
+  });
+
+  it('publishes the failure with the scratch left named when the delete itself fails', async () => {
+    const run = await runRestoreVerifyLocally({ source: INSTANCE }, fixture.deps, {
+      tasks: {
+        DeleteScratch: async () => {
+          throw Object.assign(new Error('injected fault in DeleteScratch'), { name: 'InjectedFault' });
+        },
+      },
+    });
+
+    expect(run.status).toBe('FAILED');
+    expect(run.states.slice(-4)).toEqual(['DeleteScratch', 'PublishOutcome', 'Passed', 'Failed']);
+    const left = await scratchLeft(fixture.rds);
+    expect(left).toHaveLength(1);
+    const [notification] = await publishedNotifications(fixture);
+    expect(notification?.kind).toBe('restore-verify.failed');
+    expect(notification?.action).toContain(left[0]!.replace('instance ', ''));
+  });
+
+  it('fails the execution when the outcome cannot be published, after deleting the scratch', async () => {
+    const run = await runRestoreVerifyLocally({ source: INSTANCE }, fixture.deps, {
+      tasks: {
+        PublishOutcome: async () => {
+          throw Object.assign(new Error('topic unreachable'), { name: 'InjectedFault' });
+        },
+      },
+    });
+
+    expect(run.status).toBe('FAILED');
+    expect(run.states.slice(-3)).toEqual(['DeleteScratch', 'PublishOutcome', 'NotificationFailed']);
+    expect(run.error).toEqual({ name: 'InjectedFault', cause: 'topic unreachable' });
+    expect(await scratchLeft(fixture.rds)).toEqual([]);
+  });
+
+  it('expands a scheduled policy run into one execution per selected database', async () => {
+    const started: Array<{ name: string; input: Record<string, unknown> }> = [];
+    const run = await runRestoreVerifyLocally(
+      { policy: 'gold', time: '2026-03-01T03:00:00Z' },
+      {
+        ...fixture.deps,
+        starter: {
+          start: async (name, input) => {
+            started.push({ name, input });
+            return { executionId: `arn:aws:states:us-east-1:123456789012:execution:restore-verify:${name}` };
+          },
+        },
+      },
+    );
+
+    expect(run.error).toBeUndefined();
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.states).toEqual([
+      'ValidateInput',
+      'IsPolicyRun',
+      'StartDatabaseVerifications',
+      'PolicyRunStarted',
+    ]);
+    expect(
+      started.map((s) => s.input).sort((a, b) => String(a.source).localeCompare(String(b.source))),
+    ).toEqual([
+      { source: CLUSTER, policy: 'gold' },
+      { source: INSTANCE, policy: 'gold' },
+    ]);
+    expect(started.map((s) => s.name)).toContain('gold-app-db-20260301T030000Z');
+    expect(await scratchLeft(fixture.rds)).toEqual([]);
+  });
+});
