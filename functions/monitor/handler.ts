@@ -1,0 +1,102 @@
+import { RDSClient } from '@aws-sdk/client-rds';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { STSClient } from '@aws-sdk/client-sts';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { RdsAccountQuotas } from '../../lib/adapters/aws/rds-account-quotas.js';
+import { RdsScratchRestorer } from '../../lib/adapters/aws/rds-restores.js';
+import { RdsSnapshotStore } from '../../lib/adapters/aws/rds-snapshots.js';
+import { S3ReportStore } from '../../lib/adapters/aws/s3-reports.js';
+import { SnsNotifier } from '../../lib/adapters/aws/sns-notifier.js';
+import { copyTargetStore } from '../../lib/adapters/aws/target-stores.js';
+import { policyFromEnv, requireEnv } from '../../lib/config/env.js';
+import { LifeboatError } from '../../lib/core/errors.js';
+import { recoveryMetrics } from '../../lib/core/monitor/metrics.js';
+import { runMonitor } from '../../lib/core/monitor/run.js';
+import { targetLabel } from '../../lib/core/monitor/recovery.js';
+import type { CopyTargetPolicy, Policy } from '../../lib/core/policy/schema.js';
+import type { SnapshotStore } from '../../lib/core/ports.js';
+
+const logger = new Logger({ serviceName: 'lifeboat-monitor' });
+const metrics = new Metrics({ namespace: 'Lifeboat', serviceName: 'lifeboat-monitor' });
+
+const region = requireEnv('AWS_REGION');
+const policies = policyFromEnv();
+const rds = new RDSClient({ region });
+const sts = new STSClient({ region });
+// One client per copy target for the container's life; DR-account clients renew their AssumeRole
+// credentials themselves.
+const targetStores = new Map<string, SnapshotStore>();
+function storeOf(target: CopyTargetPolicy): SnapshotStore {
+  const label = targetLabel(target);
+  if (!targetStores.has(label)) targetStores.set(label, copyTargetStore(target, {}, sts));
+  return targetStores.get(label)!;
+}
+
+/*
+ * What the monitor has already announced lives in `state/monitor.json` in the reports bucket, not
+ * in tags on the databases: tagging would need write access to every team's databases (and shows
+ * up as drift in their Terraform plans), while the bucket is Lifeboat's own, encrypted and
+ * versioned, so every state change can be looked at afterwards. The function runs with a reserved
+ * concurrency of 1 (deploy/functions/ops.yml), so two runs never race on the object.
+ */
+const ports = {
+  policies,
+  store: new RdsSnapshotStore({ region, client: rds }),
+  targetStores: (policy: Policy) => policy.copies.map((target) => ({ target, store: storeOf(target) })),
+  reports: new S3ReportStore({
+    bucket: requireEnv('LIFEBOAT_REPORTS_BUCKET'),
+    client: new S3Client({ region }),
+  }),
+  scratch: new RdsScratchRestorer({ region, client: rds }),
+  quotas: new RdsAccountQuotas({ client: rds }),
+  notifier: new SnsNotifier({
+    topicArn: requireEnv('LIFEBOAT_TOPIC_ARN'),
+    client: new SNSClient({ region }),
+  }),
+  logger,
+};
+
+/** Every 15 minutes (EventBridge): RPO, verification freshness, expired scratch, snapshot quota. */
+export async function monitor(_event: unknown, context: Context) {
+  // The account is the fifth field of the function's own ARN; no STS call needed.
+  const account = context.invokedFunctionArn?.split(':')[4];
+  const run = await runMonitor({ ...ports, where: { region, ...(account ? { account } : {}) } }, new Date());
+
+  for (const metric of recoveryMetrics(run.recoveries)) {
+    metrics
+      .singleMetric()
+      .addDimensions(metric.dimensions)
+      .addMetric(metric.name, MetricUnit.Seconds, metric.seconds);
+  }
+  metrics.addMetric('OpenProblems', MetricUnit.Count, run.open.length);
+  logger.info('monitor run', {
+    databases: run.recoveries.length,
+    breaches: run.recoveries.filter((recovery) => recovery.rpo.state === 'breach').map((r) => r.database),
+    notified: run.notified,
+    open: run.open,
+    scratchDeleted: run.scratchDeleted,
+  });
+  if (run.errors.length > 0) {
+    // Failing the invocation raises the function's Errors alarm; what did run is already done.
+    logger.error('monitor run incomplete', { errors: run.errors });
+    throw new LifeboatError(
+      `monitor run incomplete: ${run.errors.map((e) => `${e.step}: ${e.error}`).join('; ')}`,
+    );
+  }
+  return {
+    databases: run.recoveries.length,
+    notified: run.notified,
+    open: run.open,
+    scratchDeleted: run.scratchDeleted,
+  };
+}
+
+export const handler = middy(monitor)
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics));

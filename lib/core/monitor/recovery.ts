@@ -1,0 +1,157 @@
+import type { DatabaseSource, Snapshot, SourceKind } from '../model.js';
+import type { CopyTargetPolicy, Policy } from '../policy/schema.js';
+import { isManaged, TAG } from '../tags.js';
+import { verifyPeriodMinutes } from './schedule.js';
+
+/** A passed restore-verify, as read from its report (`reports/<source>/<runId>.json`). */
+export interface VerifiedRestore {
+  at: string;
+  /** Measured RTO of that restore, when the report has one. */
+  rtoMinutes: number | null;
+  reportKey?: string;
+  snapshotId?: string;
+}
+
+export interface SnapshotAge {
+  id: string;
+  createdAt: string;
+  ageMinutes: number;
+}
+
+export interface CopyState {
+  /** `eu-west-1` or `eu-west-1/222222222222`. */
+  target: string;
+  newest: SnapshotAge | null;
+  /** Set when the target could not be read (a DR account role that cannot be assumed, ...). */
+  error?: string;
+  breached: boolean;
+}
+
+/**
+ * The recovery picture of one database: the same for the monitor (which alerts on it) and for
+ * `lifeboat status` (which prints it).
+ */
+export interface DatabaseRecovery {
+  database: string;
+  kind: SourceKind;
+  policy: string;
+  rpo: { objectiveMinutes: number; state: 'ok' | 'breach'; reasons: string[] };
+  snapshot: SnapshotAge | null;
+  copies: CopyState[];
+  verification: {
+    state: 'fresh' | 'stale' | 'not-scheduled';
+    /** How old a passed restore-verify may be before it is stale. */
+    dueWithinMinutes: number | null;
+    last: (VerifiedRestore & { ageMinutes: number }) | null;
+  };
+}
+
+export function targetLabel(target: Pick<CopyTargetPolicy, 'region' | 'account'>): string {
+  return target.account ? `${target.region}/${target.account}` : target.region;
+}
+
+function minutesSince(time: Date, now: Date): number {
+  return Math.max(0, Math.round((now.getTime() - time.getTime()) / 60_000));
+}
+
+function ofDatabase(snapshot: Snapshot, database: Pick<DatabaseSource, 'id' | 'kind'>): boolean {
+  return snapshot.kind === database.kind && (snapshot.tags[TAG.source] ?? snapshot.sourceId) === database.id;
+}
+
+/**
+ * The newest snapshot Lifeboat took or copied of the database that can be restored now. Only
+ * managed ones count: an automated backup has its own retention window and a hand-made snapshot
+ * says nothing about Lifeboat's schedule working.
+ */
+export function newestRestorable(
+  snapshots: readonly Snapshot[],
+  database: Pick<DatabaseSource, 'id' | 'kind'>,
+  tier: 'primary' | 'copy',
+  now: Date,
+): SnapshotAge | null {
+  let newest: Snapshot | undefined;
+  for (const snapshot of snapshots) {
+    if (!isManaged(snapshot.tags) || snapshot.status !== 'available' || !snapshot.createdAt) continue;
+    if (!ofDatabase(snapshot, database)) continue;
+    const snapshotTier = snapshot.tags[TAG.tier];
+    // The source region also holds re-encrypted shareable copies; they are copies, not the schedule's.
+    if (
+      tier === 'primary'
+        ? snapshotTier !== undefined && snapshotTier !== 'primary'
+        : snapshotTier === 'primary'
+    )
+      continue;
+    if (!newest || snapshot.createdAt > newest.createdAt!) newest = snapshot;
+  }
+  if (!newest?.createdAt) return null;
+  return {
+    id: newest.id,
+    createdAt: newest.createdAt.toISOString(),
+    ageMinutes: minutesSince(newest.createdAt, now),
+  };
+}
+
+export interface RecoveryInput {
+  database: DatabaseSource;
+  policyName: string;
+  policy: Policy;
+  /** Snapshots in the database's own region. */
+  snapshots: readonly Snapshot[];
+  /** Per copy target of the policy, its snapshots, or why they could not be read. */
+  copies: ReadonlyArray<
+    { target: CopyTargetPolicy; snapshots: readonly Snapshot[] } | { target: CopyTargetPolicy; error: string }
+  >;
+  lastVerified: VerifiedRestore | null;
+  now: Date;
+}
+
+/**
+ * RPO is breached when the newest restorable snapshot, or the newest copy at any target, is older
+ * than `rpoMinutes` (or missing). A target that cannot be read is a breach too: nobody can show
+ * the copy is there.
+ */
+export function assessRecovery(input: RecoveryInput): DatabaseRecovery {
+  const { database, policy, now } = input;
+  const objective = policy.rpoMinutes;
+  const reasons: string[] = [];
+  const snapshot = newestRestorable(input.snapshots, database, 'primary', now);
+  if (!snapshot) reasons.push('no restorable Lifeboat snapshot');
+  else if (snapshot.ageMinutes > objective)
+    reasons.push(`newest snapshot ${snapshot.id} is ${snapshot.ageMinutes} min old`);
+
+  const copies: CopyState[] = input.copies.map((entry) => {
+    const target = targetLabel(entry.target);
+    if ('error' in entry) {
+      reasons.push(`copies at ${target} cannot be read: ${entry.error}`);
+      return { target, newest: null, error: entry.error, breached: true };
+    }
+    const newest = newestRestorable(entry.snapshots, database, 'copy', now);
+    const breached = !newest || newest.ageMinutes > objective;
+    if (!newest) reasons.push(`no copy at ${target}`);
+    else if (breached) reasons.push(`newest copy at ${target} is ${newest.ageMinutes} min old`);
+    return { target, newest, breached };
+  });
+
+  return {
+    database: database.id,
+    kind: database.kind,
+    policy: input.policyName,
+    rpo: { objectiveMinutes: objective, state: reasons.length > 0 ? 'breach' : 'ok', reasons },
+    snapshot,
+    copies,
+    verification: assessVerification(policy, input.lastVerified, now),
+  };
+}
+
+function assessVerification(
+  policy: Policy,
+  last: VerifiedRestore | null,
+  now: Date,
+): DatabaseRecovery['verification'] {
+  const withAge = last ? { ...last, ageMinutes: minutesSince(new Date(last.at), now) } : null;
+  if (!policy.verify?.schedule) return { state: 'not-scheduled', dueWithinMinutes: null, last: withAge };
+  // A run may start late and takes up to the RTO; an hour more keeps a slow run from alerting.
+  const due = verifyPeriodMinutes(policy.verify.schedule) + policy.rtoMinutes + 60;
+  const fresh = withAge !== null && withAge.ageMinutes <= due;
+  return { state: fresh ? 'fresh' : 'stale', dueWithinMinutes: due, last: withAge };
+}

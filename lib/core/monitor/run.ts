@@ -1,0 +1,245 @@
+import type { DatabaseSource, Snapshot } from '../model.js';
+import type { CopyTargetPolicy, Policy, PolicyFile } from '../policy/schema.js';
+import type { Notifier, ReportStore, ScratchInstance, ScratchRestorer, SnapshotStore } from '../ports.js';
+import { reportPrefix } from '../report/report.js';
+import { TAG } from '../tags.js';
+import { silentLogger, type UseCaseLogger } from '../use-cases/log.js';
+import { selects } from '../use-cases/take-snapshots.js';
+import { readMonitorState, reconcile, rpoCheck, verificationCheck, type Check } from './alerts.js';
+import {
+  expiredScratch,
+  quotaChecks,
+  scratchDeletedNotification,
+  type AccountQuota,
+} from './housekeeping.js';
+import { assessRecovery, targetLabel, type DatabaseRecovery, type VerifiedRestore } from './recovery.js';
+
+/** Where the monitor keeps what it has already announced (in the reports bucket). */
+export const MONITOR_STATE_KEY = 'state/monitor.json';
+
+// Restore-verify reports read per database when looking for the newest pass; older passes than
+// this many failed runs back are stale by any schedule.
+const REPORTS_SEARCHED = 10;
+
+/** Reads the account's RDS quotas (DescribeAccountAttributes). */
+export interface QuotaReader {
+  accountQuotas(): Promise<AccountQuota[]>;
+}
+
+export interface SurveyPorts {
+  policies: PolicyFile;
+  /** The databases' own region. */
+  store: SnapshotStore;
+  /** The snapshot store of each copy target of a policy (another region, a DR account). */
+  targetStores(policy: Policy): Array<{ target: CopyTargetPolicy; store: SnapshotStore }>;
+  /** Restore-verify reports; without it, the last verified restore comes from snapshot tags only. */
+  reports?: ReportStore;
+  logger?: UseCaseLogger;
+}
+
+/** A passed restore-verify report, read leniently: status needs the verdict, time and RTO only. */
+export function verifiedRestoreFrom(value: unknown, key: string): VerifiedRestore | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const report = value as {
+    verdict?: unknown;
+    finishedAt?: unknown;
+    rto?: { minutes?: unknown; verifiedAt?: unknown };
+    snapshot?: { id?: unknown } | null;
+  };
+  if (report.verdict !== 'passed') return null;
+  const at = typeof report.rto?.verifiedAt === 'string' ? report.rto.verifiedAt : report.finishedAt;
+  if (typeof at !== 'string' || Number.isNaN(Date.parse(at))) return null;
+  return {
+    at: new Date(at).toISOString(),
+    rtoMinutes: typeof report.rto?.minutes === 'number' ? report.rto.minutes : null,
+    reportKey: key,
+    ...(typeof report.snapshot?.id === 'string' ? { snapshotId: report.snapshot.id } : {}),
+  };
+}
+
+async function lastVerified(
+  database: DatabaseSource,
+  snapshots: readonly Snapshot[],
+  reports: ReportStore | undefined,
+): Promise<VerifiedRestore | null> {
+  if (reports) {
+    const keys = (await reports.list(reportPrefix(database.id))).filter((key) => key.endsWith('.json'));
+    for (const key of keys.slice(-REPORTS_SEARCHED).reverse()) {
+      const verified = verifiedRestoreFrom(await reports.get(key), key);
+      if (verified) return verified;
+    }
+  }
+  // Restore-verify also tags the snapshot it verified (lifeboat:verified=<time>).
+  let newest: VerifiedRestore | null = null;
+  for (const snapshot of snapshots) {
+    const at = Date.parse(snapshot.tags[TAG.verified] ?? '');
+    if (snapshot.sourceId !== database.id || !Number.isFinite(at)) continue;
+    if (!newest || at > Date.parse(newest.at)) {
+      newest = { at: new Date(at).toISOString(), rtoMinutes: null, snapshotId: snapshot.id };
+    }
+  }
+  return newest;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/**
+ * The recovery picture of every database a policy selects: newest snapshot, newest copy per target,
+ * last verified restore, RPO and verification state. Read-only; `lifeboat status` prints it.
+ */
+export async function surveyRecovery(ports: SurveyPorts, now: Date): Promise<DatabaseRecovery[]> {
+  const logger = ports.logger ?? silentLogger;
+  const databases = (await ports.store.listDatabases()).filter(
+    // Aurora members are covered by their cluster's snapshots.
+    (database) => !(database.kind === 'instance' && database.clusterId),
+  );
+  const snapshots = await ports.store.listSnapshots();
+  // Two policies may share a target; each target is listed once per run.
+  const targetSnapshots = new Map<string, Promise<readonly Snapshot[]>>();
+  const recoveries: DatabaseRecovery[] = [];
+
+  for (const [policyName, policy] of Object.entries(ports.policies.policies)) {
+    const selected = databases.filter((database) => selects(policy, database));
+    if (selected.length === 0) continue;
+    const targets = ports.targetStores(policy).map(({ target, store }) => {
+      const label = targetLabel(target);
+      if (!targetSnapshots.has(label)) targetSnapshots.set(label, store.listSnapshots());
+      return { target, snapshots: targetSnapshots.get(label)! };
+    });
+    const copies = await Promise.all(
+      targets.map(async ({ target, snapshots: listed }) => {
+        try {
+          return { target, snapshots: await listed };
+        } catch (error) {
+          logger.error(`copies at ${targetLabel(target)} cannot be read`, { error: errorText(error) });
+          return { target, error: errorText(error) };
+        }
+      }),
+    );
+    for (const database of selected) {
+      recoveries.push(
+        assessRecovery({
+          database,
+          policyName,
+          policy,
+          snapshots,
+          copies,
+          lastVerified: await lastVerified(database, snapshots, ports.reports),
+          now,
+        }),
+      );
+    }
+  }
+  return recoveries;
+}
+
+export interface MonitorPorts extends SurveyPorts {
+  reports: ReportStore;
+  scratch: ScratchRestorer;
+  quotas: QuotaReader;
+  notifier: Notifier;
+  /** Where this runs, for the messages. */
+  where: { account?: string; region: string };
+}
+
+export interface MonitorRun {
+  recoveries: DatabaseRecovery[];
+  notified: number;
+  open: string[];
+  scratchDeleted: string[];
+  /** Steps that failed; the handler fails the invocation after the rest is done. */
+  errors: Array<{ step: string; error: string }>;
+}
+
+/**
+ * One monitor run: survey, tell new problems and recoveries once, delete expired scratch
+ * instances, warn on the snapshot quota. Each step runs even if another failed; their errors are
+ * returned so the caller can fail the invocation (and raise the function's alarm).
+ */
+export async function runMonitor(ports: MonitorPorts, now: Date): Promise<MonitorRun> {
+  const logger = ports.logger ?? silentLogger;
+  const errors: MonitorRun['errors'] = [];
+  const checks: Check[] = [];
+  let complete = true;
+
+  let recoveries: DatabaseRecovery[] = [];
+  try {
+    recoveries = await surveyRecovery(ports, now);
+    for (const recovery of recoveries) {
+      checks.push(rpoCheck(recovery, ports.where, now), verificationCheck(recovery, ports.where, now));
+    }
+  } catch (error) {
+    complete = false;
+    errors.push({ step: 'survey', error: errorText(error) });
+  }
+
+  try {
+    checks.push(...quotaChecks(await ports.quotas.accountQuotas(), ports.where, now));
+  } catch (error) {
+    complete = false;
+    errors.push({ step: 'quota', error: errorText(error) });
+  }
+
+  const previous = readMonitorState(await ports.reports.get(MONITOR_STATE_KEY));
+  const { notifications, state } = reconcile(previous, checks, now);
+  if (!complete) {
+    // A step that could not look must not close what it would have checked: keep those open.
+    for (const [key, entry] of Object.entries(previous.open)) {
+      if (!checks.some((check) => check.key === key)) state.open[key] = entry;
+    }
+  }
+
+  let notified = 0;
+  for (const notification of notifications) {
+    try {
+      await ports.notifier.publish(notification);
+      notified++;
+    } catch (error) {
+      errors.push({ step: `notify ${notification.kind}`, error: errorText(error) });
+    }
+  }
+
+  const scratchDeleted = await deleteExpiredScratch(ports, now, errors, logger);
+
+  // Saved after publishing: a crash in between repeats a message rather than losing it.
+  await ports.reports.put(MONITOR_STATE_KEY, state);
+  return { recoveries, notified: notified, open: Object.keys(state.open), scratchDeleted, errors };
+}
+
+async function deleteExpiredScratch(
+  ports: MonitorPorts,
+  now: Date,
+  errors: MonitorRun['errors'],
+  logger: UseCaseLogger,
+): Promise<string[]> {
+  let expired: ScratchInstance[];
+  try {
+    expired = expiredScratch(await ports.scratch.listScratch(), now);
+  } catch (error) {
+    errors.push({ step: 'list scratch', error: errorText(error) });
+    return [];
+  }
+  const deleted: string[] = [];
+  for (const instance of expired) {
+    let outcome: { deleted: true } | { deleted: false; error: string };
+    try {
+      await ports.scratch.deleteScratch(instance.kind, instance.id);
+      deleted.push(instance.id);
+      outcome = { deleted: true };
+      logger.warn(`deleted expired scratch ${instance.kind} ${instance.id}`, {
+        expiresAt: instance.tags[TAG.expiresAt],
+      });
+    } catch (error) {
+      outcome = { deleted: false, error: errorText(error) };
+      errors.push({ step: `delete scratch ${instance.id}`, error: outcome.error });
+    }
+    try {
+      await ports.notifier.publish(scratchDeletedNotification(instance, outcome, ports.where, now));
+    } catch (error) {
+      errors.push({ step: `notify scratch ${instance.id}`, error: errorText(error) });
+    }
+  }
+  return deleted;
+}
