@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -13,6 +14,8 @@ export interface EmbeddedServer {
   /** How to start it again by hand after `--keep` (the data directory is left in place). */
   restartHint: string;
   stop(): Promise<void>;
+  /** Last resort on an unexpected exit, where nothing async runs: the server must not outlive us. */
+  killNow(): void;
 }
 
 const LIFECYCLE_EVENTS = [
@@ -98,6 +101,16 @@ export async function startEmbeddedPostgres(folder: string): Promise<EmbeddedSer
       if (stopped) return;
       stopped = true;
       await postgres.stop();
+    },
+    killNow() {
+      if (stopped) return;
+      try {
+        const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+        // SIGQUIT: immediate shutdown; the data directory is thrown away anyway.
+        if (pid > 0) process.kill(pid, 'SIGQUIT');
+      } catch {
+        // not running
+      }
     },
   };
 }

@@ -16,6 +16,8 @@ const TAG_BYTES = 16;
 const KEY_BYTES = 32;
 
 export async function createKeyFile(path: string): Promise<void> {
+  // Only the key folder is private: its parents hold snapshot folders the server must reach.
+  await mkdir(dirname(dirname(path)), { recursive: true });
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   await writeFile(path, randomBytes(KEY_BYTES), { mode: 0o600, flag: 'wx' });
 }

@@ -109,8 +109,7 @@ export class LocalScratchRestorer implements ScratchRestorer {
     return withClient(this.#server, 'postgres', async (client) => {
       const tags = await readDatabaseTags(client, id);
       if (tags === undefined) return undefined;
-      const role = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [id]);
-      return this.#scratch(id, tags, role.rows.length > 0 ? id : this.#server.user);
+      return this.#scratch(id, tags);
     });
   }
 
@@ -163,7 +162,7 @@ export class LocalScratchRestorer implements ScratchRestorer {
       return result.rows
         .map((row) => ({ name: row.name, tags: parseTags(row.comment) }))
         .filter((row) => isScratch(row.tags))
-        .map((row) => this.#scratch(row.name, row.tags, this.#server.user));
+        .map((row) => this.#scratch(row.name, row.tags));
     });
   }
 
@@ -178,7 +177,8 @@ export class LocalScratchRestorer implements ScratchRestorer {
     };
   }
 
-  #scratch(id: string, tags: Tags, masterUsername: string): ScratchInstance {
+  /** The master user is the scratch's own login role, made by setMasterPassword. */
+  #scratch(id: string, tags: Tags): ScratchInstance {
     return {
       kind: 'instance',
       id,
@@ -186,7 +186,7 @@ export class LocalScratchRestorer implements ScratchRestorer {
       status: 'available',
       engine: 'postgres',
       endpoint: { host: this.#server.host, port: this.#server.port },
-      masterUsername,
+      masterUsername: id,
       tags,
     };
   }

@@ -45,6 +45,11 @@ export interface LocalSnapshotStoreOptions {
   clock?: Clock;
   /** Lets the drill fingerprint the source in the very MVCC snapshot the copy sees. */
   onConsistentPoint?: ConsistentPointHook;
+  /**
+   * The key (ARN from createKey) the databases here are encrypted with: like RDS, a snapshot of an
+   * encrypted instance is encrypted with the instance's key. Without it, snapshots are plain.
+   */
+  instanceKeyId?: string;
 }
 
 const MANIFEST = 'manifest.json';
@@ -61,6 +66,7 @@ export class LocalSnapshotStore implements SnapshotStore {
   readonly #location: LocalLocation;
   readonly #clock: Clock;
   readonly #onConsistentPoint: ConsistentPointHook | undefined;
+  readonly #instanceKeyId: string | undefined;
 
   constructor(options: LocalSnapshotStoreOptions) {
     this.region = options.location.region;
@@ -68,6 +74,7 @@ export class LocalSnapshotStore implements SnapshotStore {
     this.#location = options.location;
     this.#clock = options.clock ?? (() => new Date());
     this.#onConsistentPoint = options.onConsistentPoint;
+    this.#instanceKeyId = options.instanceKeyId;
   }
 
   get account(): string {
@@ -180,6 +187,17 @@ export class LocalSnapshotStore implements SnapshotStore {
         await client.query('COMMIT').catch(() => undefined);
       }
     });
+    if (this.#instanceKeyId) {
+      const key = await readKeyFile(keyFile(this.#location, keyIdOf(this.#instanceKeyId)));
+      for (const table of manifest.copy.tables) {
+        const plain = join(partial, `${table.file}.plain`);
+        await rename(join(partial, table.file), plain);
+        await encryptFile(key, plain, join(partial, table.file));
+        await rm(plain);
+      }
+      manifest.snapshot.encrypted = true;
+      manifest.snapshot.kmsKeyId = this.#instanceKeyId;
+    }
     await writeManifest(partial, manifest);
     await rename(partial, folder);
     return toSnapshot(manifest);
