@@ -9,7 +9,7 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RdsSnapshotStore } from '../../lib/adapters/aws/rds-snapshots.js';
 import { rdsClientFor } from '../../lib/adapters/aws/sts-credentials.js';
-import { GuardRefusedError, NotFoundError } from '../../lib/core/errors.js';
+import { GuardRefusedError, InvalidInputError, NotFoundError } from '../../lib/core/errors.js';
 import type { DatabaseSource } from '../../lib/core/model.js';
 import { TAG } from '../../lib/core/tags.js';
 import { motoClientConfig, startMoto, type Moto } from '../support/moto.js';
@@ -143,10 +143,18 @@ describe('RdsSnapshotStore against moto', () => {
       tags: MANAGED,
     });
     const key = await createKey(new KMSClient(motoClientConfig(moto, 'eu-west-1')));
-    const dr = new RdsSnapshotStore({
-      clientConfig: motoClientConfig(moto, 'eu-west-1'),
-      region: 'eu-west-1',
-    });
+    const euClient = new RDSClient(motoClientConfig(moto, 'eu-west-1'));
+    const presignedUrls: string[] = [];
+    // Seen after serialization: what the SDK's RDS middleware added to the request RDS receives.
+    euClient.middlewareStack.add(
+      (next) => async (args) => {
+        const url = (args.input as { PreSignedUrl?: string }).PreSignedUrl;
+        if (url) presignedUrls.push(url);
+        return next(args);
+      },
+      { step: 'build' },
+    );
+    const dr = new RdsSnapshotStore({ client: euClient, region: 'eu-west-1' });
     const copyTags = { [TAG.managed]: 'true', [TAG.tier]: 'dr-region', [TAG.copyOf]: primary.arn };
 
     const copy = await dr.copySnapshot({
@@ -183,6 +191,14 @@ describe('RdsSnapshotStore against moto', () => {
     });
     expect(copy.arn).toBe('arn:aws:rds:eu-west-1:123456789012:snapshot:snap-a-eu');
     expect(again.arn).toBe(copy.arn);
+    // RDS needs a URL signed for the source region to read an encrypted snapshot across regions.
+    const presigned = new URL(presignedUrls[0]!);
+    expect(presigned.hostname).toBe('rds.us-east-1.amazonaws.com');
+    expect(presigned.searchParams.get('Action')).toBe('CopyDBSnapshot');
+    expect(presigned.searchParams.get('DestinationRegion')).toBe('eu-west-1');
+    expect(presigned.searchParams.get('SourceDBSnapshotIdentifier')).toBe(primary.arn);
+    expect(presigned.searchParams.get('KmsKeyId')).toBe(key);
+    expect(presigned.searchParams.get('X-Amz-Credential')).toContain('/us-east-1/rds/aws4_request');
     expect(clusterCopy).toMatchObject({
       kind: 'cluster',
       id: 'snap-b-eu',
@@ -195,6 +211,25 @@ describe('RdsSnapshotStore against moto', () => {
         .map((s) => s.id)
         .sort(),
     ).toEqual(['snap-a-eu', 'snap-b-eu']);
+  });
+
+  it('refuses a cross-region copy of a snapshot named without its ARN, and creates nothing', async () => {
+    const dr = new RdsSnapshotStore({
+      clientConfig: motoClientConfig(moto, 'eu-west-1'),
+      region: 'eu-west-1',
+    });
+
+    await expect(
+      dr.copySnapshot({
+        kind: 'instance',
+        sourceArn: 'snap-a',
+        sourceRegion: 'us-east-1',
+        targetId: 'snap-a-eu',
+        kmsKeyId: 'alias/any',
+        tags: MANAGED,
+      }),
+    ).rejects.toBeInstanceOf(InvalidInputError);
+    expect(await dr.listSnapshots()).toEqual([]);
   });
 
   it('shares a managed snapshot with one account, unshares it, and never with "all"', async () => {

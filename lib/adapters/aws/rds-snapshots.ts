@@ -18,7 +18,7 @@ import {
   type DBSnapshot,
   type Tag,
 } from '@aws-sdk/client-rds';
-import { GuardRefusedError, NotFoundError } from '../../core/errors.js';
+import { GuardRefusedError, InvalidInputError, NotFoundError } from '../../core/errors.js';
 import type { DatabaseSource, Snapshot, SourceKind } from '../../core/model.js';
 import type { SnapshotStore } from '../../core/ports.js';
 import { isManaged, type Tags } from '../../core/tags.js';
@@ -217,10 +217,15 @@ export class RdsSnapshotStore implements SnapshotStore {
     tags: Tags;
   }): Promise<Snapshot> {
     const { kind, sourceArn, sourceRegion, targetId, kmsKeyId, tags } = request;
-    // SourceRegion makes the SDK sign the PreSignedUrl RDS needs for an encrypted cross-region copy;
-    // in the same region it must be left out. Tags are written explicitly (CopyTags false) so a
-    // copy never inherits the source's tier or a stale `verified` mark.
-    const crossRegion = sourceRegion !== this.region ? { SourceRegion: sourceRegion } : {};
+    // Across regions RDS needs a PreSignedUrl signed for the source region. This SDK version has no
+    // SourceRegion input: its RDS middleware signs one itself whenever the source is an ARN of another
+    // region (@aws-sdk/middleware-sdk-rds), so the source must be named by ARN. Tags are written
+    // explicitly (CopyTags false) so a copy never inherits the source's tier or a stale `verified`.
+    if (sourceRegion !== this.region && !sourceArn.startsWith('arn:')) {
+      throw new InvalidInputError(
+        `copying from ${sourceRegion} into ${this.region} needs the source snapshot's ARN, not "${sourceArn}"`,
+      );
+    }
     try {
       if (kind === 'instance') {
         const answer = await this.#client.send(
@@ -230,7 +235,6 @@ export class RdsSnapshotStore implements SnapshotStore {
             KmsKeyId: kmsKeyId,
             CopyTags: false,
             Tags: tagList(tags),
-            ...crossRegion,
           }),
         );
         return fromDbSnapshot(answer.DBSnapshot ?? {}, this.region);
@@ -242,7 +246,6 @@ export class RdsSnapshotStore implements SnapshotStore {
           KmsKeyId: kmsKeyId,
           CopyTags: false,
           Tags: tagList(tags),
-          ...crossRegion,
         }),
       );
       return fromClusterSnapshot(answer.DBClusterSnapshot ?? {}, this.region);

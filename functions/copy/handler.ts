@@ -1,0 +1,197 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { RDSClientConfig } from '@aws-sdk/client-rds';
+import { STSClient } from '@aws-sdk/client-sts';
+import type { Context } from 'aws-lambda';
+import { z } from 'zod';
+import { RdsSnapshotStore } from '../../lib/adapters/aws/rds-snapshots.js';
+import { rdsClientFor } from '../../lib/adapters/aws/sts-credentials.js';
+import { policyFromEnv, requireEnv } from '../../lib/config/env.js';
+import { InvalidInputError } from '../../lib/core/errors.js';
+import type { SourceKind } from '../../lib/core/model.js';
+import { formatIssues } from '../../lib/core/policy/parse.js';
+import type { CopyTargetPolicy, PolicyFile } from '../../lib/core/policy/schema.js';
+import type { SnapshotStore } from '../../lib/core/ports.js';
+import {
+  copyOnEvent,
+  failuresOf,
+  snapshotIdOf,
+  sweepCopies,
+  type CopyDeps,
+  type CopyEventResult,
+  type SweepResult,
+} from '../../lib/core/use-cases/copy-snapshot.js';
+
+/*
+ * RDS events this function acts on, as EventBridge delivers them (source aws.rds), from "Amazon RDS
+ * event categories and event messages":
+ * https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Events.Messages.html
+ * - "RDS DB Snapshot Event" RDS-EVENT-0042 "Manual snapshot created": a snapshot taken by the
+ *   snapshot function is available.
+ * - "RDS DB Snapshot Event" RDS-EVENT-0197 "Finished copy of snapshot ... in region ...": a local
+ *   copy (the shareable copy under the DR account's usable key) is available.
+ * - "RDS DB Cluster Snapshot Event" RDS-EVENT-0075 "Manual cluster snapshot created". RDS documents
+ *   no event for a finished local copy of a cluster snapshot: the sweep takes that step.
+ * RDS-EVENT-0060 (a cross-region copy finished) fires in the destination region, where this rule
+ * does not listen; the sweep sees those copies finish.
+ */
+export const COPY_EVENT_IDS = {
+  'RDS DB Snapshot Event': ['RDS-EVENT-0042', 'RDS-EVENT-0197'],
+  'RDS DB Cluster Snapshot Event': ['RDS-EVENT-0075'],
+} as const;
+
+const RdsSnapshotEventSchema = z.object({
+  source: z.literal('aws.rds'),
+  'detail-type': z.enum(['RDS DB Snapshot Event', 'RDS DB Cluster Snapshot Event']),
+  region: z.string().min(1),
+  detail: z.object({
+    EventID: z
+      .string()
+      .regex(/^RDS-EVENT-\d{4}$/, { error: 'must be an RDS event id such as RDS-EVENT-0042' }),
+    SourceIdentifier: z.string().min(1, { error: 'must name the snapshot' }),
+  }),
+});
+
+/** The schedule rule's input (deploy/functions/lifecycle.yml). */
+const SweepInputSchema = z.strictObject({
+  sweep: z.literal(true),
+  lookbackHours: z
+    .number()
+    .int()
+    .positive()
+    .max(24 * 35)
+    .optional(),
+});
+
+export type CopyRequest =
+  | { kind: 'event'; snapshotKind: SourceKind; snapshotId: string; eventId: string }
+  | { kind: 'sweep'; lookbackHours: number };
+
+const DEFAULT_LOOKBACK_HOURS = 48;
+
+export function parseCopyRequest(event: unknown): CopyRequest {
+  if (typeof event === 'object' && event !== null && 'sweep' in event) {
+    const parsed = SweepInputSchema.safeParse(event);
+    if (!parsed.success)
+      throw new InvalidInputError(`copy sweep input is invalid:\n${formatIssues(parsed.error.issues)}`);
+    return { kind: 'sweep', lookbackHours: parsed.data.lookbackHours ?? DEFAULT_LOOKBACK_HOURS };
+  }
+  const parsed = RdsSnapshotEventSchema.safeParse(event);
+  if (!parsed.success) {
+    throw new InvalidInputError(
+      `copy event is neither an RDS snapshot event nor {"sweep": true}:\n${formatIssues(parsed.error.issues)}`,
+    );
+  }
+  const { detail } = parsed.data;
+  const identifier = detail.SourceIdentifier;
+  return {
+    kind: 'event',
+    snapshotKind: parsed.data['detail-type'] === 'RDS DB Cluster Snapshot Event' ? 'cluster' : 'instance',
+    snapshotId: identifier.startsWith('arn:') ? snapshotIdOf(identifier) : identifier,
+    eventId: detail.EventID,
+  };
+}
+
+export interface CopyHandlerDeps {
+  policies: PolicyFile;
+  copy: CopyDeps;
+  logger: Logger;
+  now: () => Date;
+}
+
+export type CopyResult = CopyEventResult | SweepResult;
+
+export async function runCopy(event: unknown, deps: CopyHandlerDeps): Promise<CopyResult> {
+  const request = parseCopyRequest(event);
+  const copy = { ...deps.copy, logger: deps.logger };
+  if (request.kind === 'sweep') {
+    const result = await sweepCopies({
+      policies: deps.policies,
+      now: deps.now(),
+      lookbackHours: request.lookbackHours,
+      deps: copy,
+    });
+    deps.logger.info('copy sweep finished', { result });
+    const failure = failuresOf(result.snapshots);
+    if (failure) throw failure;
+    return result;
+  }
+  const acted: readonly string[] =
+    COPY_EVENT_IDS[
+      request.snapshotKind === 'cluster' ? 'RDS DB Cluster Snapshot Event' : 'RDS DB Snapshot Event'
+    ];
+  if (!acted.includes(request.eventId)) {
+    return {
+      snapshot: request.snapshotId,
+      ignored: `${request.eventId} is not an event the copy function acts on`,
+    };
+  }
+  const result = await copyOnEvent({
+    kind: request.snapshotKind,
+    snapshotId: request.snapshotId,
+    policies: deps.policies,
+    deps: copy,
+  });
+  deps.logger.info('copy event handled', { result });
+  // A retry-later target is left to the sweep; only a failure for good fails the invocation, so
+  // it lands in the failure queue instead of being retried into the same wall.
+  const failure = failuresOf(result.copies ? [result.copies] : []);
+  if (failure) throw failure;
+  return result;
+}
+
+export const DR_ROLE_NAME = 'lifeboat-dr-copy';
+
+/**
+ * One store per copy target, made on first use and kept: the target's region, and for another
+ * account an RDS client with that account's role (roleArn, or lifeboat-dr-copy) assumed via STS.
+ */
+export function targetStores(
+  base: RDSClientConfig,
+  sts: STSClient,
+): (target: CopyTargetPolicy) => SnapshotStore {
+  const stores = new Map<string, SnapshotStore>();
+  return (target) => {
+    const roleArn = target.account
+      ? (target.roleArn ?? `arn:aws:iam::${target.account}:role/${DR_ROLE_NAME}`)
+      : undefined;
+    const key = `${roleArn ?? 'own'}|${target.region}`;
+    let store = stores.get(key);
+    if (!store) {
+      const client = rdsClientFor({ region: target.region, base, ...(roleArn ? { roleArn, sts } : {}) });
+      store = new RdsSnapshotStore({ client, region: target.region });
+      stores.set(key, store);
+    }
+    return store;
+  };
+}
+
+const logger = new Logger({ serviceName: 'lifeboat-copy' });
+
+let defaults: CopyHandlerDeps | undefined;
+function defaultDeps(): CopyHandlerDeps {
+  if (!defaults) {
+    const region = requireEnv('AWS_REGION');
+    defaults = {
+      policies: policyFromEnv(),
+      copy: {
+        source: new RdsSnapshotStore({ clientConfig: {}, region }),
+        storeFor: targetStores({}, new STSClient({ region })),
+      },
+      logger,
+      now: () => new Date(),
+    };
+  }
+  return defaults;
+}
+
+export function createHandler(deps: () => CopyHandlerDeps) {
+  return middy<unknown, CopyResult, Error, Context>()
+    .use(injectLambdaContext(deps().logger))
+    .handler(async (event) => runCopy(event, deps()));
+}
+
+export const handler = middy<unknown, CopyResult, Error, Context>()
+  .use(injectLambdaContext(logger))
+  .handler(async (event) => runCopy(event, defaultDeps()));
