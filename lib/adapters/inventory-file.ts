@@ -16,10 +16,9 @@ const ARN = /^arn:aws[a-z-]*:rds:([a-z0-9-]+):(\d{12}):(snapshot|cluster-snapsho
 
 const TimeSchema = z
   .string({ error: 'must be an ISO 8601 time such as "2026-11-24T06:00:00Z"' })
-  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/, {
+  .refine((text) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(text) && !Number.isNaN(Date.parse(text)), {
     error: 'must be an ISO 8601 time such as "2026-11-24T06:00:00Z"',
   })
-  .refine((text) => !Number.isNaN(Date.parse(text)), { error: 'is not a valid time' })
   .transform((text) => new Date(text));
 
 const TagListSchema = z
