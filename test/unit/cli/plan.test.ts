@@ -11,6 +11,8 @@ import { TAG } from '../../../lib/core/tags.js';
 const NOW = '2026-11-24T12:00:00Z';
 const EXAMPLE = ['--policy', 'lifeboat.example.yml', '--inventory', 'examples/inventory.json', '--now', NOW];
 
+type Decision = { snapshot: string; action: 'keep' | 'delete'; reason: string };
+
 interface Run {
   code: number;
   stdout: string;
@@ -52,7 +54,7 @@ describe('lifeboat plan on the example inventory', () => {
 
   it('prints exactly {"decisions":[{snapshot, action, reason}]}, one per snapshot of the inventory', async () => {
     expect(json.code).toBe(0);
-    const output = JSON.parse(json.stdout) as { decisions: Array<Record<string, string>> };
+    const output = JSON.parse(json.stdout) as { decisions: Decision[] };
     expect(Object.keys(output)).toEqual(['decisions']);
     for (const decision of output.decisions) {
       expect(Object.keys(decision)).toEqual(['snapshot', 'action', 'reason']);
@@ -69,7 +71,7 @@ describe('lifeboat plan on the example inventory', () => {
   });
 
   it('deletes in the source region exactly what the retention function deletes for each policy', async () => {
-    const { decisions } = JSON.parse(json.stdout) as { decisions: Array<Record<string, string>> };
+    const { decisions } = JSON.parse(json.stdout) as { decisions: Decision[] };
     const planned = new Set(decisions.filter((d) => d.action === 'delete').map((d) => d.snapshot));
     const inventory = parseInventory(await readFile('examples/inventory.json', 'utf8'));
     const policies = parsePolicyFile(await readFile('lifeboat.example.yml', 'utf8')).policies;
@@ -95,7 +97,7 @@ describe('lifeboat plan on the example inventory', () => {
   });
 
   it('keeps RDS automated snapshots, hand-made ones, and the source of a copy still in progress', () => {
-    const { decisions } = JSON.parse(json.stdout) as { decisions: Array<Record<string, string>> };
+    const { decisions } = JSON.parse(json.stdout) as { decisions: Decision[] };
     const byId = new Map(decisions.map((d) => [d.snapshot, d]));
     const automated = decisions.filter((d) => d.snapshot.startsWith('rds:'));
     expect(automated.length).toBeGreaterThan(0);
@@ -116,7 +118,7 @@ describe('lifeboat plan on the example inventory', () => {
   });
 
   it('applies each copy target its own retention', () => {
-    const { decisions } = JSON.parse(json.stdout) as { decisions: Array<Record<string, string>> };
+    const { decisions } = JSON.parse(json.stdout) as { decisions: Decision[] };
     const reason = (id: string) => decisions.find((d) => d.snapshot === id)!.reason;
     expect(reason('lifeboat-orders-db-20261110t0000-eu-west-1')).toBe(
       'beyond retention (daily 7, weekly 4, monthly 6, yearly 0)',
@@ -134,7 +136,7 @@ describe('lifeboat plan on the example inventory', () => {
     expect(table.stdout).toMatch(
       /keep {4}2026-11-24 06:00 {2}lifeboat-orders-db-20261124t0600 {2}newest of source orders-db, daily 2026-11-24/,
     );
-    const { decisions } = JSON.parse(json.stdout) as { decisions: Array<{ action: string }> };
+    const { decisions } = JSON.parse(json.stdout) as { decisions: Decision[] };
     const deletions = decisions.filter((d) => d.action === 'delete').length;
     expect(table.stdout).toContain(
       `Total: ${decisions.length} snapshots, keep ${decisions.length - deletions}, delete ${deletions}`,
