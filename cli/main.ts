@@ -1,5 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { LifeboatError } from '../lib/core/errors.js';
+import { registerCompare } from './commands/compare.js';
+import { registerFingerprint } from './commands/fingerprint.js';
 import { registerPlan } from './commands/plan.js';
 import { EXIT } from './exit.js';
 
@@ -10,7 +12,7 @@ const program = new Command()
   .exitOverride();
 
 // Each command lives in cli/commands/<name>.ts and registers itself here.
-const commands: Array<(program: Command) => void> = [registerPlan];
+const commands: Array<(program: Command) => void> = [registerPlan, registerFingerprint, registerCompare];
 for (const register of commands) register(program);
 
 try {
