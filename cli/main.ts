@@ -3,6 +3,7 @@ import { LifeboatError } from '../lib/core/errors.js';
 import { registerCompare } from './commands/compare.js';
 import { registerFingerprint } from './commands/fingerprint.js';
 import { registerPlan } from './commands/plan.js';
+import { registerStatus } from './commands/status.js';
 import { EXIT } from './exit.js';
 
 const program = new Command()
@@ -12,7 +13,12 @@ const program = new Command()
   .exitOverride();
 
 // Each command lives in cli/commands/<name>.ts and registers itself here.
-const commands: Array<(program: Command) => void> = [registerPlan, registerFingerprint, registerCompare];
+const commands: Array<(program: Command) => void> = [
+  registerPlan,
+  registerFingerprint,
+  registerCompare,
+  registerStatus,
+];
 for (const register of commands) register(program);
 
 try {

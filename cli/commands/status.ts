@@ -1,0 +1,148 @@
+import { readFile } from 'node:fs/promises';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { S3Client } from '@aws-sdk/client-s3';
+import { STSClient } from '@aws-sdk/client-sts';
+import type { Command } from 'commander';
+import { RdsSnapshotStore } from '../../lib/adapters/aws/rds-snapshots.js';
+import { S3ReportStore } from '../../lib/adapters/aws/s3-reports.js';
+import { copyTargetStore } from '../../lib/adapters/aws/target-stores.js';
+import { ConfigError } from '../../lib/core/errors.js';
+import type { DatabaseRecovery } from '../../lib/core/monitor/recovery.js';
+import { surveyRecovery } from '../../lib/core/monitor/run.js';
+import { parsePolicyFile } from '../../lib/core/policy/parse.js';
+import type { PolicyFile } from '../../lib/core/policy/schema.js';
+import { awsClientConfig, regionOf, withAwsOptions, type AwsOptions } from '../aws-options.js';
+import { EXIT } from '../exit.js';
+
+interface StatusOptions extends AwsOptions {
+  policy: string;
+  reportsBucket?: string;
+  json?: boolean;
+  now?: string;
+}
+
+export function registerStatus(program: Command): void {
+  withAwsOptions(
+    program
+      .command('status')
+      .description(
+        'per database: last snapshot, last copy per target, last verified restore and its RTO, RPO state',
+      )
+      .option('--policy <file>', 'policy file', process.env.LIFEBOAT_POLICY_FILE ?? 'lifeboat.yml')
+      .option(
+        '--reports-bucket <bucket>',
+        "the stack's reports bucket (output ReportsBucketName), for the last verified restore and its RTO (or LIFEBOAT_REPORTS_BUCKET)",
+      )
+      .option('--json', 'print {"databases":[...]} as the monitor sees them')
+      .option('--now <time>', 'judge ages as of this ISO 8601 time (default: now)'),
+  ).action(async (options: StatusOptions) => {
+    process.exitCode = await status(options);
+  });
+}
+
+/** Exit 1 when any database is past its RPO or its verification is stale: a failed check. */
+async function status(options: StatusOptions): Promise<number> {
+  const policies = await readPolicy(options.policy);
+  const now = options.now ? new Date(options.now) : new Date();
+  if (Number.isNaN(now.getTime())) throw new ConfigError(`--now "${options.now}" is not an ISO 8601 time`);
+  const base = awsClientConfig(options);
+  const rds = new RDSClient(base);
+  const region = await regionOf(rds);
+  const sts = new STSClient({ ...base, region });
+  const bucket = options.reportsBucket ?? process.env.LIFEBOAT_REPORTS_BUCKET;
+
+  const recoveries = await surveyRecovery(
+    {
+      policies,
+      store: new RdsSnapshotStore({ region, client: rds }),
+      targetStores: (policy) =>
+        policy.copies.map((target) => ({ target, store: copyTargetStore(target, base, sts) })),
+      ...(bucket
+        ? {
+            reports: new S3ReportStore({
+              bucket,
+              client: new S3Client({ ...base, region, forcePathStyle: !!base.endpoint }),
+            }),
+          }
+        : {}),
+    },
+    now,
+  );
+
+  if (options.json) {
+    console.log(JSON.stringify({ region, at: now.toISOString(), databases: recoveries }, null, 2));
+  } else {
+    console.log(formatStatus(recoveries, region, now, bucket));
+  }
+  const failing = recoveries.filter((r) => r.rpo.state === 'breach' || r.verification.state === 'stale');
+  return failing.length > 0 ? EXIT.failed : EXIT.ok;
+}
+
+async function readPolicy(path: string): Promise<PolicyFile> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : String(error);
+    throw new ConfigError(`policy file ${path}: ${reason}`, { cause: error });
+  }
+  return parsePolicyFile(text, path);
+}
+
+/** `35 min`, `7 h`, `3 d`: how long ago, at a glance. */
+export function formatAge(minutes: number): string {
+  if (minutes < 120) return `${minutes} min`;
+  if (minutes < 72 * 60) return `${Math.round(minutes / 60)} h`;
+  return `${Math.round(minutes / (24 * 60))} d`;
+}
+
+function when(at: string, ageMinutes: number): string {
+  return `${at.replace(/:\d{2}\.\d{3}Z$/, 'Z')} (${formatAge(ageMinutes)} ago)`;
+}
+
+/** The people's view of the survey: one block per database, problems first in each block. */
+export function formatStatus(
+  recoveries: DatabaseRecovery[],
+  region: string,
+  now: Date,
+  bucket?: string,
+): string {
+  if (recoveries.length === 0) return `No database in ${region} is selected by the policy file.`;
+  const lines = [`Lifeboat status in ${region} at ${now.toISOString()}`];
+  for (const recovery of recoveries) {
+    const rpo =
+      recovery.rpo.state === 'ok'
+        ? `ok (objective ${recovery.rpo.objectiveMinutes} min)`
+        : `BREACH (objective ${recovery.rpo.objectiveMinutes} min): ${recovery.rpo.reasons.join('; ')}`;
+    lines.push(
+      '',
+      `${recovery.database}  ${recovery.kind}, policy ${recovery.policy}`,
+      `  RPO            ${rpo}`,
+    );
+    lines.push(
+      `  snapshot       ${recovery.snapshot ? `${recovery.snapshot.id}  ${when(recovery.snapshot.createdAt, recovery.snapshot.ageMinutes)}` : 'none'}`,
+    );
+    for (const copy of recovery.copies) {
+      const text = copy.error
+        ? `cannot be read: ${copy.error}`
+        : copy.newest
+          ? `${copy.newest.id}  ${when(copy.newest.createdAt, copy.newest.ageMinutes)}`
+          : 'none';
+      lines.push(`  copy ${copy.target.padEnd(10)}${text}`);
+    }
+    const { verification } = recovery;
+    const last = verification.last
+      ? `${when(verification.last.at, verification.last.ageMinutes)}, RTO ${verification.last.rtoMinutes ?? '?'} min`
+      : 'never';
+    const state =
+      verification.state === 'not-scheduled'
+        ? 'no verify schedule'
+        : verification.state === 'stale'
+          ? `STALE (due within ${formatAge(verification.dueWithinMinutes!)})`
+          : 'fresh';
+    lines.push(`  verified       ${last}  [${state}]`);
+  }
+  if (!bucket)
+    lines.push('', 'Pass --reports-bucket (or LIFEBOAT_REPORTS_BUCKET) to read RTOs from the reports.');
+  return lines.join('\n');
+}

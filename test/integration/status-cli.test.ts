@@ -1,0 +1,151 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CreateDBInstanceCommand, CreateDBSnapshotCommand, RDSClient } from '@aws-sdk/client-rds';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TAG } from '../../lib/core/tags.js';
+import { motoClientConfig, startMoto, type Moto } from '../support/moto.js';
+
+const CLI = fileURLToPath(new URL('../../bin/lifeboat.mjs', import.meta.url));
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+let moto: Moto;
+let dir: string;
+let policy: string;
+
+function lifeboat(...args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      'node',
+      [CLI, 'status', '--policy', policy, '--region', 'us-east-1', '--endpoint-url', moto.endpoint, ...args],
+      {
+        env: {
+          ...process.env,
+          AWS_ACCESS_KEY_ID: 'testing',
+          AWS_SECRET_ACCESS_KEY: 'testing',
+          AWS_SESSION_TOKEN: 'testing',
+          NO_COLOR: '1',
+        },
+      },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+beforeAll(async () => {
+  moto = await startMoto();
+  dir = await mkdtemp(join(tmpdir(), 'lifeboat-status-'));
+  policy = join(dir, 'lifeboat.yml');
+  await writeFile(
+    policy,
+    [
+      'policies:',
+      '  gold:',
+      "    select: { tags: { 'lifeboat:policy': gold } }",
+      "    schedule: 'cron(0 * * * ? *)'",
+      '    rpoMinutes: 60',
+      '    rtoMinutes: 30',
+      '    retention: { daily: 7 }',
+      '    verify:',
+      "      schedule: 'cron(0 3 ? * SUN *)'",
+      '      instanceClass: db.t4g.medium',
+      '      databases: [app]',
+      '',
+    ].join('\n'),
+  );
+  const rds = new RDSClient(motoClientConfig(moto));
+  const s3 = new S3Client({ ...motoClientConfig(moto), forcePathStyle: true });
+  await rds.send(
+    new CreateDBInstanceCommand({
+      DBInstanceIdentifier: 'orders-db',
+      DBInstanceClass: 'db.t4g.micro',
+      Engine: 'postgres',
+      AllocatedStorage: 20,
+      MasterUsername: 'lifeboat',
+      MasterUserPassword: 'not-a-secret-1',
+      Tags: [{ Key: 'lifeboat:policy', Value: 'gold' }],
+    }),
+  );
+  await rds.send(
+    new CreateDBSnapshotCommand({
+      DBInstanceIdentifier: 'orders-db',
+      DBSnapshotIdentifier: 'lifeboat-orders-db-20261124t0900',
+      Tags: [
+        { Key: TAG.managed, Value: 'true' },
+        { Key: TAG.source, Value: 'orders-db' },
+        { Key: TAG.tier, Value: 'primary' },
+      ],
+    }),
+  );
+  await s3.send(new CreateBucketCommand({ Bucket: 'lifeboat-reports' }));
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: 'lifeboat-reports',
+      Key: 'reports/orders-db/20261124T091500Z.json',
+      Body: JSON.stringify({
+        version: 1,
+        verdict: 'passed',
+        finishedAt: new Date().toISOString(),
+        rto: { minutes: 14.5, objectiveMinutes: 30, met: true },
+      }),
+    }),
+  );
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+  await moto.stop();
+});
+
+describe('lifeboat status against moto', () => {
+  it('prints the per-database picture as JSON and exits 0 when every check passes', async () => {
+    const run = await lifeboat('--json', '--reports-bucket', 'lifeboat-reports');
+
+    expect(run.stderr).not.toContain('lifeboat:');
+    expect(run.code).toBe(0);
+    const status = JSON.parse(run.stdout) as { databases: unknown[] };
+    expect(status.databases).toEqual([
+      expect.objectContaining({
+        database: 'orders-db',
+        policy: 'gold',
+        rpo: { objectiveMinutes: 60, state: 'ok', reasons: [] },
+        snapshot: expect.objectContaining({ id: 'lifeboat-orders-db-20261124t0900' }),
+        verification: expect.objectContaining({
+          state: 'fresh',
+          last: expect.objectContaining({ rtoMinutes: 14.5 }),
+        }),
+      }),
+    ]);
+  });
+
+  it('shows a breach in the table and exits 1 when the newest snapshot is past the RPO', async () => {
+    const later = new Date(Date.now() + 3 * 60 * 60_000).toISOString();
+
+    const run = await lifeboat('--now', later, '--reports-bucket', 'lifeboat-reports');
+
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/orders-db {2}instance, policy gold/);
+    expect(run.stdout).toMatch(
+      /RPO {12}BREACH \(objective 60 min\): newest snapshot lifeboat-orders-db-20261124t0900 is 1\d\d min old/,
+    );
+    expect(run.stdout).toMatch(/verified {7}.*RTO 14\.5 min {2}\[fresh\]/);
+  });
+
+  it('names a missing policy file and exits 2', async () => {
+    policy = join(dir, 'missing.yml');
+    const run = await lifeboat();
+    policy = join(dir, 'lifeboat.yml');
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`policy file ${join(dir, 'missing.yml')}: not found`);
+  });
+});
