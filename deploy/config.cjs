@@ -64,8 +64,15 @@ function pruneSchedules(policies) {
  */
 function drRoleArns(policies) {
   const arns = [
-    ...new Set(Object.values(policies).flatMap((p) => p.copies.map((c) => c.roleArn).filter(Boolean))),
-  ];
+    ...new Set(
+      Object.values(policies).flatMap((p) =>
+        // Without roleArn the copy function assumes lifeboat-dr-copy in that account (functions/copy).
+        p.copies.map(
+          (c) => c.roleArn ?? (c.account ? `arn:aws:iam::${c.account}:role/lifeboat-dr-copy` : undefined),
+        ),
+      ),
+    ),
+  ].filter(Boolean);
   return arns.length > 0 ? arns : ['arn:aws:iam::000000000000:role/lifeboat-no-dr-account'];
 }
 
