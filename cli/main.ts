@@ -1,8 +1,10 @@
 import { Command, CommanderError } from 'commander';
 import { LifeboatError } from '../lib/core/errors.js';
 import { registerCompare } from './commands/compare.js';
+import { registerDrill } from './commands/drill.js';
 import { registerFingerprint } from './commands/fingerprint.js';
 import { registerPlan } from './commands/plan.js';
+import { registerRestore } from './commands/restore.js';
 import { registerStatus } from './commands/status.js';
 import { EXIT } from './exit.js';
 
@@ -14,7 +16,9 @@ const program = new Command()
 
 // Each command lives in cli/commands/<name>.ts and registers itself here.
 const commands: Array<(program: Command) => void> = [
+  registerDrill,
   registerPlan,
+  registerRestore,
   registerFingerprint,
   registerCompare,
   registerStatus,

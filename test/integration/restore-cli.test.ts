@@ -1,0 +1,246 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import {
+  CreateStateMachineCommand,
+  DescribeExecutionCommand,
+  ListExecutionsCommand,
+  SFNClient,
+} from '@aws-sdk/client-sfn';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startMoto, motoClientConfig, type Moto } from '../support/moto.js';
+
+const CLI = fileURLToPath(new URL('../../bin/lifeboat.mjs', import.meta.url));
+const ROLE = 'arn:aws:iam::123456789012:role/lifeboat-restore-verify';
+
+/**
+ * Stand-ins for the deployed state machine that moto can execute (it runs no Lambda): Pass states
+ * that shape their output like restore-verify's (report and comparison from the input), and one
+ * that ends in a Fail state with the error the real machine raises on a mismatch.
+ */
+const PASSING = {
+  StartAt: 'ValidateInput',
+  States: {
+    ValidateInput: { Type: 'Pass', ResultPath: '$.request', Next: 'CompareWithBaseline' },
+    CompareWithBaseline: {
+      Type: 'Pass',
+      Parameters: { 'summary.$': "States.Format('{}: 4 tables, all match', $.source)", verdict: 'passed' },
+      ResultPath: '$.comparison',
+      Next: 'WriteReport',
+    },
+    WriteReport: {
+      Type: 'Pass',
+      Parameters: { 'key.$': "States.Format('reports/{}/run.json', $.source)", verdict: 'passed' },
+      ResultPath: '$.report',
+      End: true,
+    },
+  },
+};
+const FAILING = {
+  StartAt: 'ValidateInput',
+  States: {
+    ValidateInput: { Type: 'Pass', ResultPath: '$.request', Next: 'Failed' },
+    Failed: { Type: 'Fail', Error: 'VerificationFailedError', Cause: 'public.orders: checksum differs' },
+  },
+};
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+describe('lifeboat restore against moto', { timeout: 120_000 }, () => {
+  let moto: Moto;
+  let sfn: SFNClient;
+  let passing: string;
+  let failing: string;
+
+  const run = (...args: string[]): Promise<Run> =>
+    new Promise((resolve) => {
+      execFile(
+        process.execPath,
+        [CLI, 'restore', ...args],
+        {
+          env: {
+            ...process.env,
+            AWS_ACCESS_KEY_ID: 'testing',
+            AWS_SECRET_ACCESS_KEY: 'testing',
+            AWS_SESSION_TOKEN: 'testing',
+            AWS_REGION: 'us-east-1',
+            AWS_ENDPOINT_URL: '',
+          },
+          timeout: 60_000,
+        },
+        (error, stdout, stderr) =>
+          resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+
+  const executions = async (stateMachineArn: string) =>
+    (await sfn.send(new ListExecutionsCommand({ stateMachineArn }))).executions ?? [];
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    sfn = new SFNClient(motoClientConfig(moto));
+  });
+  afterAll(async () => {
+    await moto?.stop();
+  });
+  beforeEach(async () => {
+    await moto.reset();
+    // moto only records executions unless told to run their definitions.
+    await fetch(`${moto.endpoint}/moto-api/config`, {
+      method: 'POST',
+      body: JSON.stringify({ stepfunctions: { execute_state_machine: true } }),
+    });
+    const create = async (name: string, definition: object) =>
+      (
+        await sfn.send(
+          new CreateStateMachineCommand({ name, definition: JSON.stringify(definition), roleArn: ROLE }),
+        )
+      ).stateMachineArn!;
+    passing = await create('lifeboat-dev-restore-verify', PASSING);
+    failing = await create('lifeboat-dev-broken', FAILING);
+  });
+
+  it('starts one execution with the snapshot and target as its input', async () => {
+    const result = await run(
+      '--db',
+      'shop',
+      '--snapshot',
+      'lifeboat-shop-20261124t0600',
+      '--target',
+      'primary',
+      '--state-machine-arn',
+      passing,
+      '--endpoint-url',
+      moto.endpoint,
+    );
+
+    expect(result.stderr).not.toContain('lifeboat:');
+    expect(result.code).toBe(0);
+    const started = await executions(passing);
+    expect(started).toHaveLength(1);
+    expect(result.stdout).toContain(started[0]!.executionArn);
+    const described = await sfn.send(
+      new DescribeExecutionCommand({ executionArn: started[0]!.executionArn }),
+    );
+    expect(JSON.parse(described.input!)).toEqual({
+      source: 'shop',
+      snapshot: 'lifeboat-shop-20261124t0600',
+      target: 'primary',
+    });
+  });
+
+  it('finds the state machine by name and passes a point in time in UTC', async () => {
+    const result = await run(
+      '--db',
+      'shop',
+      '--time',
+      '2026-11-24T10:30:00+01:00',
+      '--endpoint-url',
+      moto.endpoint,
+    );
+
+    expect(result.code).toBe(0);
+    const started = await executions(passing);
+    expect(started).toHaveLength(1);
+    const described = await sfn.send(
+      new DescribeExecutionCommand({ executionArn: started[0]!.executionArn }),
+    );
+    expect(JSON.parse(described.input!)).toEqual({ source: 'shop', pointInTime: '2026-11-24T09:30:00.000Z' });
+  });
+
+  it('refuses --snapshot with --time: exit 2, one line, nothing started', async () => {
+    const result = await run(
+      '--db',
+      'shop',
+      '--snapshot',
+      's1',
+      '--time',
+      '2026-11-24T09:30:00Z',
+      '--state-machine-arn',
+      passing,
+      '--endpoint-url',
+      moto.endpoint,
+    );
+
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain('--snapshot and --time are exclusive');
+    expect(await executions(passing)).toHaveLength(0);
+  });
+
+  it('refuses a time that is not ISO 8601 with a zone: exit 2, nothing started', async () => {
+    const result = await run(
+      '--db',
+      'shop',
+      '--time',
+      '24/11/2026 09:30',
+      '--state-machine-arn',
+      passing,
+      '--endpoint-url',
+      moto.endpoint,
+    );
+
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toMatch(/^lifeboat: --time "24\/11\/2026 09:30" is not an ISO 8601 time/);
+    expect(await executions(passing)).toHaveLength(0);
+  });
+
+  it('refuses a target that is not primary, a region or account/region, before starting', async () => {
+    const result = await run(
+      '--db',
+      'shop',
+      '--target',
+      'Mars',
+      '--state-machine-arn',
+      passing,
+      '--endpoint-url',
+      moto.endpoint,
+    );
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('target');
+    expect(await executions(passing)).toHaveLength(0);
+  });
+
+  it('follows the execution with --wait and prints each state and the report summary', async () => {
+    const result = await run(
+      '--db',
+      'shop',
+      '--wait',
+      '--poll-seconds',
+      '0.2',
+      '--state-machine-arn',
+      passing,
+      '--endpoint-url',
+      moto.endpoint,
+    );
+
+    expect(result.stderr).not.toContain('lifeboat:');
+    expect(result.code).toBe(0);
+    const entered = [...result.stdout.matchAll(/→ (\w+)/g)].map((match) => match[1]);
+    expect(entered).toEqual(['ValidateInput', 'CompareWithBaseline', 'WriteReport']);
+    expect(result.stdout).toContain('Comparison: shop: 4 tables, all match');
+    expect(result.stdout).toContain('Report: reports/shop/run.json (passed)');
+  });
+
+  it('exits 1 with the error when the execution fails', async () => {
+    const result = await run(
+      '--db',
+      'shop',
+      '--wait',
+      '--poll-seconds',
+      '0.2',
+      '--state-machine-arn',
+      failing,
+      '--endpoint-url',
+      moto.endpoint,
+    );
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('VerificationFailedError');
+    expect(result.stderr).toContain('public.orders: checksum differs');
+  });
+});
