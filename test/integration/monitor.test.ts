@@ -14,7 +14,7 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RdsScratchRestorer } from '../../lib/adapters/aws/rds-restores.js';
 import { RdsSnapshotStore } from '../../lib/adapters/aws/rds-snapshots.js';
 import { S3ReportStore } from '../../lib/adapters/aws/s3-reports.js';
@@ -23,6 +23,7 @@ import { MONITOR_STATE_KEY, runMonitor, type MonitorPorts } from '../../lib/core
 import type { Notification } from '../../lib/core/notification/message.js';
 import { validatePolicyFile } from '../../lib/core/policy/parse.js';
 import { TAG } from '../../lib/core/tags.js';
+import { lambdaContext } from '../support/lambda-context.js';
 import { motoClientConfig, startMoto, type Moto } from '../support/moto.js';
 
 const policies = validatePolicyFile({
@@ -50,6 +51,7 @@ let sqs: SQSClient;
 let queueUrl: string;
 let ports: MonitorPorts;
 let reports: S3ReportStore;
+let topicArn: string;
 
 const minutes = (n: number) => n * 60_000;
 const tags = (record: Record<string, string>): Tag[] =>
@@ -112,6 +114,7 @@ beforeAll(async () => {
 
   await s3.send(new CreateBucketCommand({ Bucket: 'lifeboat-reports' }));
   const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'lifeboat' }));
+  topicArn = TopicArn!;
   const queue = await sqs.send(new CreateQueueCommand({ QueueName: 'lifeboat-watch' }));
   queueUrl = queue.QueueUrl!;
   const { Attributes } = await sqs.send(
@@ -245,5 +248,47 @@ describe('monitor', () => {
         summary: `Scratch instance lifeboat-scratch-expired expired at ${past} and was deleted.`,
       }),
     ]);
+  });
+});
+
+describe('monitor handler', () => {
+  it('does what it can, publishes the age metrics, and fails the invocation on a step it could not do', async () => {
+    process.env.AWS_ENDPOINT_URL = moto.endpoint;
+    process.env.AWS_REGION = 'us-east-1';
+    process.env.LIFEBOAT_POLICY = JSON.stringify(policies);
+    process.env.LIFEBOAT_TOPIC_ARN = topicArn;
+    process.env.LIFEBOAT_REPORTS_BUCKET = 'lifeboat-reports';
+    const lines: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    vi.spyOn(process.stdout, 'write').mockImplementation(((chunk: string | Uint8Array, ...rest: never[]) => {
+      lines.push(chunk.toString());
+      return write(chunk, ...rest);
+    }) as typeof process.stdout.write);
+    try {
+      const { handler } = await import('../../functions/monitor/handler.js');
+
+      // moto 5.2.1 has no DescribeAccountAttributes: the quota step fails, the rest of the run stands.
+      await expect(handler({}, lambdaContext('lifeboat-dev-monitor'))).rejects.toThrow(
+        /monitor run incomplete: quota: /,
+      );
+    } finally {
+      vi.restoreAllMocks();
+      delete process.env.AWS_ENDPOINT_URL;
+    }
+
+    const metrics = lines
+      .flatMap((line) => line.split('\n'))
+      .filter((line) => line.includes('"_aws"'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(metrics).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Database: 'orders-db', Policy: 'gold', SnapshotAge: expect.any(Number) }),
+        expect.objectContaining({ Database: 'orders-db', Target: 'eu-west-1', CopyAge: expect.any(Number) }),
+      ]),
+    );
+    // The quota warning stays open from the earlier runs instead of being closed by a step that failed.
+    expect(await reports.get(MONITOR_STATE_KEY)).toMatchObject({
+      open: { 'quota:ManualSnapshots': expect.anything() },
+    });
   });
 });
