@@ -158,7 +158,7 @@ export function integerSplitKeys(low: string, high: string, count: number): stri
   const keys: string[] = [];
   for (let index = 1; index < count; index++) {
     const key = min + (span * BigInt(index)) / BigInt(count);
-    if (key > min && key <= max) keys.push(key.toString());
+    if (key > min && key <= max && key.toString() !== keys.at(-1)) keys.push(key.toString());
   }
   return keys;
 }

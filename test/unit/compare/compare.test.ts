@@ -1,0 +1,179 @@
+import { describe, expect, it } from 'vitest';
+import { compareFingerprints } from '../../../lib/core/compare/compare.js';
+import type { DatabaseFingerprint, TableFingerprint } from '../../../lib/core/fingerprint/types.js';
+
+const table = (
+  rows: number,
+  checksum = 'aaaaaaaaaaaaaaaa',
+  extra: Partial<TableFingerprint> = {},
+): TableFingerprint => ({
+  rows,
+  checksum,
+  columns: '1111111111111111',
+  ...extra,
+});
+
+const db = (tables: Record<string, TableFingerprint>): DatabaseFingerprint => ({
+  engine: 'postgres',
+  tables,
+});
+
+const baseline = db({
+  'public.orders': table(1000),
+  'public.users': table(50, 'bbbbbbbbbbbbbbbb'),
+});
+
+describe('compareFingerprints', () => {
+  it('finds identical fingerprints exact in both modes', () => {
+    for (const mode of ['exact', 'previous-report'] as const) {
+      const comparison = compareFingerprints(baseline, baseline, { mode });
+      expect(comparison.verdict).toBe('same');
+      expect(comparison.tables.map((t) => t.verdict)).toEqual(['exact', 'exact']);
+    }
+  });
+
+  it('in exact mode, calls any checksum or row difference a mismatch', () => {
+    const candidate = db({ ...baseline.tables, 'public.orders': table(1000, 'cccccccccccccccc') });
+    const comparison = compareFingerprints(baseline, candidate, {
+      mode: 'exact',
+      rowCountTolerancePercent: 50,
+    });
+    expect(comparison.verdict).toBe('different');
+    expect(comparison.tables[0]).toMatchObject({
+      table: 'public.orders',
+      verdict: 'mismatch',
+      reason: 'checksum aaaaaaaaaaaaaaaa -> cccccccccccccccc, rows 1000 -> 1000 (0.0%)',
+    });
+  });
+
+  it('in previous-report mode, accepts row counts within the tolerance either way and refuses beyond', () => {
+    const candidate = db({
+      'public.orders': table(1040, 'cccccccccccccccc'),
+      'public.users': table(47, 'dddddddddddddddd'),
+    });
+    const loose = compareFingerprints(baseline, candidate, {
+      mode: 'previous-report',
+      rowCountTolerancePercent: 6,
+    });
+    expect(loose.verdict).toBe('same');
+    expect(loose.tables.map((t) => [t.verdict, t.reason])).toEqual([
+      ['within-tolerance', 'rows 1000 -> 1040 (+4.0%), tolerance 6%'],
+      ['within-tolerance', 'rows 50 -> 47 (-6.0%), tolerance 6%'],
+    ]);
+    const strict = compareFingerprints(baseline, candidate, {
+      mode: 'previous-report',
+      rowCountTolerancePercent: 5,
+    });
+    expect(strict.verdict).toBe('different');
+    expect(strict.tables[1]).toMatchObject({
+      verdict: 'mismatch',
+      reason: 'rows 50 -> 47 (-6.0%), beyond the 5% tolerance',
+    });
+  });
+
+  it('lets a table that was empty grow', () => {
+    const comparison = compareFingerprints(
+      db({ 't.a': table(0) }),
+      db({ 't.a': table(10, 'cccccccccccccccc') }),
+      {
+        mode: 'previous-report',
+      },
+    );
+    expect(comparison.tables[0]).toMatchObject({
+      verdict: 'within-tolerance',
+      reason: expect.stringContaining('was empty'),
+    });
+  });
+
+  it('calls a lost table missing and a changed column signature a mismatch, in every mode', () => {
+    const candidate = db({
+      'public.orders': table(1000, 'aaaaaaaaaaaaaaaa', { columns: '2222222222222222' }),
+    });
+    for (const mode of ['exact', 'previous-report'] as const) {
+      const comparison = compareFingerprints(baseline, candidate, { mode, rowCountTolerancePercent: 100 });
+      expect(comparison.verdict).toBe('different');
+      expect(comparison.tables).toEqual([
+        expect.objectContaining({
+          table: 'public.orders',
+          verdict: 'mismatch',
+          reason: expect.stringContaining('columns changed'),
+        }),
+        expect.objectContaining({
+          table: 'public.users',
+          verdict: 'missing',
+          reason: expect.stringContaining('table lost'),
+        }),
+      ]);
+    }
+  });
+
+  it('calls a new table unexpected in exact mode and normal growth against a previous report', () => {
+    const candidate = db({ ...baseline.tables, 'public.new': table(3) });
+    expect(compareFingerprints(baseline, candidate, { mode: 'exact' }).tables[0]).toMatchObject({
+      table: 'public.new',
+      verdict: 'unexpected',
+    });
+    const later = compareFingerprints(baseline, candidate, { mode: 'previous-report' });
+    expect(later.verdict).toBe('same');
+    expect(later.tables[0]).toMatchObject({
+      verdict: 'within-tolerance',
+      reason: 'new since the baseline (3 rows)',
+    });
+  });
+
+  it('holds expectations (minimum rows) even when compared with itself, and leaves excluded tables out', () => {
+    const comparison = compareFingerprints(baseline, baseline, {
+      mode: 'previous-report',
+      expectations: [
+        { table: 'public.users', minRows: 51 },
+        { table: 'public.orders', minRows: 10 },
+        { table: 'public.audit', minRows: 1 },
+      ],
+      exclude: ['public.orders'],
+    });
+    expect(comparison.verdict).toBe('different');
+    expect(comparison.tables).toEqual([
+      expect.objectContaining({
+        table: 'public.audit',
+        verdict: 'missing',
+        reason: expect.stringContaining('expected table'),
+      }),
+      expect.objectContaining({
+        table: 'public.users',
+        verdict: 'mismatch',
+        reason: '50 rows, expected at least 51',
+      }),
+    ]);
+  });
+
+  it('narrows a mismatch to the buckets whose sums differ, when both were split on the same keys', () => {
+    const buckets = [
+      { from: null, to: '100', rows: 99, checksum: '0000000000000001' },
+      { from: '100', to: '200', rows: 100, checksum: '0000000000000002' },
+      { from: '200', to: null, rows: 801, checksum: '0000000000000003' },
+    ];
+    const changed = buckets.map((bucket, index) =>
+      index === 1 ? { ...bucket, rows: 99, checksum: 'ffffffffffffffff' } : bucket,
+    );
+    const left = db({ 'public.orders': table(1000, 'aaaaaaaaaaaaaaaa', { buckets }) });
+    const right = db({ 'public.orders': table(999, 'bbbbbbbbbbbbbbbb', { buckets: changed }) });
+    const [orders] = compareFingerprints(left, right, { mode: 'exact' }).tables;
+    expect(orders?.differingRanges).toEqual([
+      { from: '100', to: '200', baselineRows: 100, candidateRows: 99 },
+    ]);
+    expect(orders?.reason).toContain('1 of 3 key ranges differ, first from key 100');
+
+    const resplit = db({ 'public.orders': table(999, 'bbbbbbbbbbbbbbbb', { buckets: changed.slice(1) }) });
+    expect(compareFingerprints(left, resplit, { mode: 'exact' }).tables[0]?.differingRanges).toEqual([]);
+  });
+
+  it('never calls fingerprints of different engines the same', () => {
+    const comparison = compareFingerprints(
+      baseline,
+      { ...baseline, engine: 'mysql' },
+      { mode: 'previous-report' },
+    );
+    expect(comparison.verdict).toBe('different');
+    expect(comparison.tables[0]).toMatchObject({ table: '*', verdict: 'mismatch' });
+  });
+});

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import {
+  boundariesOf,
+  rangeCountFor,
+  rangesFromBoundaries,
+  splitFractions,
+  totalOf,
+  WHOLE_TABLE,
+} from '../../../lib/core/fingerprint/ranges.js';
+import { integerSplitKeys } from '../../../lib/core/fingerprint/mysql-sql.js';
+
+describe('key ranges', () => {
+  it('covers every key exactly once, from unbounded to unbounded', () => {
+    expect(rangesFromBoundaries(['10', '20'])).toEqual([
+      { from: null, to: '10' },
+      { from: '10', to: '20' },
+      { from: '20', to: null },
+    ]);
+    expect(rangesFromBoundaries([])).toEqual([WHOLE_TABLE]);
+  });
+
+  it('drops repeated split keys from a skewed sample', () => {
+    expect(rangesFromBoundaries(['5', '5', '9'])).toHaveLength(3);
+  });
+
+  it('round-trips split keys through stored buckets', () => {
+    expect(boundariesOf(rangesFromBoundaries(['a', 'm', 't']))).toEqual(['a', 'm', 't']);
+    expect(boundariesOf(undefined)).toEqual([]);
+  });
+
+  it('keeps small tables whole and splits large ones by size', () => {
+    expect(rangeCountFor({ rows: 5_000, bytes: 10 * 2 ** 30 })).toBe(1);
+    expect(rangeCountFor({ rows: 2_000_000, bytes: 326 * 2 ** 20 })).toBe(6);
+    expect(rangeCountFor({ rows: 200_000, bytes: 2 ** 20 })).toBe(2);
+    expect(rangeCountFor({ rows: 1e12, bytes: 2 ** 50 })).toBe(256);
+    expect(rangeCountFor({ rows: 10, bytes: 10 }, undefined, 7)).toBe(7);
+  });
+
+  it('asks for count-1 inner quantiles', () => {
+    expect(splitFractions(4)).toEqual([0.25, 0.5, 0.75]);
+    expect(splitFractions(1)).toEqual([]);
+  });
+
+  it('splits integer keys evenly between minimum and maximum, without empty or repeated ranges', () => {
+    expect(integerSplitKeys('1', '100', 4)).toEqual(['26', '51', '76']);
+    expect(integerSplitKeys('1', '2', 7)).toEqual(['2']);
+    expect(integerSplitKeys('-9223372036854775808', '9223372036854775807', 2)).toEqual(['0']);
+  });
+
+  it('totals rows and checksums of ranges', () => {
+    expect(
+      totalOf([
+        { from: null, to: '5', rows: 2, checksum: 'ffffffffffffffff' },
+        { from: '5', to: null, rows: 3, checksum: '0000000000000002' },
+      ]),
+    ).toEqual({ rows: 5, checksum: '0000000000000001' });
+  });
+});

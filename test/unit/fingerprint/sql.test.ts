@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { columnSignature } from '../../../lib/core/fingerprint/columns.js';
+import { mysqlRangeWhere, mysqlRowHash } from '../../../lib/core/fingerprint/mysql-sql.js';
+import {
+  fieldEncoding,
+  postgresRangeQuery,
+  postgresRowHash,
+  type PostgresColumn,
+} from '../../../lib/core/fingerprint/postgres-sql.js';
+
+const column = (name: string, baseType: string, category: string, extra: Partial<PostgresColumn> = {}) => ({
+  name,
+  type: baseType,
+  baseType,
+  category,
+  builtin: true,
+  elemType: null,
+  elemCategory: null,
+  elemBuiltin: null,
+  ...extra,
+});
+
+describe('PostgreSQL canonical row text', () => {
+  it('prints numbers, times and JSON as they are, length-prefixes strings, and hashes the rest', () => {
+    expect(fieldEncoding(column('n', 'numeric', 'N'))).toBe('plain');
+    expect(fieldEncoding(column('t', 'timestamptz', 'D'))).toBe('plain');
+    expect(fieldEncoding(column('j', 'jsonb', 'U'))).toBe('plain');
+    expect(fieldEncoding(column('s', 'text', 'S'))).toBe('string');
+    expect(fieldEncoding(column('c', 'bpchar', 'S'))).toBe('string');
+    expect(fieldEncoding(column('e', 'mood', 'E', { builtin: false }))).toBe('hashed');
+    expect(fieldEncoding(column('r', 'regclass', 'N'))).toBe('hashed');
+    expect(
+      fieldEncoding(column('a', '_int4', 'A', { elemType: 'int4', elemCategory: 'N', elemBuiltin: true })),
+    ).toBe('plain');
+    expect(
+      fieldEncoding(column('a', '_text', 'A', { elemType: 'text', elemCategory: 'S', elemBuiltin: true })),
+    ).toBe('hashed');
+    expect(fieldEncoding(column('u', 'citext', 'S', { builtin: false }))).toBe('hashed');
+  });
+
+  it('builds one expression per row, with quoted identifiers and NULL markers', () => {
+    const sql = postgresRowHash([column('we"ird', 'int4', 'N'), column('name', 'text', 'S')]);
+    expect(sql).toBe(
+      `pg_catalog.hashtextextended(pg_catalog.concat_ws(E'\\x1f', coalesce("we""ird"::text, '\\N'), ` +
+        `coalesce(pg_catalog.octet_length("name"), -1), "name") COLLATE "C", 0)`,
+    );
+  });
+
+  it('sums hashes in one pass without sorting', () => {
+    const sql = postgresRangeQuery({ schema: 'public', name: 't' }, [column('id', 'int4', 'N')], {
+      key: { name: 'id', type: 'integer' },
+      hasFrom: true,
+      hasTo: false,
+    });
+    expect(sql).toContain('pg_catalog.sum(');
+    expect(sql).toContain('WHERE "id" >= $1::integer');
+    expect(sql).not.toMatch(/ORDER BY|string_agg/i);
+  });
+});
+
+describe('MySQL canonical row text', () => {
+  it('length-prefixes strings as bytes and marks NULL apart from any value', () => {
+    const sql = mysqlRowHash([
+      { name: 'id', dataType: 'int', columnType: 'int(11)' },
+      { name: 'na`me', dataType: 'varchar', columnType: 'varchar(10)' },
+    ]);
+    expect(sql).toBe(
+      "CAST(CONV(LEFT(MD5(CONCAT_WS('|', IFNULL(`id`, '~'), IFNULL(CONCAT(LENGTH(`na``me`), ':', CAST(`na``me` AS BINARY)), '~'))), 16), 16, 10) AS UNSIGNED)",
+    );
+  });
+
+  it('casts range bounds back to the key type, so big integers are not compared as doubles', () => {
+    expect(
+      mysqlRangeWhere({
+        key: { name: 'id', dataType: 'bigint', columnType: 'bigint(20) unsigned' },
+        hasFrom: true,
+        hasTo: true,
+      }),
+    ).toBe(' WHERE `id` >= CAST(? AS UNSIGNED) AND `id` < CAST(? AS UNSIGNED)');
+  });
+});
+
+describe('column signature', () => {
+  it('changes with a dropped, renamed, retyped or moved column', () => {
+    const columns = [
+      { name: 'id', type: 'integer' },
+      { name: 'name', type: 'text' },
+    ];
+    const signature = columnSignature(columns);
+    expect(signature).toMatch(/^[0-9a-f]{16}$/);
+    expect(columnSignature([...columns])).toBe(signature);
+    expect(columnSignature(columns.slice(0, 1))).not.toBe(signature);
+    expect(columnSignature([columns[0]!, { name: 'title', type: 'text' }])).not.toBe(signature);
+    expect(columnSignature([columns[0]!, { name: 'name', type: 'varchar(10)' }])).not.toBe(signature);
+    expect(columnSignature([columns[1]!, columns[0]!])).not.toBe(signature);
+  });
+});
