@@ -76,6 +76,17 @@ function drRoleArns(policies) {
   return arns.length > 0 ? arns : ['arn:aws:iam::000000000000:role/lifeboat-no-dr-account'];
 }
 
+function verifySecretArns(policies) {
+  const arns = [
+    ...new Set(
+      Object.values(policies).flatMap((p) => (p.verify && p.verify.secretArn ? [p.verify.secretArn] : [])),
+    ),
+  ];
+  return arns.length > 0
+    ? arns
+    : ['arn:aws:secretsmanager:us-east-1:000000000000:secret:lifeboat-no-policy-secret'];
+}
+
 module.exports = async () => {
   const file = loadPolicyFile();
   const policies = file.policies;
@@ -89,6 +100,14 @@ module.exports = async () => {
       ...new Set(Object.values(policies).flatMap((p) => p.copies.map((c) => c.account).filter(Boolean))),
     ],
     pruneSchedules: pruneSchedules(policies),
+    /** Restore-verify runs per policy with `verify.schedule`; the machine expands a policy into its databases. */
+    verifySchedules: schedulesFor(policies, (p) =>
+      p.verify && p.verify.schedule
+        ? { expression: p.verify.schedule, timezone: p.verify.timezone }
+        : undefined,
+    ),
+    /** The policies' master-credential secrets the restore-verify steps may read (never empty for IAM). */
+    verifySecretArns: verifySecretArns(policies),
     drRoleArns: drRoleArns(policies),
   };
 };
