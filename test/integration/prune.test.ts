@@ -1,0 +1,289 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CreateDBClusterCommand,
+  CreateDBClusterSnapshotCommand,
+  CreateDBInstanceCommand,
+  CreateDBSnapshotCommand,
+  DescribeDBClusterSnapshotsCommand,
+  DescribeDBSnapshotsCommand,
+  RDSClient,
+} from '@aws-sdk/client-rds';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHandler } from '../../functions/prune/handler.js';
+import { RdsSnapshotStore } from '../../lib/adapters/aws/rds-snapshots.js';
+import { copyTargetStore } from '../../lib/adapters/aws/target-stores.js';
+import { snapshotId } from '../../lib/core/naming/snapshot-id.js';
+import { parsePolicyFile } from '../../lib/core/policy/parse.js';
+import { TAG } from '../../lib/core/tags.js';
+import { lambdaContext } from '../support/lambda-context.js';
+import { motoClientConfig, startMoto, type Moto } from '../support/moto.js';
+import { createKey } from '../support/rds-fixtures.js';
+
+const NOW = '2026-11-24T04:15:00Z';
+const DAY = 86_400_000;
+
+let moto: Moto;
+let rds: RDSClient;
+let rdsEu: RDSClient;
+let dir: string;
+let policyPath: string;
+let handler: ReturnType<typeof createHandler>;
+
+const tags = (record: Record<string, string>) =>
+  Object.entries(record).map(([Key, Value]) => ({ Key, Value }));
+const days = (from: string, to: string) => {
+  const list: Date[] = [];
+  for (let t = Date.parse(from); t <= Date.parse(to); t += DAY) list.push(new Date(t));
+  return list;
+};
+const managed = (policy: string, source: string, at: Date) => ({
+  [TAG.managed]: 'true',
+  [TAG.policy]: policy,
+  [TAG.source]: source,
+  [TAG.tier]: 'primary',
+  [TAG.scheduledAt]: at.toISOString(),
+});
+
+/** Every snapshot id in a region, instance and cluster, manual and automated. */
+async function idsIn(client: RDSClient): Promise<string[]> {
+  const instance = await client.send(new DescribeDBSnapshotsCommand({}));
+  const cluster = await client.send(new DescribeDBClusterSnapshotsCommand({}));
+  return [
+    ...(instance.DBSnapshots ?? []).map((s) => s.DBSnapshotIdentifier!),
+    ...(cluster.DBClusterSnapshots ?? []).map((s) => s.DBClusterSnapshotIdentifier!),
+  ].sort();
+}
+const everywhere = async () => [
+  ...(await idsIn(rds)),
+  ...(await idsIn(rdsEu)).map((id) => `eu-west-1/${id}`),
+];
+
+function plan(): Promise<{ code: number; stdout: string; stderr: string }> {
+  const args = ['plan', '--policy', policyPath, '--endpoint-url', moto.endpoint, '--region', 'us-east-1'];
+  return new Promise((resolve) => {
+    execFile('node', ['bin/lifeboat.mjs', ...args, '--now', NOW, '--json'], (error, stdout, stderr) =>
+      resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
+    );
+  });
+}
+
+beforeAll(async () => {
+  moto = await startMoto();
+  rds = new RDSClient(motoClientConfig(moto));
+  rdsEu = new RDSClient(motoClientConfig(moto, 'eu-west-1'));
+  const drKey = await createKey(new KMSClient(motoClientConfig(moto, 'eu-west-1')));
+
+  dir = await mkdtemp(join(tmpdir(), 'lifeboat-prune-'));
+  policyPath = join(dir, 'lifeboat.yml');
+  const policyText = `
+policies:
+  gold:
+    select: { tags: { 'lifeboat:policy': gold } }
+    schedule: 'cron(0 0 * * ? *)'
+    rpoMinutes: 1440
+    rtoMinutes: 120
+    retention: { daily: 3, weekly: 2, monthly: 2, yearly: 0 }
+    copies:
+      - region: eu-west-1
+        kmsKeyId: ${drKey}
+        retention: { daily: 2, weekly: 0, monthly: 0, yearly: 0 }
+  silver:
+    select: { tags: { 'lifeboat:policy': silver } }
+    schedule: 'cron(30 2 * * ? *)'
+    rpoMinutes: 1500
+    rtoMinutes: 240
+    retention: { daily: 1, weekly: 0, monthly: 0, yearly: 0 }
+`;
+  await writeFile(policyPath, policyText);
+  const policyFile = parsePolicyFile(policyText);
+
+  // RDS takes automated snapshots of a database with a backup retention period; moto does too.
+  await rds.send(
+    new CreateDBInstanceCommand({
+      DBInstanceIdentifier: 'orders',
+      Engine: 'postgres',
+      DBInstanceClass: 'db.t4g.medium',
+      AllocatedStorage: 20,
+      MasterUsername: 'admin',
+      MasterUserPassword: 'password-123',
+      BackupRetentionPeriod: 7,
+      Tags: tags({ 'lifeboat:policy': 'gold' }),
+    }),
+  );
+  await rds.send(
+    new CreateDBClusterCommand({
+      DBClusterIdentifier: 'billing',
+      Engine: 'aurora-postgresql',
+      MasterUsername: 'admin',
+      MasterUserPassword: 'password-123',
+      BackupRetentionPeriod: 1,
+      Tags: tags({ 'lifeboat:policy': 'gold' }),
+    }),
+  );
+  await rds.send(
+    new CreateDBInstanceCommand({
+      DBInstanceIdentifier: 'reports',
+      Engine: 'mysql',
+      DBInstanceClass: 'db.t4g.medium',
+      AllocatedStorage: 20,
+      MasterUsername: 'admin',
+      MasterUserPassword: 'password-123',
+      Tags: tags({ 'lifeboat:policy': 'silver' }),
+    }),
+  );
+
+  // Daily managed snapshots of orders for ten weeks, of billing for ten days, two of reports.
+  const source = new RdsSnapshotStore({ region: 'us-east-1', client: rds });
+  const orders = [];
+  for (const at of days('2026-09-15T00:00:00Z', '2026-11-24T00:00:00Z')) {
+    const id = snapshotId('orders', at);
+    await rds.send(
+      new CreateDBSnapshotCommand({
+        DBInstanceIdentifier: 'orders',
+        DBSnapshotIdentifier: id,
+        Tags: tags(managed('gold', 'orders', at)),
+      }),
+    );
+    orders.push({ id, at });
+  }
+  for (const at of days('2026-11-15T00:00:00Z', '2026-11-24T00:00:00Z')) {
+    await rds.send(
+      new CreateDBClusterSnapshotCommand({
+        DBClusterIdentifier: 'billing',
+        DBClusterSnapshotIdentifier: snapshotId('billing', at),
+        Tags: tags(managed('gold', 'billing', at)),
+      }),
+    );
+  }
+  for (const at of days('2026-11-01T02:30:00Z', '2026-11-02T02:30:00Z')) {
+    await rds.send(
+      new CreateDBSnapshotCommand({
+        DBInstanceIdentifier: 'reports',
+        DBSnapshotIdentifier: snapshotId('reports', at),
+        Tags: tags(managed('silver', 'reports', at)),
+      }),
+    );
+  }
+  // Taken by hand before an upgrade: not Lifeboat's.
+  await rds.send(
+    new CreateDBSnapshotCommand({
+      DBInstanceIdentifier: 'orders',
+      DBSnapshotIdentifier: 'orders-before-upgrade',
+      Tags: tags({ owner: 'team-orders' }),
+    }),
+  );
+  // A scratch instance restore-verify made from an old snapshot, still around.
+  await rds.send(
+    new CreateDBInstanceCommand({
+      DBInstanceIdentifier: 'lifeboat-scratch-orders-1',
+      Engine: 'postgres',
+      DBInstanceClass: 'db.t4g.medium',
+      AllocatedStorage: 20,
+      MasterUsername: 'admin',
+      MasterUserPassword: 'password-123',
+      Tags: tags({
+        [TAG.scratch]: 'true',
+        [TAG.restoredFrom]: snapshotId('orders', new Date('2026-10-20T00:00:00Z')),
+      }),
+    }),
+  );
+  // Copies of the last five in eu-west-1, tagged as the copy function tags them.
+  for (const { id, at } of orders.slice(-5)) {
+    const original = (await source.getSnapshot('instance', id))!;
+    await new RdsSnapshotStore({ region: 'eu-west-1', client: rdsEu }).copySnapshot({
+      kind: 'instance',
+      sourceArn: original.arn,
+      sourceRegion: 'us-east-1',
+      targetId: `${id}-eu-west-1`,
+      kmsKeyId: drKey,
+      tags: {
+        ...managed('gold', 'orders', at),
+        [TAG.tier]: 'dr-region',
+        [TAG.copyOf]: original.arn,
+        [TAG.target]: 'eu-west-1',
+      },
+    });
+  }
+
+  handler = createHandler({
+    policyFile,
+    source,
+    targetsFor: (_name, policy) =>
+      policy.copies.map((target) => ({ target, store: copyTargetStore(target, motoClientConfig(moto)) })),
+  });
+});
+
+afterAll(async () => {
+  await moto?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+const context = lambdaContext('lifeboat-test-prune');
+
+describe('prune against moto', () => {
+  it('refuses a malformed event with the key named, and deletes nothing', async () => {
+    const before = await everywhere();
+
+    await expect(handler({ policy: 'gold' }, context)).rejects.toMatchObject({
+      name: 'InvalidInputError',
+      message: expect.stringContaining('- time:'),
+    });
+    await expect(handler({ policy: 'gold', time: 'last tuesday' }, context)).rejects.toThrow(
+      /time: must be an ISO 8601 time/,
+    );
+    await expect(handler('{"policy":"gold"}', context)).rejects.toMatchObject({ name: 'InvalidInputError' });
+
+    expect(await everywhere()).toEqual(before);
+  });
+
+  it('deletes exactly what `lifeboat plan` planned, and leaves automated, hand-made and in-use snapshots', async () => {
+    const before = await everywhere();
+    const automated = before.filter((id) => id.startsWith('rds:'));
+    expect(automated).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^rds:orders-/), expect.stringMatching(/^rds:billing-/)]),
+    );
+    const planned = await plan();
+    expect(planned.stderr).not.toContain('lifeboat:');
+    expect(planned.code).toBe(0);
+    const decisions = (
+      JSON.parse(planned.stdout) as { decisions: Array<{ snapshot: string; action: string }> }
+    ).decisions;
+    const toDelete = decisions.filter((d) => d.action === 'delete').map((d) => d.snapshot);
+
+    const result = await handler({ policy: 'gold', time: NOW }, context);
+
+    const after = await everywhere();
+    const deleted = before.filter((id) => !after.includes(id)).map((id) => id.replace('eu-west-1/', ''));
+    // silver's own retention would delete its older snapshot; the gold run must not.
+    const silver = snapshotId('reports', new Date('2026-11-01T02:30:00Z'));
+    expect(toDelete).toContain(silver);
+    expect(deleted.sort()).toEqual(toDelete.filter((id) => id !== silver).sort());
+    expect(result.deleted).toBe(deleted.length);
+
+    const kept = [
+      ...automated,
+      'orders-before-upgrade',
+      silver,
+      snapshotId('orders', new Date('2026-10-20T00:00:00Z')), // a scratch instance was restored from it
+      snapshotId('orders', new Date('2026-10-31T00:00:00Z')), // monthly 2026-10; monthly 2 ends there
+      snapshotId('orders', new Date('2026-11-24T00:00:00Z')), // newest
+      'eu-west-1/' + snapshotId('orders', new Date('2026-11-23T00:00:00Z')) + '-eu-west-1', // daily at the copy target
+    ];
+    expect(after).toEqual(expect.arrayContaining(kept));
+    expect(deleted).toContain(snapshotId('orders', new Date('2026-09-29T00:00:00Z')));
+    expect(deleted).toContain(snapshotId('orders', new Date('2026-11-20T00:00:00Z')) + '-eu-west-1');
+  });
+
+  it('deletes nothing on a second run right after the first', async () => {
+    const before = await everywhere();
+
+    const result = await handler({ policy: 'gold', time: NOW }, context);
+
+    expect(result.deleted).toBe(0);
+    expect(await everywhere()).toEqual(before);
+  });
+});
