@@ -1,0 +1,172 @@
+import { readFileSync } from 'node:fs';
+import aslValidator from 'asl-validator';
+import { describe, expect, it } from 'vitest';
+import { loadRestoreVerifyDefinition, RESTORE_VERIFY_ASL } from '../../lib/adapters/local-state-machine.js';
+import { TASK_STATES } from '../../lib/core/use-cases/restore-verify/tasks.js';
+import { loadTemplate, resourcesOfType, type CfnResource } from '../support/template.js';
+
+const template = loadTemplate();
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+const list = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+
+function statementsOf(role: CfnResource): Statement[] {
+  const documents = (role.Properties?.Policies ?? []) as Array<{
+    PolicyDocument: { Statement: Statement[] };
+  }>;
+  return documents.flatMap((p) => p.PolicyDocument.Statement);
+}
+
+/** Would this IAM action pattern (`rds:Delete*`, `rds:*`, `*`) allow `action`? */
+function allows(pattern: string, action: string): boolean {
+  const regex = new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i');
+  return regex.test(action);
+}
+
+type Definition = { States: Record<string, Record<string, unknown>> };
+
+function tasksOf(definition: Definition): Array<[string, Record<string, unknown>]> {
+  return Object.entries(definition.States).flatMap(([name, state]) => {
+    const inner = state.ItemProcessor as Definition | undefined;
+    return [
+      ...(state.Type === 'Task' ? [[name, state] as [string, Record<string, unknown>]] : []),
+      ...(inner ? tasksOf(inner) : []),
+    ];
+  });
+}
+
+const [[machineId, machine]] = resourcesOfType(template, 'AWS::StepFunctions::StateMachine').filter(([, r]) =>
+  String(r.Properties?.StateMachineName).endsWith('-restore-verify'),
+) as [[string, CfnResource]];
+
+describe('state-machines/restore-verify.asl.json', () => {
+  const definition = loadRestoreVerifyDefinition();
+
+  it('is valid ASL', () => {
+    const { isValid, errorsText } = aslValidator(JSON.parse(readFileSync(RESTORE_VERIFY_ASL, 'utf8')), {
+      checkPaths: true,
+      checkArn: true,
+    });
+    expect(errorsText('\n')).toBe('');
+    expect(isValid).toBe(true);
+  });
+
+  it('has exactly the Task states the task functions are keyed by, each calling its own Lambda', () => {
+    const tasks = tasksOf(definition);
+    expect(tasks.map(([name]) => name).sort()).toEqual([...TASK_STATES].sort());
+    for (const [name, state] of tasks) {
+      expect(state.Resource).toEqual({ 'Fn::GetAtt': [`Restore${name}LambdaFunction`, 'Arn'] });
+    }
+  });
+
+  it('catches every error of every state that can fail, and retries throttling', () => {
+    const catching = Object.entries(definition.States).filter(
+      ([, s]) => s.Type === 'Task' || s.Type === 'Map',
+    );
+    for (const [name, state] of catching) {
+      const catchers = (state.Catch ?? []) as Array<{ ErrorEquals: string[] }>;
+      expect(
+        catchers.flatMap((c) => c.ErrorEquals),
+        name,
+      ).toContain('States.ALL');
+    }
+    for (const [name, state] of tasksOf(definition)) {
+      const retriers = (state.Retry ?? []) as Array<{ ErrorEquals: string[] }>;
+      expect(
+        retriers.flatMap((r) => r.ErrorEquals),
+        name,
+      ).toContain('RetryLaterError');
+    }
+  });
+
+  it('leaves every failure path through DeleteScratch and PublishOutcome', () => {
+    const targets = Object.entries(definition.States).flatMap(([name, state]) =>
+      ((state.Catch ?? []) as Array<{ Next: string }>).map((c) => [name, c.Next] as const),
+    );
+    const finalSteps = new Set(['WriteReport', 'DeleteScratch', 'PublishOutcome', 'NotificationFailed']);
+    for (const [name, next] of targets) expect(finalSteps.has(next), `${name} -> ${next}`).toBe(true);
+    expect(definition.States.WriteReport!.Next).toBe('ReportPassed');
+    expect(definition.States.DeleteScratch!.Next).toBe('PublishOutcome');
+  });
+});
+
+describe('restore-verify in the packaged template', () => {
+  it('names the state machine as the restore functions expect it', () => {
+    expect(machine.Properties?.StateMachineName).toBe('lifeboat-dev-restore-verify');
+    const [, substitutions] = (
+      machine.Properties?.DefinitionString as { 'Fn::Sub': [string, Record<string, unknown>] }
+    )['Fn::Sub'];
+    const functions = Object.values(substitutions).map(
+      (v) => (v as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0],
+    );
+    for (const fn of functions) expect(template.Resources[fn!]?.Type).toBe('AWS::Lambda::Function');
+  });
+
+  it('lets the state machine role invoke the restore functions only, and delete nothing', () => {
+    const roleId = (machine.Properties?.RoleArn as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!;
+    const statements = statementsOf(template.Resources[roleId]!);
+    const actions = statements.flatMap((s) => list(s.Action));
+    expect(actions.filter((a) => a.startsWith('rds:') || a === '*')).toEqual([]);
+    for (const statement of statements.filter((s) => list(s.Action).includes('lambda:InvokeFunction'))) {
+      expect(list(statement.Resource)).not.toContain('*');
+    }
+    expect(machineId).toBeTruthy();
+  });
+
+  it('lets the restore functions delete only instances and clusters tagged lifeboat:scratch=true', () => {
+    const restoreRoles = resourcesOfType(template, 'AWS::IAM::Role').filter(([id]) =>
+      /^Restore.*IamRoleLambdaExecution$/.test(id),
+    );
+    expect(restoreRoles.length).toBe(TASK_STATES.length);
+    let deleters = 0;
+    for (const [id, role] of restoreRoles) {
+      for (const statement of statementsOf(role).filter((s) => s.Effect === 'Allow')) {
+        const deletes = list(statement.Action).filter((a) =>
+          ['rds:DeleteDBInstance', 'rds:DeleteDBCluster'].some((d) => allows(a, d)),
+        );
+        if (deletes.length === 0) continue;
+        deleters++;
+        expect(deletes.sort(), id).toEqual(['rds:DeleteDBCluster', 'rds:DeleteDBInstance']);
+        expect(statement.Condition, id).toEqual({
+          StringEquals: { 'aws:ResourceTag/lifeboat:scratch': 'true' },
+        });
+      }
+    }
+    expect(deleters).toBe(1);
+  });
+
+  it('resets master passwords only on scratch instances', () => {
+    for (const [id, role] of resourcesOfType(template, 'AWS::IAM::Role')) {
+      for (const statement of statementsOf(role).filter((s) => s.Effect === 'Allow')) {
+        if (
+          !list(statement.Action).some(
+            (a) => allows(a, 'rds:ModifyDBInstance') || allows(a, 'rds:ModifyDBCluster'),
+          )
+        )
+          continue;
+        expect(statement.Condition, id).toEqual({
+          StringEquals: { 'aws:ResourceTag/lifeboat:scratch': 'true' },
+        });
+      }
+    }
+  });
+
+  it('starts a policy run on each policy verify schedule', () => {
+    const rules = resourcesOfType(template, 'AWS::Events::Rule').filter(([, r]) =>
+      ((r.Properties?.Targets ?? []) as Array<{ Arn?: unknown }>).some(
+        (t) => JSON.stringify(t.Arn) === JSON.stringify({ Ref: machineId }),
+      ),
+    );
+    expect(rules.map(([, r]) => r.Properties?.ScheduleExpression)).toEqual(['cron(0 3 ? * SUN *)']);
+    const target = (
+      rules[0]![1].Properties?.Targets as Array<{ InputTransformer: { InputTemplate: string } }>
+    )[0]!;
+    expect(target.InputTransformer.InputTemplate).toBe('{"policy":"gold","time":<time>}');
+  });
+});
