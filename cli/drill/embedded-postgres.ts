@@ -96,7 +96,7 @@ export async function startEmbeddedPostgres(folder: string): Promise<EmbeddedSer
   return {
     server: { host: '127.0.0.1', port, user: 'postgres', password, ...(fileOwner ? { fileOwner } : {}) },
     dataDir,
-    restartHint: `${isRoot ? 'runuser -u postgres -- ' : ''}${binFolder()}/pg_ctl -D ${dataDir} -o "-p ${port}" start`,
+    restartHint: `${isRoot ? 'runuser -u postgres -- ' : ''}${binFolder()}/pg_ctl -D ${dataDir} -l ${dataDir}/server.log -o "-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=" start   (and ... stop, when done)`,
     async stop() {
       if (stopped) return;
       stopped = true;
