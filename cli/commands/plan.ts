@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { RDSClient, type RDSClientConfig } from '@aws-sdk/client-rds';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { Command } from 'commander';
@@ -12,7 +11,6 @@ import {
 import { ConfigError } from '../../lib/core/errors.js';
 import type { DatabaseSource, Snapshot, SourceKind } from '../../lib/core/model.js';
 import type { SnapshotStore } from '../../lib/core/ports.js';
-import { parsePolicyFile } from '../../lib/core/policy/parse.js';
 import type { CopyTargetPolicy, PolicyFile } from '../../lib/core/policy/schema.js';
 import {
   describeRetention,
@@ -24,6 +22,7 @@ import {
 import { TAG } from '../../lib/core/tags.js';
 import { prune, type ScopeResult } from '../../lib/core/use-cases/prune.js';
 import { EXIT } from '../exit.js';
+import { readPolicyFile } from '../policy-file.js';
 
 interface PlanOptions {
   policy: string;
@@ -61,7 +60,7 @@ export function registerPlan(program: Command): void {
 }
 
 async function plan(options: PlanOptions): Promise<number> {
-  const policyFile = await readPolicy(options.policy);
+  const policyFile = await readPolicyFile(options.policy);
   const now = parseNow(options.now);
   const stores = options.inventory
     ? inventoryStores(await readInventoryFile(options.inventory), options.region)
@@ -106,25 +105,6 @@ async function plan(options: PlanOptions): Promise<number> {
     console.error(`lifeboat: policy ${policy}, ${result.scope}: ${result.error}`);
   }
   return unread.length > 0 ? EXIT.failed : EXIT.ok;
-}
-
-async function readPolicy(path: string): Promise<PolicyFile> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : String(error);
-    throw new ConfigError(`policy file ${path}: ${reason}`, { cause: error });
-  }
-  try {
-    return parsePolicyFile(text, path);
-  } catch (error) {
-    // The parser lists one problem per line; a command line wants them on one.
-    if (error instanceof ConfigError) {
-      throw new ConfigError(error.message.replace(/:\n\s+- /, ': ').replace(/\n\s+- /g, '; '));
-    }
-    throw error;
-  }
 }
 
 function parseNow(text: string | undefined): Date {

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -9,10 +8,9 @@ import { copyTargetStore } from '../../lib/adapters/aws/target-stores.js';
 import { ConfigError } from '../../lib/core/errors.js';
 import type { DatabaseRecovery } from '../../lib/core/monitor/recovery.js';
 import { surveyRecovery } from '../../lib/core/monitor/run.js';
-import { parsePolicyFile } from '../../lib/core/policy/parse.js';
-import type { PolicyFile } from '../../lib/core/policy/schema.js';
 import { awsClientConfig, regionOf, withAwsOptions, type AwsOptions } from '../aws-options.js';
 import { EXIT } from '../exit.js';
+import { readPolicyFile } from '../policy-file.js';
 
 interface StatusOptions extends AwsOptions {
   policy: string;
@@ -42,7 +40,7 @@ export function registerStatus(program: Command): void {
 
 /** Exit 1 when any database is past its RPO or its verification is stale: a failed check. */
 async function status(options: StatusOptions): Promise<number> {
-  const policies = await readPolicy(options.policy);
+  const policies = await readPolicyFile(options.policy);
   const now = options.now ? new Date(options.now) : new Date();
   if (Number.isNaN(now.getTime())) throw new ConfigError(`--now "${options.now}" is not an ISO 8601 time`);
   const base = awsClientConfig(options);
@@ -76,17 +74,6 @@ async function status(options: StatusOptions): Promise<number> {
   }
   const failing = recoveries.filter((r) => r.rpo.state === 'breach' || r.verification.state === 'stale');
   return failing.length > 0 ? EXIT.failed : EXIT.ok;
-}
-
-async function readPolicy(path: string): Promise<PolicyFile> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : String(error);
-    throw new ConfigError(`policy file ${path}: ${reason}`, { cause: error });
-  }
-  return parsePolicyFile(text, path);
 }
 
 /** `35 min`, `7 h`, `3 d`: how long ago, at a glance. */
