@@ -1,0 +1,277 @@
+import {
+  CopyDBSnapshotCommand,
+  DBSnapshotNotFoundFault,
+  DeleteDBSnapshotCommand,
+  DescribeDBSnapshotsCommand,
+  ModifyDBSnapshotAttributeCommand,
+  RDSClient,
+  SnapshotQuotaExceededFault,
+  type DBSnapshot,
+} from '@aws-sdk/client-rds';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RdsSnapshotStore } from '../../../lib/adapters/aws/rds-snapshots.js';
+import type { Snapshot } from '../../../lib/core/model.js';
+import { validatePolicyFile } from '../../../lib/core/policy/parse.js';
+import type { CopyTargetPolicy, Policy } from '../../../lib/core/policy/schema.js';
+import { copyToTargets, failuresOf, type CopyDeps } from '../../../lib/core/use-cases/copy-snapshot.js';
+
+// The DR-account half of a cross-account copy runs here on aws-sdk-client-mock: moto 5.2.1 looks a
+// shared snapshot's ARN up among the DR account's own snapshots and answers DBSnapshotNotFound.
+// Responses follow the documented shapes of DescribeDBSnapshots, CopyDBSnapshot and
+// ModifyDBSnapshotAttribute (AmazonRDS/latest/APIReference).
+
+const SOURCE_ACCOUNT = '111111111111';
+const DR_ACCOUNT = '222222222222';
+const SHARE_KEY = `arn:aws:kms:us-east-1:${SOURCE_ACCOUNT}:key/66666666-7777-8888-9999-000000000000`;
+const DR_KEY = `arn:aws:kms:eu-west-1:${DR_ACCOUNT}:key/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee`;
+const EU_KEY = `arn:aws:kms:eu-west-1:${SOURCE_ACCOUNT}:key/11111111-2222-3333-4444-555555555555`;
+const FRA_KEY = `arn:aws:kms:eu-central-1:${SOURCE_ACCOUNT}:key/11111111-2222-3333-4444-555555555556`;
+const PRIMARY = 'lifeboat-orders-20261124t1200';
+const SHAREABLE = `${PRIMARY}-share-${DR_ACCOUNT}`;
+const DR_COPY = `${PRIMARY}-eu-west-1-${DR_ACCOUNT}`;
+const arnOf = (id: string, account = SOURCE_ACCOUNT, region = 'us-east-1') =>
+  `arn:aws:rds:${region}:${account}:snapshot:${id}`;
+
+const MANAGED_TAGS = [
+  { Key: 'lifeboat:managed', Value: 'true' },
+  { Key: 'lifeboat:policy', Value: 'gold' },
+  { Key: 'lifeboat:source', Value: 'orders' },
+  { Key: 'lifeboat:scheduled-at', Value: '2026-11-24T12:00:00.000Z' },
+];
+
+function dbSnapshot(id: string, extra: Partial<DBSnapshot> = {}): DBSnapshot {
+  return {
+    DBSnapshotIdentifier: id,
+    DBSnapshotArn: arnOf(id),
+    DBInstanceIdentifier: 'orders',
+    SnapshotType: 'manual',
+    Status: 'available',
+    Encrypted: false,
+    TagList: MANAGED_TAGS,
+    ...extra,
+  };
+}
+
+function primary(extra: Partial<Snapshot> = {}): Snapshot {
+  return {
+    kind: 'instance',
+    id: PRIMARY,
+    arn: arnOf(PRIMARY),
+    sourceId: 'orders',
+    type: 'manual',
+    status: 'available',
+    encrypted: false,
+    region: 'us-east-1',
+    tags: Object.fromEntries(MANAGED_TAGS.map((t) => [t.Key, t.Value])),
+    ...extra,
+  };
+}
+
+function goldPolicy(copies: object[]): Policy {
+  return validatePolicyFile({
+    policies: {
+      gold: {
+        select: { tags: { 'lifeboat:policy': 'gold' } },
+        schedule: 'rate(6 hours)',
+        rpoMinutes: 360,
+        rtoMinutes: 120,
+        retention: {},
+        copies,
+      },
+    },
+  }).policies.gold!;
+}
+
+const notFound = (id: string) =>
+  new DBSnapshotNotFoundFault({ message: `DBSnapshot ${id} not found.`, $metadata: {} });
+
+/** Answers DescribeDBSnapshots by identifier from `snapshots`, DBSnapshotNotFound otherwise. */
+function describeFrom(snapshots: Record<string, DBSnapshot>) {
+  return (input: { DBSnapshotIdentifier?: string }) => {
+    const found = snapshots[input.DBSnapshotIdentifier ?? ''];
+    if (!found) throw notFound(input.DBSnapshotIdentifier ?? '');
+    return { DBSnapshots: [found] };
+  };
+}
+
+const sourceClient = new RDSClient({ region: 'us-east-1' });
+const drClient = new RDSClient({ region: 'eu-west-1' });
+const fraClient = new RDSClient({ region: 'eu-central-1' });
+const sourceRds = mockClient(sourceClient);
+const drRds = mockClient(drClient);
+const fraRds = mockClient(fraClient);
+afterEach(() => {
+  sourceRds.reset();
+  drRds.reset();
+  fraRds.reset();
+});
+
+const deps: CopyDeps = {
+  source: new RdsSnapshotStore({ client: sourceClient, region: 'us-east-1' }),
+  storeFor: (target: CopyTargetPolicy) =>
+    target.region === 'eu-central-1'
+      ? new RdsSnapshotStore({ client: fraClient, region: 'eu-central-1' })
+      : new RdsSnapshotStore({ client: drClient, region: 'eu-west-1' }),
+};
+
+const drTarget = { region: 'eu-west-1', account: DR_ACCOUNT, shareKmsKeyId: SHARE_KEY, kmsKeyId: DR_KEY };
+
+describe('copyToTargets, another account', () => {
+  it('shares the available shareable copy with the DR account only, and copies it there by ARN under the DR key', async () => {
+    sourceRds
+      .on(DescribeDBSnapshotsCommand)
+      .callsFake(
+        describeFrom({ [SHAREABLE]: dbSnapshot(SHAREABLE, { Encrypted: true, KmsKeyId: SHARE_KEY }) }),
+      );
+    sourceRds.on(ModifyDBSnapshotAttributeCommand).resolves({});
+    drRds.on(DescribeDBSnapshotsCommand).callsFake(describeFrom({}));
+    drRds.on(CopyDBSnapshotCommand).resolves({
+      DBSnapshot: dbSnapshot(DR_COPY, {
+        DBSnapshotArn: arnOf(DR_COPY, DR_ACCOUNT, 'eu-west-1'),
+        Status: 'pending',
+      }),
+    });
+
+    const result = await copyToTargets({
+      snapshot: primary(),
+      policyName: 'gold',
+      policy: goldPolicy([drTarget]),
+      deps,
+    });
+
+    expect(result.targets).toEqual([
+      expect.objectContaining({ target: `${DR_ACCOUNT}/eu-west-1`, copyId: DR_COPY, outcome: 'started' }),
+    ]);
+    expect(sourceRds).toHaveReceivedCommandTimes(ModifyDBSnapshotAttributeCommand, 1);
+    expect(sourceRds).toHaveReceivedCommandWith(ModifyDBSnapshotAttributeCommand, {
+      DBSnapshotIdentifier: SHAREABLE,
+      AttributeName: 'restore',
+      ValuesToAdd: [DR_ACCOUNT],
+    });
+    expect(drRds).toHaveReceivedCommandWith(CopyDBSnapshotCommand, {
+      SourceDBSnapshotIdentifier: arnOf(SHAREABLE),
+      TargetDBSnapshotIdentifier: DR_COPY,
+      KmsKeyId: DR_KEY,
+      CopyTags: false,
+      Tags: expect.arrayContaining([
+        { Key: 'lifeboat:managed', Value: 'true' },
+        { Key: 'lifeboat:tier', Value: 'dr-account' },
+        { Key: 'lifeboat:copy-of', Value: arnOf(SHAREABLE) },
+        { Key: 'lifeboat:source', Value: 'orders' },
+        { Key: 'lifeboat:scheduled-at', Value: '2026-11-24T12:00:00.000Z' },
+      ]),
+    });
+  });
+
+  it('once the DR copy is available, deletes the shareable copy (ending its share) and leaves the primary alone', async () => {
+    sourceRds.on(DescribeDBSnapshotsCommand).callsFake(describeFrom({ [SHAREABLE]: dbSnapshot(SHAREABLE) }));
+    sourceRds.on(DeleteDBSnapshotCommand).resolves({});
+    drRds.on(DescribeDBSnapshotsCommand).callsFake(describeFrom({ [DR_COPY]: dbSnapshot(DR_COPY) }));
+
+    const result = await copyToTargets({
+      snapshot: primary(),
+      policyName: 'gold',
+      policy: goldPolicy([drTarget]),
+      deps,
+    });
+
+    expect(result.targets.map((t) => t.outcome)).toEqual(['copied']);
+    expect(sourceRds).toHaveReceivedCommandTimes(DeleteDBSnapshotCommand, 1);
+    expect(sourceRds).toHaveReceivedCommandWith(DeleteDBSnapshotCommand, { DBSnapshotIdentifier: SHAREABLE });
+    expect(sourceRds).not.toHaveReceivedCommand(ModifyDBSnapshotAttributeCommand);
+    expect(drRds).not.toHaveReceivedCommand(CopyDBSnapshotCommand);
+  });
+
+  it('shares a snapshot already under the shareable key itself, and unshares it when the DR copy is available', async () => {
+    const underShareKey = primary({ encrypted: true, kmsKeyId: SHARE_KEY });
+    sourceRds.on(ModifyDBSnapshotAttributeCommand).resolves({});
+    drRds
+      .on(DescribeDBSnapshotsCommand)
+      .rejectsOnce(notFound(DR_COPY))
+      .resolves({ DBSnapshots: [dbSnapshot(DR_COPY)] });
+    drRds.on(CopyDBSnapshotCommand).resolves({ DBSnapshot: dbSnapshot(DR_COPY, { Status: 'pending' }) });
+    const policy = goldPolicy([drTarget]);
+
+    const started = await copyToTargets({ snapshot: underShareKey, policyName: 'gold', policy, deps });
+    const finished = await copyToTargets({ snapshot: underShareKey, policyName: 'gold', policy, deps });
+
+    expect([...started.targets, ...finished.targets].map((t) => t.outcome)).toEqual(['started', 'copied']);
+    expect(sourceRds).not.toHaveReceivedCommand(CopyDBSnapshotCommand);
+    expect(drRds).toHaveReceivedCommandWith(CopyDBSnapshotCommand, {
+      SourceDBSnapshotIdentifier: arnOf(PRIMARY),
+    });
+    expect(sourceRds).toHaveReceivedNthCommandWith(ModifyDBSnapshotAttributeCommand, 1, {
+      DBSnapshotIdentifier: PRIMARY,
+      ValuesToAdd: [DR_ACCOUNT],
+    });
+    expect(sourceRds).toHaveReceivedNthCommandWith(ModifyDBSnapshotAttributeCommand, 2, {
+      DBSnapshotIdentifier: PRIMARY,
+      ValuesToRemove: [DR_ACCOUNT],
+    });
+  });
+
+  it('waits while the DR copy is still copying: no second share, no second copy', async () => {
+    drRds
+      .on(DescribeDBSnapshotsCommand)
+      .callsFake(
+        describeFrom({ [DR_COPY]: dbSnapshot(DR_COPY, { Status: 'copying', PercentProgress: 40 }) }),
+      );
+
+    const result = await copyToTargets({
+      snapshot: primary(),
+      policyName: 'gold',
+      policy: goldPolicy([drTarget]),
+      deps,
+    });
+
+    expect(result.targets).toEqual([
+      expect.objectContaining({ outcome: 'in-progress', reason: `copy ${DR_COPY} is copying, 40%` }),
+    ]);
+    expect(sourceRds).not.toHaveReceivedCommand(ModifyDBSnapshotAttributeCommand);
+    expect(drRds).not.toHaveReceivedCommand(CopyDBSnapshotCommand);
+  });
+});
+
+describe('copyToTargets, partial failure', () => {
+  it('goes on to the next target when one is refused for the snapshot quota, and calls that retry-later, not failed', async () => {
+    drRds.on(DescribeDBSnapshotsCommand).callsFake(describeFrom({}));
+    drRds
+      .on(CopyDBSnapshotCommand)
+      .rejects(new SnapshotQuotaExceededFault({ message: 'quota', $metadata: {} }));
+    fraRds.on(DescribeDBSnapshotsCommand).callsFake(describeFrom({}));
+    fraRds
+      .on(CopyDBSnapshotCommand)
+      .resolves({ DBSnapshot: dbSnapshot(`${PRIMARY}-eu-central-1`, { Status: 'pending' }) });
+    const policy = goldPolicy([
+      { region: 'eu-west-1', kmsKeyId: EU_KEY },
+      { region: 'eu-central-1', kmsKeyId: FRA_KEY },
+    ]);
+
+    const result = await copyToTargets({ snapshot: primary(), policyName: 'gold', policy, deps });
+
+    expect(result.targets.map((t) => [t.target, t.outcome])).toEqual([
+      ['eu-west-1', 'retry-later'],
+      ['eu-central-1', 'started'],
+    ]);
+    expect(fraRds).toHaveReceivedCommandWith(CopyDBSnapshotCommand, {
+      SourceDBSnapshotIdentifier: arnOf(PRIMARY),
+      KmsKeyId: FRA_KEY,
+    });
+    expect(failuresOf([result])).toBeUndefined();
+  });
+
+  it('reports a target that failed for good, after trying the others', async () => {
+    drRds.on(DescribeDBSnapshotsCommand).rejects(new Error('AccessDenied: not authorized to assume role'));
+    fraRds.on(DescribeDBSnapshotsCommand).callsFake(describeFrom({}));
+    fraRds.on(CopyDBSnapshotCommand).resolves({ DBSnapshot: dbSnapshot(`${PRIMARY}-eu-central-1`) });
+    const policy = goldPolicy([drTarget, { region: 'eu-central-1', kmsKeyId: FRA_KEY }]);
+
+    const result = await copyToTargets({ snapshot: primary(), policyName: 'gold', policy, deps });
+
+    expect(result.targets.map((t) => t.outcome)).toEqual(['failed', 'started']);
+    expect(failuresOf([result])?.message).toMatch(
+      new RegExp(`copies failed: ${PRIMARY} to ${DR_ACCOUNT}/eu-west-1: Error: AccessDenied`),
+    );
+  });
+});
