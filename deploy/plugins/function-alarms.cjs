@@ -6,9 +6,8 @@
 // `destinations.onFailure` queue: Serverless adds that grant only to the shared default role, and
 // Lambda refuses an on-failure destination the function's role cannot send to.
 
+// Any failure within five minutes raises the alarm; the OK action tells the channel it is over.
 const ALARM_DEFAULTS = {
-  Statistic: 'Sum',
-  Period: 300,
   EvaluationPeriods: 1,
   Threshold: 1,
   ComparisonOperator: 'GreaterThanOrEqualToThreshold',
@@ -41,6 +40,8 @@ class LifeboatFunctionAlarms {
           Namespace: 'AWS/Lambda',
           MetricName: 'Errors',
           Dimensions: [{ Name: 'FunctionName', Value: { Ref: naming.getLambdaLogicalId(name) } }],
+          Statistic: 'Sum',
+          Period: 300,
           ...ALARM_DEFAULTS,
         },
       };
@@ -61,11 +62,13 @@ class LifeboatFunctionAlarms {
 
     for (const [logicalId, resource] of Object.entries(resources)) {
       if (resource.Type !== 'AWS::StepFunctions::StateMachine') continue;
+      const machineName = resource.Properties && resource.Properties.StateMachineName;
+      const label = typeof machineName === 'string' ? machineName : `${prefix}-${logicalId}`;
       resources[`${logicalId}FailedAlarm`] = {
         Type: 'AWS::CloudWatch::Alarm',
         Properties: {
-          AlarmName: `${prefix}-${logicalId}-failed`,
-          AlarmDescription: `A Lifeboat ${logicalId} execution failed, timed out or was aborted. Open the execution in the Step Functions console.`,
+          AlarmName: `${label}-failed`,
+          AlarmDescription: `A ${label} execution failed, timed out or was aborted. Open it in the Step Functions console.`,
           Metrics: [
             ...['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted'].map((metric, index) => ({
               Id: `m${index}`,
@@ -87,12 +90,7 @@ class LifeboatFunctionAlarms {
               Label: 'Failed executions',
             },
           ],
-          EvaluationPeriods: 1,
-          Threshold: 1,
-          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-          TreatMissingData: 'notBreaching',
-          AlarmActions: [{ Ref: 'LifeboatTopic' }],
-          OKActions: [{ Ref: 'LifeboatTopic' }],
+          ...ALARM_DEFAULTS,
         },
       };
     }

@@ -110,6 +110,22 @@ describe('notifications in the packaged template', () => {
     }
   });
 
+  it('alarms on the failed, timed-out and aborted executions of every state machine', () => {
+    for (const [machineId] of resourcesOfType(template, 'AWS::StepFunctions::StateMachine')) {
+      const alarm = resourcesOfType(template, 'AWS::CloudWatch::Alarm')
+        .map(([, resource]) => resource)
+        .find((resource) =>
+          JSON.stringify(resource.Properties?.Metrics ?? []).includes(`{"Ref":"${machineId}"}`),
+        );
+      expect(alarm, `${machineId} has no alarm`).toBeDefined();
+      const metrics = JSON.stringify(alarm!.Properties?.Metrics);
+      for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted']) {
+        expect(metrics).toContain(metric);
+      }
+      expect(alarmsTopic(alarm!)).toBe(true);
+    }
+  });
+
   it('alarms on the depth of every failure queue', () => {
     for (const queue of ['AsyncFailureQueue', 'NotifyDeadLetterQueue']) {
       const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm')
