@@ -1,32 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parsePolicyFile } from '../../lib/core/policy/parse.js';
-import { loadTemplate, resourcesOfType, type CfnResource } from '../support/template.js';
+import {
+  allowsAction as allows,
+  listOf as list,
+  loadTemplate,
+  resourcesOfType,
+  statementsOf,
+  type CfnResource,
+  type IamStatement as Statement,
+} from '../support/template.js';
 
 const template = loadTemplate();
 const policies = parsePolicyFile(readFileSync('lifeboat.example.yml', 'utf8')).policies;
-
-interface Statement {
-  Effect: string;
-  Action: string | string[];
-  Resource: unknown;
-  Condition?: Record<string, Record<string, unknown>>;
-}
-
-const list = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
-
-function statementsOf(role: CfnResource): Statement[] {
-  const policiesOfRole = (role.Properties?.Policies ?? []) as Array<{
-    PolicyDocument: { Statement: Statement[] };
-  }>;
-  return policiesOfRole.flatMap((p) => p.PolicyDocument.Statement);
-}
-
-/** An IAM action pattern (`rds:Delete*`, `rds:*`, `*`) that would allow `action`. */
-function allows(pattern: string, action: string): boolean {
-  const regex = new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i');
-  return regex.test(action);
-}
 
 // What loses or exposes a backup: deleting snapshots or databases, sharing a snapshot.
 const SNAPSHOT_DESTRUCTIVE = [

@@ -14,13 +14,13 @@ import { createHandler, targetStores, type CopyHandlerDeps } from '../../functio
 import { RdsSnapshotStore } from '../../lib/adapters/aws/rds-snapshots.js';
 import { assumedRoleCredentials } from '../../lib/adapters/aws/sts-credentials.js';
 import { InvalidInputError, NotFoundError } from '../../lib/core/errors.js';
-import { validatePolicyFile } from '../../lib/core/policy/parse.js';
 import type { PolicyFile } from '../../lib/core/policy/schema.js';
 import { TAG } from '../../lib/core/tags.js';
 import type { CopyEventResult, SweepResult } from '../../lib/core/use-cases/copy-snapshot.js';
 import { takeSnapshots } from '../../lib/core/use-cases/take-snapshots.js';
 import { lambdaContext } from '../support/lambda-context.js';
 import { motoClientConfig, startMoto, type Moto } from '../support/moto.js';
+import { goldPolicyFile } from '../support/policies.js';
 import { createCluster, createInstance, createKey, snapshotIds } from '../support/rds-fixtures.js';
 
 const fixture = (name: string) =>
@@ -35,21 +35,7 @@ const DR_ACCOUNT = '222222222222';
 const DR_ROLE = `arn:aws:iam::${DR_ACCOUNT}:role/lifeboat-dr-copy`;
 const PRIMARY = 'lifeboat-orders-20261124t1200';
 
-function goldPolicy(copies: object[], extra: object = {}): PolicyFile {
-  return validatePolicyFile({
-    policies: {
-      gold: {
-        select: { tags: GOLD },
-        schedule: 'cron(0 */6 * * ? *)',
-        rpoMinutes: 360,
-        rtoMinutes: 120,
-        retention: { daily: 7 },
-        copies,
-        ...extra,
-      },
-    },
-  });
-}
+const goldPolicy = (copies: object[], extra: object = {}): PolicyFile => goldPolicyFile({ copies, ...extra });
 
 interface World {
   moto: Moto;

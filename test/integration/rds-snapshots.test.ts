@@ -29,6 +29,11 @@ beforeAll(async () => {
 afterAll(async () => moto?.stop());
 beforeEach(async () => moto.reset());
 
+/** A managed snapshot of a database, as the snapshot function takes it. */
+async function take(database: string, snapshotId: string, tags = MANAGED) {
+  return store.createSnapshot({ source: await source(database), snapshotId, tags });
+}
+
 async function source(id: string): Promise<DatabaseSource> {
   const found = (await store.listDatabases()).find((d) => d.id === id);
   if (!found) throw new Error(`no database ${id}`);
@@ -59,21 +64,9 @@ describe('RdsSnapshotStore against moto', () => {
     await createInstance(rds, 'orders');
     await createCluster(rds, 'billing');
 
-    const first = await store.createSnapshot({
-      source: await source('orders'),
-      snapshotId: 'snap-a',
-      tags: MANAGED,
-    });
-    const again = await store.createSnapshot({
-      source: await source('orders'),
-      snapshotId: 'snap-a',
-      tags: MANAGED,
-    });
-    const cluster = await store.createSnapshot({
-      source: await source('billing'),
-      snapshotId: 'snap-b',
-      tags: MANAGED,
-    });
+    const first = await take('orders', 'snap-a');
+    const again = await take('orders', 'snap-a');
+    const cluster = await take('billing', 'snap-b');
 
     expect(first).toMatchObject({
       kind: 'instance',
@@ -97,17 +90,15 @@ describe('RdsSnapshotStore against moto', () => {
       new CreateDBSnapshotCommand({ DBInstanceIdentifier: 'orders', DBSnapshotIdentifier: 'snap-a' }),
     );
 
-    await expect(
-      store.createSnapshot({ source: await source('orders'), snapshotId: 'snap-a', tags: MANAGED }),
-    ).rejects.toBeInstanceOf(GuardRefusedError);
+    await expect(take('orders', 'snap-a')).rejects.toBeInstanceOf(GuardRefusedError);
   });
 
   it('lists manual and automated snapshots of both kinds, filtered by kind and source', async () => {
     await createInstance(rds, 'orders');
     await createInstance(rds, 'catalog');
     await createCluster(rds, 'billing');
-    await store.createSnapshot({ source: await source('orders'), snapshotId: 'snap-a', tags: MANAGED });
-    await store.createSnapshot({ source: await source('billing'), snapshotId: 'snap-b', tags: MANAGED });
+    await take('orders', 'snap-a');
+    await take('billing', 'snap-b');
 
     const all = await store.listSnapshots();
     const orders = await store.listSnapshots({ kind: 'instance', sourceId: 'orders' });
@@ -137,11 +128,7 @@ describe('RdsSnapshotStore against moto', () => {
       snapshotId: 'snap-a',
       tags: { ...MANAGED, [TAG.verified]: '2026-01-01T00:00:00Z' },
     });
-    const primaryCluster = await store.createSnapshot({
-      source: await source('billing'),
-      snapshotId: 'snap-b',
-      tags: MANAGED,
-    });
+    const primaryCluster = await take('billing', 'snap-b');
     const key = await createKey(new KMSClient(motoClientConfig(moto, 'eu-west-1')));
     const euClient = new RDSClient(motoClientConfig(moto, 'eu-west-1'));
     const presignedUrls: string[] = [];
@@ -235,16 +222,8 @@ describe('RdsSnapshotStore against moto', () => {
   it('shares a managed snapshot with one account, unshares it, and never with "all"', async () => {
     await createInstance(rds, 'orders');
     await createCluster(rds, 'billing');
-    const snap = await store.createSnapshot({
-      source: await source('orders'),
-      snapshotId: 'snap-a',
-      tags: MANAGED,
-    });
-    const clusterSnap = await store.createSnapshot({
-      source: await source('billing'),
-      snapshotId: 'snap-b',
-      tags: MANAGED,
-    });
+    const snap = await take('orders', 'snap-a');
+    const clusterSnap = await take('billing', 'snap-b');
     const restoreAccounts = async () =>
       (
         await rds.send(new DescribeDBSnapshotAttributesCommand({ DBSnapshotIdentifier: 'snap-a' }))
@@ -282,11 +261,7 @@ describe('RdsSnapshotStore against moto', () => {
 
   it('deletes a managed manual snapshot and refuses unmanaged and automated ones, reading tags from RDS', async () => {
     await createInstance(rds, 'orders');
-    const managed = await store.createSnapshot({
-      source: await source('orders'),
-      snapshotId: 'snap-a',
-      tags: MANAGED,
-    });
+    const managed = await take('orders', 'snap-a');
     await rds.send(
       new CreateDBSnapshotCommand({ DBInstanceIdentifier: 'orders', DBSnapshotIdentifier: 'theirs' }),
     );

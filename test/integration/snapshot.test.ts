@@ -5,10 +5,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHandler, type SnapshotDeps } from '../../functions/snapshot/handler.js';
 import { RdsSnapshotStore } from '../../lib/adapters/aws/rds-snapshots.js';
 import { InvalidInputError, LifeboatError } from '../../lib/core/errors.js';
-import { validatePolicyFile } from '../../lib/core/policy/parse.js';
 import { TAG } from '../../lib/core/tags.js';
 import { lambdaContext } from '../support/lambda-context.js';
 import { motoClientConfig, startMoto, type Moto } from '../support/moto.js';
+import { goldPolicyFile } from '../support/policies.js';
 import { createCluster, createInstance, snapshotIds } from '../support/rds-fixtures.js';
 
 const scheduleEvent = JSON.parse(readFileSync('test/fixtures/events/schedule-snapshot.json', 'utf8')) as {
@@ -17,17 +17,7 @@ const scheduleEvent = JSON.parse(readFileSync('test/fixtures/events/schedule-sna
 };
 const GOLD = { 'lifeboat:policy': 'gold', env: 'prod' };
 
-const policies = validatePolicyFile({
-  policies: {
-    gold: {
-      select: { tags: GOLD },
-      schedule: 'cron(0 */6 * * ? *)',
-      rpoMinutes: 360,
-      rtoMinutes: 120,
-      retention: { daily: 7 },
-    },
-  },
-});
+const policies = goldPolicyFile({ select: { tags: GOLD } });
 
 let moto: Moto;
 let rds: RDSClient;

@@ -208,14 +208,7 @@ export class RdsSnapshotStore implements SnapshotStore {
     }
   }
 
-  async copySnapshot(request: {
-    kind: SourceKind;
-    sourceArn: string;
-    sourceRegion: string;
-    targetId: string;
-    kmsKeyId: string;
-    tags: Tags;
-  }): Promise<Snapshot> {
+  async copySnapshot(request: Parameters<SnapshotStore['copySnapshot']>[0]): Promise<Snapshot> {
     const { kind, sourceArn, sourceRegion, targetId, kmsKeyId, tags } = request;
     // Across regions RDS needs a PreSignedUrl signed for the source region. This SDK version has no
     // SourceRegion input: its RDS middleware signs one itself whenever the source is an ARN of another

@@ -12,9 +12,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RdsSnapshotStore } from '../../../lib/adapters/aws/rds-snapshots.js';
 import type { Snapshot } from '../../../lib/core/model.js';
-import { validatePolicyFile } from '../../../lib/core/policy/parse.js';
 import type { CopyTargetPolicy, Policy } from '../../../lib/core/policy/schema.js';
 import { copyToTargets, failuresOf, type CopyDeps } from '../../../lib/core/use-cases/copy-snapshot.js';
+import { goldPolicyFile } from '../../support/policies.js';
 
 // The DR-account half of a cross-account copy runs here on aws-sdk-client-mock: moto 5.2.1 looks a
 // shared snapshot's ARN up among the DR account's own snapshots and answers DBSnapshotNotFound.
@@ -68,20 +68,7 @@ function primary(extra: Partial<Snapshot> = {}): Snapshot {
   };
 }
 
-function goldPolicy(copies: object[]): Policy {
-  return validatePolicyFile({
-    policies: {
-      gold: {
-        select: { tags: { 'lifeboat:policy': 'gold' } },
-        schedule: 'rate(6 hours)',
-        rpoMinutes: 360,
-        rtoMinutes: 120,
-        retention: {},
-        copies,
-      },
-    },
-  }).policies.gold!;
-}
+const goldPolicy = (copies: object[]): Policy => goldPolicyFile({ copies }).policies.gold!;
 
 const notFound = (id: string) =>
   new DBSnapshotNotFoundFault({ message: `DBSnapshot ${id} not found.`, $metadata: {} });

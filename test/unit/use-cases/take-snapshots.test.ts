@@ -13,23 +13,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runSnapshot } from '../../../functions/snapshot/handler.js';
 import { RdsSnapshotStore } from '../../../lib/adapters/aws/rds-snapshots.js';
 import { RetryLaterError } from '../../../lib/core/errors.js';
-import { validatePolicyFile } from '../../../lib/core/policy/parse.js';
 import { takeSnapshots } from '../../../lib/core/use-cases/take-snapshots.js';
+import { goldPolicyFile } from '../../support/policies.js';
 
 const rds = mockClient(RDSClient);
 afterEach(() => rds.reset());
 
-const policies = validatePolicyFile({
-  policies: {
-    gold: {
-      select: { tags: { 'lifeboat:policy': 'gold' } },
-      schedule: 'rate(6 hours)',
-      rpoMinutes: 360,
-      rtoMinutes: 120,
-      retention: {},
-    },
-  },
-});
+const policies = goldPolicyFile();
 const store = new RdsSnapshotStore({ client: new RDSClient({ region: 'us-east-1' }), region: 'us-east-1' });
 const gold = [{ Key: 'lifeboat:policy', Value: 'gold' }];
 
