@@ -34,6 +34,10 @@ const LIFECYCLE_EVENTS = [
  * `beforeExit` (overwriting a failing exit code) and on SIGINT; the drill takes those events back
  * and stops the server itself, so `--corrupt` can exit 1 and Ctrl-C cleans up in order.
  */
+export function dataFolderOf(folder: string): string {
+  return join(folder, 'postgres-data');
+}
+
 export async function startEmbeddedPostgres(folder: string): Promise<EmbeddedServer> {
   const listenersOf = (event: string) => process.listeners(event as NodeJS.Signals) as Array<() => void>;
   const before = new Map(LIFECYCLE_EVENTS.map((event) => [event, new Set(listenersOf(event))]));
@@ -47,7 +51,7 @@ export async function startEmbeddedPostgres(folder: string): Promise<EmbeddedSer
   const isRoot = process.getuid?.() === 0;
   const port = await freePort();
   const password = randomBytes(12).toString('hex');
-  const dataDir = join(folder, 'postgres-data');
+  const dataDir = dataFolderOf(folder);
   // As root, PostgreSQL runs as the `postgres` OS user, which must be able to reach its data directory.
   await mkdir(folder, { recursive: true });
   if (isRoot) await chmod(folder, 0o711);
@@ -103,16 +107,22 @@ export async function startEmbeddedPostgres(folder: string): Promise<EmbeddedSer
       await postgres.stop();
     },
     killNow() {
-      if (stopped) return;
-      try {
-        const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-        // SIGQUIT: immediate shutdown; the data directory is thrown away anyway.
-        if (pid > 0) process.kill(pid, 'SIGQUIT');
-      } catch {
-        // not running
-      }
+      if (!stopped) killServerIn(dataDir);
     },
   };
+}
+
+/**
+ * Last resort on an unexpected exit, where nothing async runs: SIGQUIT (immediate shutdown) to the
+ * postmaster named in the data folder's pid file, also while it is still starting.
+ */
+export function killServerIn(dataDir: string): void {
+  try {
+    const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    if (pid > 0) process.kill(pid, 'SIGQUIT');
+  } catch {
+    // not running
+  }
 }
 
 function binFolder(): string {

@@ -15,6 +15,7 @@ const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '
 
 export function createProgress(out: NodeJS.WriteStream = process.stdout): Progress {
   const live = out.isTTY === true;
+  let spinning = false;
   const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
   return {
     async step(title, work, done) {
@@ -27,6 +28,7 @@ export function createProgress(out: NodeJS.WriteStream = process.stdout): Progre
         );
       };
       const timer = live ? setInterval(draw, 100) : undefined;
+      spinning = live;
       if (live) draw();
       else out.write(`• ${title} ...\n`);
       const update = (text: string) => {
@@ -36,6 +38,7 @@ export function createProgress(out: NodeJS.WriteStream = process.stdout): Progre
       try {
         const result = await work(update);
         if (timer) clearInterval(timer);
+        spinning = false;
         const summary = done ? done(result) : '';
         out.write(
           `${live ? '\r\x1b[2K' : ''}✔ ${title}${summary ? `: ${summary}` : ''} (${seconds(started)})\n`,
@@ -43,12 +46,14 @@ export function createProgress(out: NodeJS.WriteStream = process.stdout): Progre
         return result;
       } catch (error) {
         if (timer) clearInterval(timer);
+        spinning = false;
         out.write(`${live ? '\r\x1b[2K' : ''}✘ ${title} (${seconds(started)})\n`);
         throw error;
       }
     },
     info(line) {
-      out.write(`${line}\n`);
+      // Above the spinner, which redraws itself on its next tick.
+      out.write(`${spinning ? '\r\x1b[2K' : ''}${line}\n`);
     },
   };
 }

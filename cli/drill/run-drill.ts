@@ -19,7 +19,12 @@ import type { RestoreVerifyDeps } from '../../lib/core/use-cases/restore-verify/
 import { takeSnapshots } from '../../lib/core/use-cases/take-snapshots.js';
 import { EXIT } from '../exit.js';
 import { DamagingRestorer, type Damage } from './corrupt.js';
-import { startEmbeddedPostgres, type EmbeddedServer } from './embedded-postgres.js';
+import {
+  dataFolderOf,
+  killServerIn,
+  startEmbeddedPostgres,
+  type EmbeddedServer,
+} from './embedded-postgres.js';
 import { createProgress, type Progress } from './progress.js';
 import { loadSampleData } from './sample-data.js';
 import { startWriter, type Writer } from './writer.js';
@@ -115,7 +120,7 @@ export async function runDrill(options: DrillOptions): Promise<number> {
   };
   // Nothing async runs in 'exit': the server is killed and the folder removed synchronously.
   const onExit = () => {
-    resources.postgres?.killNow();
+    killServerIn(dataFolderOf(join(root, 'postgres')));
     if (!options.keep) rmSync(root, { recursive: true, force: true });
   };
   process.once('SIGINT', onSignal);
@@ -262,7 +267,7 @@ async function drill(options: DrillOptions, progress: Progress, resources: Resou
 
   await progress.step(
     'Prune by the demo policy (primary: 3 daily, 2 weekly, 1 monthly; DR: 2 daily, 1 weekly)',
-    async (update) => {
+    async () => {
       const result = await prune({
         policyName: POLICY,
         policy,
@@ -273,7 +278,9 @@ async function drill(options: DrillOptions, progress: Progress, resources: Resou
       });
       for (const scope of result.scopes) {
         for (const decision of scope.decisions) {
-          update(`${scope.scope}: ${decision.action.padEnd(6)} ${decision.snapshot.id}: ${decision.reason}`);
+          progress.info(
+            `    ${scope.scope}: ${decision.action.padEnd(6)} ${decision.snapshot.id}: ${decision.reason}`,
+          );
         }
       }
       return result;
