@@ -26,6 +26,7 @@ const HAPPY_PATH = [
   'WaitForScratch',
   'CheckScratch',
   'ObtainCredentials',
+  'WaitForPasswordReset',
   'FingerprintDatabases',
   'FingerprintDatabase',
   'FingerprintDatabase',

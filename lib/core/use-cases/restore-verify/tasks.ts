@@ -35,7 +35,7 @@ export type RestoreVerifyTask = (input: any) => Promise<any>;
  * @example Run the ASL locally with aws-local-stepfunctions (lib/adapters/local-state-machine.ts
  * does this, with the Wait and Retry intervals zeroed):
  * ```ts
- * import '../../../polyfills.js'; // Promise.withResolvers on Node 20
+ * import 'lib/polyfills/promise-with-resolvers.js'; // Promise.withResolvers on Node 20
  * import { StateMachine } from 'aws-local-stepfunctions';
  * const machine = new StateMachine(definition, { validationOptions: { checkArn: false } });
  * const { result } = machine.run(
