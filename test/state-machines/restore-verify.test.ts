@@ -1,11 +1,18 @@
-import { DescribeDBSnapshotsCommand, ListTagsForResourceCommand } from '@aws-sdk/client-rds';
+import {
+  CopyDBSnapshotCommand,
+  DescribeDBSnapshotsCommand,
+  ListTagsForResourceCommand,
+  RDSClient,
+} from '@aws-sdk/client-rds';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { RdsScratchRestorer } from '../../lib/adapters/aws/rds-restores.js';
+import { RdsSnapshotStore } from '../../lib/adapters/aws/rds-snapshots.js';
 import { runRestoreVerifyLocally } from '../../lib/adapters/local-state-machine.js';
 import type { RestoreVerifyReport } from '../../lib/core/report/report.js';
 import { TAG } from '../../lib/core/tags.js';
-import { startMoto, type Moto } from '../support/moto.js';
+import { motoClientConfig, startMoto, type Moto } from '../support/moto.js';
 import { startPostgres, type LocalPostgres } from '../support/postgres.js';
 import {
   BUCKET,
@@ -198,6 +205,47 @@ describe('restore-verify state machine', () => {
     expect(report.snapshot?.id).toBe(fixture.clusterSnapshotId);
     expect(report.scratch?.instanceId).toBe(`${report.scratch?.id}-1`);
     expect((await publishedNotifications(fixture))[0]?.kind).toBe('restore-verify.passed');
+  });
+
+  it('restores the DR copy of the same snapshot at its target and demands an exact match', async () => {
+    expect((await runRestoreVerifyLocally({ source: INSTANCE }, fixture.deps)).status).toBe('SUCCEEDED');
+    await publishedNotifications(fixture);
+    const dr = new RDSClient(motoClientConfig(moto, 'eu-west-1'));
+    const source = (
+      await fixture.rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: fixture.snapshotId }))
+    ).DBSnapshots![0]!;
+    await dr.send(
+      new CopyDBSnapshotCommand({
+        SourceDBSnapshotIdentifier: source.DBSnapshotArn,
+        TargetDBSnapshotIdentifier: `${fixture.snapshotId}-eu-west-1`,
+        Tags: [
+          { Key: TAG.managed, Value: 'true' },
+          { Key: TAG.copyOf, Value: source.DBSnapshotArn },
+        ],
+      }),
+    );
+    const drRestorer = new RdsScratchRestorer({ client: dr, region: 'eu-west-1' });
+    const deps = {
+      ...fixture.deps,
+      siteFor: () => ({
+        snapshots: new RdsSnapshotStore({ client: dr, region: 'eu-west-1' }),
+        restorer: drRestorer,
+        tagger: drRestorer,
+      }),
+    };
+    await new Promise((r) => setTimeout(r, 1100));
+
+    const run = await runRestoreVerifyLocally({ source: INSTANCE, target: 'eu-west-1' }, deps);
+
+    expect(run.error).toBeUndefined();
+    expect(run.states).toEqual(HAPPY_PATH);
+    const keys = await reportKeys();
+    const report = await readReport(keys[keys.length - 1]!);
+    expect(report).toMatchObject({ target: 'eu-west-1', verdict: 'passed' });
+    expect(report.snapshot?.id).toBe(`${fixture.snapshotId}-eu-west-1`);
+    expect(report.baseline).toEqual({ key: keys[0], mode: 'exact' });
+    expect(await scratchLeft(dr)).toEqual([]);
+    expect(await drRestorer.listScratch()).toEqual([]);
   });
 
   it.each([
