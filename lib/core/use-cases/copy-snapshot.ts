@@ -289,9 +289,10 @@ export interface SweepResult {
 
 /**
  * The scheduled sweep: every available, managed snapshot taken in the source region since `now`
- * minus `lookbackHours` takes its next step towards each target. This is what retries a copy
- * refused for a quota, picks up copies that finished in other regions or accounts (removing the
- * share), and makes up for an RDS event that never came (RDS sends events on a best-effort basis).
+ * minus `lookbackHours`, and any older one whose shareable copy is still there, takes its next step
+ * towards each target. This is what retries a copy refused for a quota, picks up copies that
+ * finished in other regions or accounts (removing the share), and makes up for an RDS event that
+ * never came (RDS sends events on a best-effort basis).
  */
 export async function sweepCopies(request: {
   policies: PolicyFile;
@@ -301,13 +302,22 @@ export async function sweepCopies(request: {
 }): Promise<SweepResult> {
   const { policies, now, lookbackHours, deps } = request;
   const since = new Date(now.getTime() - lookbackHours * 3_600_000);
-  const candidates = (await deps.source.listSnapshots())
-    .filter((s) => isManaged(s.tags) && s.type === 'manual' && s.tags[TAG.copyOf] === undefined)
-    .filter((s) => s.tags[TAG.tier] === 'primary' && s.status === 'available')
+  const managed = (await deps.source.listSnapshots()).filter((s) => isManaged(s.tags) && s.type === 'manual');
+  // A shareable copy still there means its DR copy was not seen finish: its original is swept
+  // whatever its age, so the share ends and the shareable copy goes even after a very slow copy.
+  const unfinished = new Set(
+    managed.flatMap((s) =>
+      s.tags[TAG.copyOf] !== undefined && s.tags[TAG.tier] === 'primary' ? [s.tags[TAG.copyOf]] : [],
+    ),
+  );
+  const candidates = managed
+    .filter(
+      (s) => s.tags[TAG.copyOf] === undefined && s.tags[TAG.tier] === 'primary' && s.status === 'available',
+    )
     .filter((s) => {
       const scheduled = s.tags[TAG.scheduledAt];
       const taken = scheduled !== undefined ? new Date(scheduled) : s.createdAt;
-      return taken !== undefined && taken.getTime() >= since.getTime();
+      return unfinished.has(s.arn) || (taken !== undefined && taken.getTime() >= since.getTime());
     })
     .sort((a, b) => a.id.localeCompare(b.id));
   const snapshots: SnapshotCopyResult[] = [];

@@ -1,6 +1,7 @@
 import {
   CopyDBSnapshotCommand,
   DBSnapshotNotFoundFault,
+  DescribeDBClusterSnapshotsCommand,
   DeleteDBSnapshotCommand,
   DescribeDBSnapshotsCommand,
   ModifyDBSnapshotAttributeCommand,
@@ -13,7 +14,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { RdsSnapshotStore } from '../../../lib/adapters/aws/rds-snapshots.js';
 import type { Snapshot } from '../../../lib/core/model.js';
 import type { CopyTargetPolicy, Policy } from '../../../lib/core/policy/schema.js';
-import { copyToTargets, failuresOf, type CopyDeps } from '../../../lib/core/use-cases/copy-snapshot.js';
+import {
+  copyToTargets,
+  failuresOf,
+  sweepCopies,
+  type CopyDeps,
+} from '../../../lib/core/use-cases/copy-snapshot.js';
 import { goldPolicyFile } from '../../support/policies.js';
 
 // The DR-account half of a cross-account copy runs here on aws-sdk-client-mock: moto 5.2.1 looks a
@@ -260,5 +266,53 @@ describe('copyToTargets, partial failure', () => {
     expect(failuresOf([result])?.message).toMatch(
       new RegExp(`copies failed: ${PRIMARY} to ${DR_ACCOUNT}/eu-west-1: Error: AccessDenied`),
     );
+  });
+});
+
+describe('sweepCopies', () => {
+  it('sweeps an old snapshot whose shareable copy is still there, and ends the share once the DR copy is done', async () => {
+    const old = 'lifeboat-orders-20261001t1200';
+    const oldShareable = `${old}-share-${DR_ACCOUNT}`;
+    const scheduledLongAgo = [
+      ...MANAGED_TAGS.filter((t) => t.Key !== 'lifeboat:scheduled-at'),
+      { Key: 'lifeboat:scheduled-at', Value: '2026-10-01T12:00:00.000Z' },
+      { Key: 'lifeboat:tier', Value: 'primary' },
+    ];
+    const inSource = {
+      [old]: dbSnapshot(old, { TagList: scheduledLongAgo }),
+      [oldShareable]: dbSnapshot(oldShareable, {
+        TagList: [...scheduledLongAgo, { Key: 'lifeboat:copy-of', Value: arnOf(old) }],
+      }),
+      'lifeboat-catalog-20261001t1200': dbSnapshot('lifeboat-catalog-20261001t1200', {
+        TagList: scheduledLongAgo,
+      }),
+    };
+    sourceRds
+      .on(DescribeDBSnapshotsCommand)
+      .callsFake((input: { DBSnapshotIdentifier?: string }) =>
+        input.DBSnapshotIdentifier ? describeFrom(inSource)(input) : { DBSnapshots: Object.values(inSource) },
+      );
+    sourceRds.on(DescribeDBClusterSnapshotsCommand).resolves({ DBClusterSnapshots: [] });
+    sourceRds.on(DeleteDBSnapshotCommand).resolves({});
+    drRds
+      .on(DescribeDBSnapshotsCommand)
+      .callsFake(
+        describeFrom({ [`${old}-eu-west-1-${DR_ACCOUNT}`]: dbSnapshot(`${old}-eu-west-1-${DR_ACCOUNT}`) }),
+      );
+
+    const result = await sweepCopies({
+      policies: goldPolicyFile({ copies: [drTarget] }),
+      now: new Date('2026-11-24T12:30:00Z'),
+      lookbackHours: 48,
+      deps,
+    });
+
+    expect(result.snapshots.map((s) => [s.snapshot, s.targets.map((t) => t.outcome)])).toEqual([
+      [old, ['copied']],
+    ]);
+    expect(sourceRds).toHaveReceivedCommandTimes(DeleteDBSnapshotCommand, 1);
+    expect(sourceRds).toHaveReceivedCommandWith(DeleteDBSnapshotCommand, {
+      DBSnapshotIdentifier: oldShareable,
+    });
   });
 });
