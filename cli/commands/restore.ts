@@ -68,7 +68,8 @@ export function registerRestore(program: Command): void {
     const executionArn = started.executionArn!;
     console.log(`Started restore-verify of ${options.db}: ${executionArn}`);
     if (!options.wait) {
-      console.log(`Follow it with: lifeboat restore ... --wait, or in the Step Functions console.`);
+      // Running `restore` again would start a second execution; following this one is a describe.
+      console.log(`Follow it with: aws stepfunctions describe-execution --execution-arn ${executionArn}`);
       return;
     }
     await follow(client, executionArn, pollMs);
