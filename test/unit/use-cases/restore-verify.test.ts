@@ -1,0 +1,151 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { derivePassword } from '../../../lib/adapters/aws/scratch-credentials.js';
+import { InvalidInputError } from '../../../lib/core/errors.js';
+import type { DatabaseFingerprint } from '../../../lib/core/fingerprint/types.js';
+import { runIdFor } from '../../../lib/core/report/report.js';
+import { publishOutcome } from '../../../lib/core/use-cases/restore-verify/outcome.js';
+import type { RestoreVerifyDeps, RunState } from '../../../lib/core/use-cases/restore-verify/types.js';
+import {
+  parseRestoreVerifyInput,
+  scratchIdFor,
+} from '../../../lib/core/use-cases/restore-verify/validate-input.js';
+import { engineOf, expectationsFor } from '../../../lib/core/use-cases/restore-verify/verify.js';
+import { POLICIES } from '../../state-machines/restore-verify-fixture.js';
+
+// RDS DB instance and cluster identifiers (CreateDBInstance, "Constraints").
+const RDS_ID = /^[a-z](?!.*--)[a-z0-9-]*[a-z0-9]$/;
+
+describe('scratchIdFor', () => {
+  it('always gives an RDS identifier with room for the Aurora instance suffix', () => {
+    // Valid RDS identifiers: a letter first, words of letters and digits joined by single hyphens.
+    const sourceId = fc
+      .tuple(
+        fc.stringMatching(/^[a-zA-Z]$/),
+        fc.array(fc.stringMatching(/^[a-zA-Z0-9]{1,12}$/), { maxLength: 8 }),
+      )
+      .map(([first, words]) => [first + (words[0] ?? ''), ...words.slice(1)].join('-').slice(0, 63))
+      .filter((id) => !id.endsWith('-'));
+    const at = fc.date({ min: new Date('2000-01-01'), max: new Date('2099-12-31'), noInvalidDate: true });
+    fc.assert(
+      fc.property(sourceId, at, fc.string(), (source, time, execution) => {
+        const id = scratchIdFor(source, runIdFor(time), execution);
+        expect(id).toMatch(RDS_ID);
+        expect(`${id}-1`.length).toBeLessThanOrEqual(63);
+      }),
+    );
+  });
+
+  it('differs between two executions in the same second', () => {
+    expect(scratchIdFor('app-db', '20260101T000000Z', 'run-1')).not.toBe(
+      scratchIdFor('app-db', '20260101T000000Z', 'run-2'),
+    );
+  });
+});
+
+describe('parseRestoreVerifyInput', () => {
+  it('accepts a manual input and a scheduled policy run', () => {
+    expect(
+      parseRestoreVerifyInput({ source: 'app-db', snapshot: 'latest', keepScratch: true }),
+    ).toMatchObject({
+      source: 'app-db',
+    });
+    expect(parseRestoreVerifyInput({ policy: 'gold', time: '2026-03-01T03:00:00Z' }).policy).toBe('gold');
+  });
+
+  it.each([
+    [{}, 'source: is required'],
+    [{ source: '1db' }, 'source: must be a DB instance or Aurora cluster identifier'],
+    [{ source: 'db', target: 'mars' }, 'target: must be "primary", a region'],
+    [{ source: 'db', keepScratch: 'yes' }, 'keepScratch: must be true or false'],
+    [
+      { source: 'db', pointInTime: '2026-01-01T00:00:00Z', target: 'eu-west-1' },
+      'only possible at the primary',
+    ],
+  ])('names what is wrong in %j', (input, message) => {
+    expect(() => parseRestoreVerifyInput(input)).toThrow(InvalidInputError);
+    expect(() => parseRestoreVerifyInput(input)).toThrow(message);
+  });
+});
+
+describe('expectationsFor', () => {
+  const fingerprint = (...tables: string[]): DatabaseFingerprint => ({
+    engine: 'postgres',
+    tables: Object.fromEntries(tables.map((t) => [t, { rows: 1, checksum: '0', columns: '0' }])),
+  });
+  const candidates = { app: fingerprint('public.customers'), crm: fingerprint('public.contacts') };
+
+  it('applies a plain table to the databases that have it, a qualified one to its database', () => {
+    const expectations = [
+      { table: 'public.customers', minRows: 3 },
+      { table: 'crm/public.contacts', minRows: 1 },
+    ];
+    expect(expectationsFor('app', expectations, candidates, candidates)).toEqual([
+      { table: 'public.customers', minRows: 3 },
+    ]);
+    expect(expectationsFor('crm', expectations, candidates, candidates)).toEqual([
+      { table: 'public.contacts', minRows: 1 },
+    ]);
+  });
+
+  it('keeps an expectation on a table found nowhere, in the first database, so it is reported missing', () => {
+    const expectations = [{ table: 'public.gone', minRows: 1 }];
+    expect(expectationsFor('app', expectations, candidates, candidates)).toEqual(expectations);
+    expect(expectationsFor('crm', expectations, candidates, candidates)).toEqual([]);
+  });
+});
+
+describe('engineOf', () => {
+  it('maps RDS engines to fingerprint engines and refuses the others', () => {
+    expect(['postgres', 'aurora-postgresql', 'mysql', 'mariadb', 'aurora-mysql'].map(engineOf)).toEqual([
+      'postgres',
+      'postgres',
+      'mysql',
+      'mysql',
+      'mysql',
+    ]);
+    expect(() => engineOf('sqlserver-ee')).toThrow('cannot be fingerprinted');
+  });
+});
+
+describe('derivePassword', () => {
+  it('is stable per scratch, differs between scratches, and uses only characters RDS accepts', () => {
+    const a = derivePassword('key', { kind: 'instance', id: 'lbs-a' });
+    expect(derivePassword('key', { kind: 'instance', id: 'lbs-a' })).toBe(a);
+    expect(derivePassword('key', { kind: 'instance', id: 'lbs-b' })).not.toBe(a);
+    expect(derivePassword('other', { kind: 'instance', id: 'lbs-a' })).not.toBe(a);
+    expect(a).toMatch(/^[A-Za-z0-9_-]{40}$/);
+  });
+});
+
+describe('publishOutcome', () => {
+  const published: unknown[] = [];
+  const deps = {
+    policies: POLICIES,
+    notifier: { publish: async (m: unknown) => published.push(m) },
+    clock: () => new Date('2026-03-01T04:00:00Z'),
+  } as unknown as RestoreVerifyDeps;
+
+  it('reports a failed cleanup as a failure naming the scratch to delete by hand', async () => {
+    const state: RunState = {
+      source: 'app-db',
+      cleanupError: { Error: 'RetryLaterError', Cause: '{"errorMessage":"instance is modifying"}' },
+    };
+    const outcome = await publishOutcome(state, deps);
+    expect(outcome).toMatchObject({
+      passed: false,
+      error: 'RetryLaterError',
+      cause: 'instance is modifying',
+    });
+    expect(published.at(-1)).toMatchObject({
+      kind: 'restore-verify.failed',
+      severity: 'critical',
+      database: 'app-db',
+    });
+  });
+
+  it('never passes without a passed comparison', async () => {
+    const outcome = await publishOutcome({ source: 'app-db' }, deps);
+    expect(outcome).toMatchObject({ passed: false, error: 'VerificationFailedError' });
+  });
+});
