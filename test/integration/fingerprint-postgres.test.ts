@@ -158,6 +158,31 @@ describe('PostgreSQL fingerprints', () => {
     }
     // Small tables stay whole unless told otherwise.
     expect(base.tables['public.big']?.buckets).toBeUndefined();
+
+    // Random (uuid) and text keys split the same way.
+    await run(
+      'base',
+      `CREATE TABLE by_name AS SELECT name, id, value FROM big; ALTER TABLE by_name ADD PRIMARY KEY (name)`,
+    );
+    try {
+      const [whole, split] = await Promise.all(
+        [
+          { ranges: 1, segments: 1 },
+          { ranges: 5, segments: 2 },
+        ].map((options) =>
+          fingerprinter.fingerprint(connectionTo('base'), {
+            ...options,
+            tables: ['billing.invoices', 'public.by_name'],
+          }),
+        ),
+      );
+      expect(split?.tables['billing.invoices']?.buckets?.length).toBeGreaterThan(1);
+      expect(split?.tables['public.by_name']?.buckets).toHaveLength(5);
+      expect(split?.tables['billing.invoices']?.checksum).toBe(base.tables['billing.invoices']?.checksum);
+      expect(split?.tables['public.by_name']?.checksum).toBe(whole?.tables['public.by_name']?.checksum);
+    } finally {
+      await run('base', 'DROP TABLE by_name');
+    }
   });
 
   it('tells apart rows that differ only in where a NULL, an empty string or a separator sits', async () => {

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { ConfigError, NotFoundError } from '../../core/errors.js';
 import { bisectRanges, type BisectResult, type BisectSide } from '../../core/fingerprint/bisect.js';
-import { checksumFromSum } from '../../core/fingerprint/checksum.js';
+import { addChecksums, checksumFromSum, EMPTY_CHECKSUM } from '../../core/fingerprint/checksum.js';
 import { columnSignature } from '../../core/fingerprint/columns.js';
 import { mapWithConcurrency } from '../../core/fingerprint/pool.js';
 import {
@@ -12,17 +12,21 @@ import {
   postgresMedianKeyQuery,
   postgresRangeQuery,
   postgresRowHashesQuery,
+  postgresSliceQuery,
   postgresSplitKeysQuery,
   type PostgresColumn,
   type RangePredicate,
 } from '../../core/fingerprint/postgres-sql.js';
 import {
+  boundariesOf,
   DEFAULT_SPLIT,
-  WHOLE_TABLE,
+  heapSlices,
   rangeCountFor,
   rangesFromBoundaries,
   splitFractions,
   totalOf,
+  WHOLE_TABLE,
+  type HeapSlice,
   type KeyRange,
 } from '../../core/fingerprint/ranges.js';
 import type {
@@ -44,6 +48,7 @@ interface PostgresTable extends TableName {
   oid: string;
   estimatedRows: number;
   bytes: number;
+  blocks: number;
   columns: PostgresColumn[];
   key: { name: string; type: string } | null;
 }
@@ -97,6 +102,8 @@ function connectionError(error: unknown, connection: DatabaseConnection, databas
 /**
  * Fingerprints every user table of the chosen databases. All the queries of one database run in
  * one exported snapshot, so the segments see the same data even while the database is written to.
+ * Work is cut by heap slices (sequential reads on any key order); sums are kept per primary-key
+ * bucket, so a stored fingerprint narrows a later mismatch to key ranges.
  */
 export class PostgresFingerprinter implements Fingerprinter {
   async fingerprint(
@@ -114,6 +121,13 @@ export class PostgresFingerprinter implements Fingerprinter {
   }
 }
 
+interface TablePlan {
+  table: PostgresTable;
+  /** Split keys, deduplicated and sorted; empty: one bucket. */
+  keys: string[];
+  slices: HeapSlice[];
+}
+
 async function fingerprintDatabase(
   connection: DatabaseConnection,
   database: string,
@@ -126,37 +140,52 @@ async function fingerprintDatabase(
     await coordinator.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const snapshot = (await coordinator.query<{ id: string }>('SELECT pg_catalog.pg_export_snapshot() AS id'))
       .rows[0]?.id;
+    const version = Number(
+      (
+        await coordinator.query<{ version: string }>(
+          `SELECT pg_catalog.current_setting('server_version_num') AS version`,
+        )
+      ).rows[0]?.version,
+    );
+    const segments = Math.max(1, options.segments ?? 2);
     const tables = selectTables(await describeTables(coordinator), prefix, options);
+    const plans: TablePlan[] = [];
+    for (const table of tables)
+      plans.push(await planTable(coordinator, table, prefix, options, segments, version));
+    const work = plans.flatMap((plan) => plan.slices.map((slice) => ({ plan, slice })));
 
-    const work: Array<{ table: PostgresTable; range: KeyRange }> = [];
-    for (const table of tables) {
-      for (const range of await planRanges(coordinator, table, prefix, options)) work.push({ table, range });
-    }
-
-    const segments = Math.max(1, Math.min(options.segments ?? 2, work.length));
-    while (workers.length < segments) {
+    const pool = Math.min(segments, work.length);
+    while (workers.length < pool) {
       const worker = await connectPostgres(connection, database);
       workers.push(worker);
       await worker.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       await worker.query(`SET TRANSACTION SNAPSHOT '${snapshot}'`);
     }
     const idle = [...workers];
-    const results = await mapWithConcurrency(work, segments, async ({ table, range }) => {
+    const results = await mapWithConcurrency(work, pool, async ({ plan, slice }) => {
       const client = idle.pop() as pg.Client;
       try {
-        return await fingerprintRange(client, table, range);
+        return await fingerprintSlice(client, plan, slice);
       } finally {
         idle.push(client);
       }
     });
 
     const fingerprints: Record<string, TableFingerprint> = {};
-    for (const table of tables) {
-      const buckets = results.filter((_, index) => work[index]?.table === table);
-      fingerprints[tableKey(table, prefix)] = {
+    for (const plan of plans) {
+      const ranges = rangesFromBoundaries(plan.keys);
+      const buckets: RangeFingerprint[] = ranges.map((range, index) => {
+        const parts = results.flatMap((slices, at) => (work[at]?.plan === plan ? [slices.get(index)] : []));
+        return {
+          ...range,
+          rows: parts.reduce((rows, part) => rows + (part?.rows ?? 0), 0),
+          checksum: addChecksums(...parts.map((part) => part?.checksum ?? EMPTY_CHECKSUM)),
+        };
+      });
+      fingerprints[tableKey(plan.table, prefix)] = {
         ...totalOf(buckets),
-        columns: columnSignature(table.columns),
-        ...(table.key ? { key: table.key.name } : {}),
+        columns: columnSignature(plan.table.columns),
+        ...(plan.table.key ? { key: plan.table.key.name } : {}),
         ...(buckets.length > 1 ? { buckets } : {}),
       };
     }
@@ -173,12 +202,14 @@ async function describeTables(client: pg.Client): Promise<PostgresTable[]> {
     oid: string;
     estimated_rows: number;
     bytes: number;
+    block_size: number;
   }>(POSTGRES_TABLES_QUERY);
   const oids = listed.rows.map((row) => row.oid);
   const columns = await client.query<{
     oid: string;
     name: string;
     type: string;
+    not_null: boolean;
     base_type: string;
     category: string;
     builtin: boolean;
@@ -196,12 +227,14 @@ async function describeTables(client: pg.Client): Promise<PostgresTable[]> {
       // -1 until the first ANALYZE: guess from the heap size instead.
       estimatedRows: row.estimated_rows >= 0 ? row.estimated_rows : row.bytes / 100,
       bytes: row.bytes,
+      blocks: Math.ceil(row.bytes / row.block_size),
       key: key ? { name: key.name, type: key.type } : null,
       columns: columns.rows
         .filter((c) => c.oid === row.oid)
         .map((c) => ({
           name: c.name,
           type: c.type,
+          notNull: c.not_null,
           baseType: c.base_type,
           category: c.category,
           builtin: c.builtin,
@@ -213,27 +246,59 @@ async function describeTables(client: pg.Client): Promise<PostgresTable[]> {
   });
 }
 
-async function planRanges(
+async function planTable(
   client: pg.Client,
   table: PostgresTable,
   prefix: string,
   options: FingerprintOptions,
-): Promise<KeyRange[]> {
-  if (table.key === null) return [WHOLE_TABLE];
-  const given = options.boundaries?.[tableKey(table, prefix)] ?? options.boundaries?.[tableKey(table, '')];
-  if (given) return rangesFromBoundaries(given);
+  segments: number,
+  serverVersion: number,
+): Promise<TablePlan> {
   const count = rangeCountFor(
     { rows: table.estimatedRows, bytes: table.bytes },
     { ...DEFAULT_SPLIT, splitRows: options.splitRows ?? DEFAULT_SPLIT.splitRows },
     options.ranges,
   );
-  if (count <= 1) return [WHOLE_TABLE];
+  // TID range scans arrived in PostgreSQL 14; before, a ctid condition would scan the whole table.
+  const slices =
+    segments > 1 && count > 1 && serverVersion >= 140000
+      ? heapSlices(table.blocks, Math.max(segments, count))
+      : [{ from: null, to: null }];
+  if (table.key === null) return { table, keys: [], slices };
+  const given = options.boundaries?.[tableKey(table, prefix)] ?? options.boundaries?.[tableKey(table, '')];
+  if (given) return { table, keys: boundariesOf(rangesFromBoundaries(given)), slices };
+  if (count <= 1) return { table, keys: [], slices };
   const percent = table.estimatedRows > 0 ? Math.min(100, (100 * SAMPLE_ROWS) / table.estimatedRows) : 100;
   const sampled = await client.query<{ keys: string[] | null }>(postgresSplitKeysQuery(table, table.key), [
     splitFractions(count),
     percent,
   ]);
-  return rangesFromBoundaries(sampled.rows[0]?.keys ?? []);
+  return { table, keys: boundariesOf(rangesFromBoundaries(sampled.rows[0]?.keys ?? [])), slices };
+}
+
+/** Rows and checksum per bucket index of one heap slice. */
+async function fingerprintSlice(
+  client: pg.Client,
+  plan: TablePlan,
+  slice: HeapSlice,
+): Promise<Map<number, { rows: number; checksum: string }>> {
+  const key = plan.keys.length > 0 ? plan.table.key : null;
+  const values: Array<string | string[]> = [];
+  if (slice.from !== null) values.push(`(${slice.from},0)`);
+  if (slice.to !== null) values.push(`(${slice.to},0)`);
+  if (key) values.push(plan.keys);
+  const sql = postgresSliceQuery(
+    plan.table,
+    plan.table.columns,
+    { hasFrom: slice.from !== null, hasTo: slice.to !== null },
+    key,
+  );
+  const result = await client.query<{ bucket: number; rows: string; sum: string | null }>(sql, values);
+  const sums = new Map<number, { rows: number; checksum: string }>();
+  for (const row of result.rows) {
+    sums.set(Number(row.bucket), { rows: Number(row.rows), checksum: checksumFromSum(row.sum) });
+  }
+  return sums;
 }
 
 function predicate(table: PostgresTable, range: KeyRange): { where: RangePredicate; values: string[] } {

@@ -68,3 +68,20 @@ export function totalOf(ranges: readonly RangeFingerprint[]): { rows: number; ch
     checksum: addChecksums(...ranges.map((range) => range.checksum)),
   };
 }
+
+/** A slice of a table's heap by block number: `from` inclusive, `to` exclusive, null unbounded. */
+export interface HeapSlice {
+  from: number | null;
+  to: number | null;
+}
+
+/**
+ * Cuts `blocks` heap blocks into `count` contiguous slices; the last one is open-ended, so blocks
+ * added since the size was read are still covered.
+ */
+export function heapSlices(blocks: number, count: number): HeapSlice[] {
+  const n = Math.max(1, Math.min(Math.floor(count), Math.max(1, Math.floor(blocks))));
+  if (n === 1) return [{ from: null, to: null }];
+  const cuts = Array.from({ length: n - 1 }, (_, index) => Math.floor((blocks * (index + 1)) / n));
+  return [null, ...cuts].map((from, index) => ({ from, to: cuts[index] ?? null }));
+}

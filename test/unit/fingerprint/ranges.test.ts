@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   boundariesOf,
+  heapSlices,
   rangeCountFor,
   rangesFromBoundaries,
   splitFractions,
@@ -45,6 +46,19 @@ describe('key ranges', () => {
     expect(integerSplitKeys('1', '100', 4)).toEqual(['26', '51', '76']);
     expect(integerSplitKeys('1', '2', 7)).toEqual(['2']);
     expect(integerSplitKeys('-9223372036854775808', '9223372036854775807', 2)).toEqual(['0']);
+  });
+
+  it('cuts the heap into contiguous block slices, the last one open-ended', () => {
+    expect(heapSlices(100, 3)).toEqual([
+      { from: null, to: 33 },
+      { from: 33, to: 66 },
+      { from: 66, to: null },
+    ]);
+    expect(heapSlices(0, 4)).toEqual([{ from: null, to: null }]);
+    expect(heapSlices(2, 7)).toEqual([
+      { from: null, to: 1 },
+      { from: 1, to: null },
+    ]);
   });
 
   it('totals rows and checksums of ranges', () => {

@@ -5,6 +5,7 @@ import {
   fieldEncoding,
   postgresRangeQuery,
   postgresRowHash,
+  postgresSliceQuery,
   type PostgresColumn,
 } from '../../../lib/core/fingerprint/postgres-sql.js';
 
@@ -39,11 +40,30 @@ describe('PostgreSQL canonical row text', () => {
   });
 
   it('builds one expression per row, with quoted identifiers and NULL markers', () => {
-    const sql = postgresRowHash([column('we"ird', 'int4', 'N'), column('name', 'text', 'S')]);
+    const sql = postgresRowHash([
+      column('id', 'int4', 'N', { notNull: true }),
+      column('we"ird', 'int4', 'N'),
+      column('name', 'text', 'S'),
+    ]);
     expect(sql).toBe(
-      `pg_catalog.hashtextextended(pg_catalog.concat_ws(E'\\x1f', coalesce("we""ird"::text, '\\N'), ` +
+      `pg_catalog.hashtextextended(pg_catalog.concat_ws(E'\\x1f', "id", "we""ird", CASE WHEN "we""ird" IS NULL THEN '\\N'::text END, ` +
         `coalesce(pg_catalog.octet_length("name"), -1), "name") COLLATE "C", 0)`,
     );
+  });
+
+  it('sums a heap slice per key bucket, reading only its blocks', () => {
+    const sql = postgresSliceQuery(
+      { schema: 'public', name: 't' },
+      [column('id', 'int8', 'N', { notNull: true })],
+      { hasFrom: true, hasTo: true },
+      { name: 'id', type: 'bigint' },
+    );
+    expect(sql).toContain('WHERE ctid >= $1::tid AND ctid < $2::tid');
+    expect(sql).toContain('pg_catalog.width_bucket("id", $3::bigint[]) AS bucket');
+    expect(sql).toMatch(/GROUP BY 1$/);
+    expect(
+      postgresSliceQuery({ schema: 's', name: 't' }, [], { hasFrom: false, hasTo: false }, null),
+    ).not.toMatch(/WHERE|GROUP BY/);
   });
 
   it('sums hashes in one pass without sorting', () => {
