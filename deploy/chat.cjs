@@ -47,10 +47,24 @@ module.exports = async ({ options }) => {
   if (parameters.length > 0) {
     statements.push({ Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: parameters });
   }
+  const digestQueue = { 'Fn::GetAtt': ['DigestQueue', 'Arn'] };
   return {
     /** The validated settings, compact, handed to notify in LIFEBOAT_CHAT. */
     json: JSON.stringify(config),
-    /** Read access to the named webhook secrets only. */
-    statements,
+    digestSchedule: config.digestSchedule,
+    /** notify: the named webhook secrets only, and parking messages for the digest. */
+    notifyStatements: [
+      ...statements,
+      { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: digestQueue },
+    ],
+    /** digest: the same secrets, and taking parked messages off the queue. */
+    digestStatements: [
+      ...statements,
+      {
+        Effect: 'Allow',
+        Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+        Resource: digestQueue,
+      },
+    ],
   };
 };

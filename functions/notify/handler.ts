@@ -1,51 +1,11 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SSMClient } from '@aws-sdk/client-ssm';
-import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { SNSEvent } from 'aws-lambda';
 import { z } from 'zod';
-import { WebhookClient } from '../../lib/adapters/chat/webhook.js';
-import { WebhookSecrets } from '../../lib/adapters/aws/webhook-secrets.js';
 import { parseTopicMessage } from '../../lib/core/chat/alarm.js';
 import { deliverNotification } from '../../lib/core/chat/deliver.js';
-import { validateChatConfig } from '../../lib/core/chat/routing.js';
-import { ConfigError, InvalidInputError } from '../../lib/core/errors.js';
-import { requireEnv } from '../../lib/config/env.js';
-
-const logger = new Logger({ serviceName: 'lifeboat-notify' });
-
-function chatConfigFromEnv() {
-  let value: unknown;
-  try {
-    value = JSON.parse(requireEnv('LIFEBOAT_CHAT'));
-  } catch (error) {
-    if (error instanceof SyntaxError) throw new ConfigError('LIFEBOAT_CHAT is not valid JSON');
-    throw error;
-  }
-  return validateChatConfig(value, 'LIFEBOAT_CHAT');
-}
-
-function numberFromEnv(name: string, fallback: number): number {
-  const text = process.env[name];
-  if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 0) throw new ConfigError(`${name} must be a whole number`);
-  return value;
-}
-
-const config = chatConfigFromEnv();
-const urls = new WebhookSecrets({
-  secretsManager: new SecretsManagerClient({}),
-  ssm: new SSMClient({}),
-  ttlMs: numberFromEnv('LIFEBOAT_WEBHOOK_CACHE_MS', 5 * 60_000),
-});
-const poster = new WebhookClient({
-  timeoutMs: numberFromEnv('LIFEBOAT_WEBHOOK_TIMEOUT_MS', 5000),
-  attempts: numberFromEnv('LIFEBOAT_WEBHOOK_ATTEMPTS', 3),
-  backoffMs: numberFromEnv('LIFEBOAT_WEBHOOK_BACKOFF_MS', 1000),
-  logger,
-});
+import { InvalidInputError } from '../../lib/core/errors.js';
+import { config, digest, logger, poster, urls } from './deps.js';
 
 const SnsEventSchema = z.object({
   Records: z
@@ -79,8 +39,13 @@ export async function deliver(event: SNSEvent): Promise<{ delivered: string[][] 
 async function deliverMessage(message: string): Promise<string[]> {
   const notification = parseTopicMessage(message);
   logger.appendKeys({ kind: notification.kind });
-  const result = await deliverNotification(notification, { config, urls, poster });
-  logger.info('notification delivered', {
+  const result = await deliverNotification(notification, {
+    config,
+    urls,
+    poster,
+    ...(digest ? { digest } : {}),
+  });
+  logger.info(result.digested ? 'notification kept for the digest' : 'notification delivered', {
     severity: notification.severity,
     database: notification.database,
     channels: result.delivered,

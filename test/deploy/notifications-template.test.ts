@@ -158,6 +158,18 @@ describe('notifications in the packaged template', () => {
     expect(invokeConfigOf('NotifyLambdaFunction')?.Properties).toMatchObject({ MaximumRetryAttempts: 2 });
   });
 
+  it('moves a digest entry that keeps failing to the notify dead-letter queue', () => {
+    const redrive = template.Resources.DigestQueue!.Properties?.RedrivePolicy as {
+      deadLetterTargetArn: unknown;
+      maxReceiveCount: number;
+    };
+    expect(functionOf(redrive.deadLetterTargetArn)).toBe('NotifyDeadLetterQueue');
+    expect(redrive.maxReceiveCount).toBeGreaterThan(1);
+    expect(template.Resources.DigestQueue!.Properties?.VisibilityTimeout).toBeGreaterThan(
+      template.Resources.DigestLambdaFunction!.Properties?.Timeout as number,
+    );
+  });
+
   it('encrypts the topic with its own KMS key, which CloudWatch may use to publish alarms', () => {
     const topic = template.Resources.LifeboatTopic!;
     expect(topic.Type).toBe('AWS::SNS::Topic');

@@ -1,4 +1,5 @@
-import { DeliveryFailedError } from '../errors.js';
+import { ConfigError, DeliveryFailedError } from '../errors.js';
+import type { DigestQueue } from './digest.js';
 import type { Notification } from '../notification/message.js';
 import { routeFor, type ChatChannel, type ChatConfig } from './routing.js';
 import { slackMessage } from './slack.js';
@@ -16,6 +17,8 @@ export interface WebhookPoster {
 
 export interface DeliveryResult {
   delivered: string[];
+  /** Parked for the next digest instead of posted now. */
+  digested?: boolean;
 }
 
 export function chatBody(channel: ChatChannel, notification: Notification, mention?: 'here' | 'channel') {
@@ -31,9 +34,16 @@ export function chatBody(channel: ChatChannel, notification: Notification, menti
  */
 export async function deliverNotification(
   notification: Notification,
-  ports: { config: ChatConfig; urls: WebhookUrlSource; poster: WebhookPoster },
+  ports: { config: ChatConfig; urls: WebhookUrlSource; poster: WebhookPoster; digest?: DigestQueue },
 ): Promise<DeliveryResult> {
   const route = routeFor(ports.config, notification.severity);
+  if (route.digest && route.channels.length > 0) {
+    if (!ports.digest)
+      throw new ConfigError(`${notification.severity} is digested but no digest queue is set`);
+    const queue = ports.digest;
+    await Promise.all(route.channels.map((channel) => queue.enqueue(channel.name, notification)));
+    return { delivered: [], digested: true };
+  }
   const outcomes = await Promise.allSettled(
     route.channels.map(async (channel) => {
       const url = await ports.urls.webhookUrl(channel.webhook);

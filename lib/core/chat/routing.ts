@@ -24,6 +24,11 @@ const RouteSchema = z.strictObject({
   channels: z.array(ChannelNameSchema).default([]),
   /** Slack only: `here` or `channel` adds an @here/@channel mention so the message pages people. */
   mention: z.enum(['here', 'channel']).optional(),
+  /**
+   * Collect this severity's messages and post them as one digest per channel on `digestSchedule`
+   * instead of one message each: for successes, so the channel stays readable.
+   */
+  digest: z.boolean().default(false),
 });
 
 export const ChatConfigSchema = z
@@ -31,12 +36,24 @@ export const ChatConfigSchema = z
     channels: z.record(ChannelNameSchema, ChannelSchema).default({}),
     /** Per severity, the channels a message goes to. An empty list keeps that severity out of chat. */
     routes: z.strictObject({
-      critical: RouteSchema.default({ channels: [] }),
-      warning: RouteSchema.default({ channels: [] }),
-      info: RouteSchema.default({ channels: [] }),
+      critical: RouteSchema.default({ channels: [], digest: false }),
+      warning: RouteSchema.default({ channels: [], digest: false }),
+      info: RouteSchema.default({ channels: [], digest: false }),
     }),
+    /** When digests are posted (EventBridge rate() or cron()). */
+    digestSchedule: z
+      .string()
+      .regex(/^(rate|cron)\(.+\)$/, { error: 'must be an EventBridge expression such as "rate(1 hour)"' })
+      .default('rate(1 hour)'),
   })
   .superRefine((config, ctx) => {
+    if (config.routes.critical.digest) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['routes', 'critical', 'digest'],
+        message: 'cannot be true: a failure pages when it happens, it does not wait for a digest',
+      });
+    }
     for (const severity of ['critical', 'warning', 'info'] as const) {
       config.routes[severity].channels.forEach((name, index) => {
         if (!config.channels[name]) {
@@ -62,6 +79,7 @@ export function validateChatConfig(value: unknown, origin = 'chat settings'): Ch
 export interface Route {
   channels: ChatChannel[];
   mention?: 'here' | 'channel';
+  digest: boolean;
 }
 
 /** The channels a message of this severity goes to, in the order the settings list them. */
@@ -70,5 +88,6 @@ export function routeFor(config: ChatConfig, severity: Severity): Route {
   return {
     channels: route.channels.map((name) => ({ name, ...config.channels[name]! })),
     ...(route.mention ? { mention: route.mention } : {}),
+    digest: route.digest,
   };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseTopicMessage } from '../../../../lib/core/chat/alarm.js';
 import { deliverNotification, type WebhookPoster } from '../../../../lib/core/chat/deliver.js';
+import { slackDigest } from '../../../../lib/core/chat/digest.js';
 import { actionOf } from '../../../../lib/core/chat/present.js';
 import { routeFor, validateChatConfig } from '../../../../lib/core/chat/routing.js';
 import { escapeMrkdwn, slackMessage } from '../../../../lib/core/chat/slack.js';
@@ -119,5 +120,33 @@ describe('deliverNotification', () => {
     await expect(outcome).rejects.toMatchObject({ name: 'DeliveryFailedError' });
     await expect(outcome).rejects.toThrow(/rpo\.breach could not be delivered to teams/);
     expect(posted).toEqual(['https://example.invalid/secretsmanager:lifeboat/slack-alerts']);
+  });
+});
+
+describe('digests', () => {
+  it('never lets a failure wait for a digest', () => {
+    expect(() =>
+      validateChatConfig({
+        channels: { alerts: { type: 'slack', webhook: 'ssm:/lifeboat/alerts' } },
+        routes: { critical: { channels: ['alerts'], digest: true } },
+      }),
+    ).toThrow(/routes\.critical\.digest: cannot be true/);
+  });
+
+  it("lists at most 45 entries within Slack's 50 blocks and counts the rest", () => {
+    const many = Array.from({ length: 60 }, (_, index) =>
+      parseNotification({
+        ...breach,
+        kind: 'snapshot.run',
+        severity: 'info',
+        at: new Date(Date.UTC(2026, 10, 24, 9, index)).toISOString(),
+      }),
+    );
+    const digest = slackDigest(many.reverse());
+    expect(digest.blocks.length).toBeLessThanOrEqual(50);
+    expect(digest.text).toBe('🗂️ Lifeboat digest: 60 messages');
+    expect(JSON.stringify(digest.blocks.at(-1))).toContain(
+      '2026-11-24T09:00:00.000Z to 2026-11-24T09:59:00.000Z · 15 more not shown',
+    );
   });
 });
