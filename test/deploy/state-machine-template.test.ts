@@ -3,31 +3,16 @@ import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
 import { loadRestoreVerifyDefinition, RESTORE_VERIFY_ASL } from '../../lib/adapters/local-state-machine.js';
 import { TASK_STATES } from '../../lib/core/use-cases/restore-verify/tasks.js';
-import { loadTemplate, resourcesOfType, type CfnResource } from '../support/template.js';
+import {
+  allowsAction as allows,
+  listOf as list,
+  loadTemplate,
+  resourcesOfType,
+  statementsOf,
+  type CfnResource,
+} from '../support/template.js';
 
 const template = loadTemplate();
-
-interface Statement {
-  Effect: string;
-  Action: string | string[];
-  Resource: unknown;
-  Condition?: Record<string, Record<string, unknown>>;
-}
-
-const list = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
-
-function statementsOf(role: CfnResource): Statement[] {
-  const documents = (role.Properties?.Policies ?? []) as Array<{
-    PolicyDocument: { Statement: Statement[] };
-  }>;
-  return documents.flatMap((p) => p.PolicyDocument.Statement);
-}
-
-/** Would this IAM action pattern (`rds:Delete*`, `rds:*`, `*`) allow `action`? */
-function allows(pattern: string, action: string): boolean {
-  const regex = new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i');
-  return regex.test(action);
-}
 
 type Definition = { States: Record<string, Record<string, unknown>> };
 

@@ -15,6 +15,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RdsScratchRestorer } from '../../lib/adapters/aws/rds-restores.js';
 import { GuardRefusedError, NotFoundError, RetryLaterError } from '../../lib/core/errors.js';
+import type { ScratchRestoreRequest } from '../../lib/core/ports.js';
 import { TAG } from '../../lib/core/tags.js';
 import { motoClientConfig, startMoto, type Moto } from '../support/moto.js';
 
@@ -24,6 +25,19 @@ const SCRATCH_TAGS = {
   [TAG.restoredFrom]: 'snap-1',
   [TAG.execution]: 'arn:aws:states:us-east-1:123456789012:execution:restore-verify:run-1',
 };
+
+/** A restore of snapshot snap-1 into scratch instance lbs-prod-db-1, as StartRestore asks for it. */
+function instanceRequest(overrides: Partial<ScratchRestoreRequest> = {}): ScratchRestoreRequest {
+  return {
+    kind: 'instance',
+    scratchId: 'lbs-prod-db-1',
+    snapshotId: 'snap-1',
+    instanceClass: 'db.t4g.medium',
+    securityGroupIds: [],
+    tags: SCRATCH_TAGS,
+    ...overrides,
+  };
+}
 
 let moto: Moto;
 let rds: RDSClient;
@@ -78,14 +92,7 @@ async function instanceIds(): Promise<string[]> {
 
 describe('RdsScratchRestorer on moto', () => {
   it('restores a snapshot to a private, deletable scratch instance with the scratch tags', async () => {
-    const scratch = await restorer.startRestore({
-      kind: 'instance',
-      scratchId: 'lbs-prod-db-1',
-      snapshotId: 'snap-1',
-      instanceClass: 'db.t4g.medium',
-      securityGroupIds: [],
-      tags: SCRATCH_TAGS,
-    });
+    const scratch = await restorer.startRestore(instanceRequest());
 
     expect(scratch).toMatchObject({ kind: 'instance', id: 'lbs-prod-db-1', instanceId: 'lbs-prod-db-1' });
     const described = await restorer.describeScratch('instance', 'lbs-prod-db-1');
@@ -100,14 +107,13 @@ describe('RdsScratchRestorer on moto', () => {
   });
 
   it('restores an instance to a point in time of its source', async () => {
-    await restorer.startRestore({
-      kind: 'instance',
-      scratchId: 'lbs-prod-db-pitr',
-      pointInTime: { sourceId: 'prod-db', time: new Date(Date.now() - 60_000) },
-      instanceClass: 'db.t4g.medium',
-      securityGroupIds: [],
-      tags: SCRATCH_TAGS,
-    });
+    await restorer.startRestore(
+      instanceRequest({
+        scratchId: 'lbs-prod-db-pitr',
+        snapshotId: undefined,
+        pointInTime: { sourceId: 'prod-db', time: new Date(Date.now() - 60_000) },
+      }),
+    );
     expect(await instanceIds()).toContain('lbs-prod-db-pitr');
   });
 
@@ -137,14 +143,7 @@ describe('RdsScratchRestorer on moto', () => {
   });
 
   it('continues a restore its own execution already started, and refuses one it did not', async () => {
-    const request = {
-      kind: 'instance' as const,
-      scratchId: 'lbs-prod-db-1',
-      snapshotId: 'snap-1',
-      instanceClass: 'db.t4g.medium',
-      securityGroupIds: [],
-      tags: SCRATCH_TAGS,
-    };
+    const request = instanceRequest();
     await restorer.startRestore(request);
 
     await expect(restorer.startRestore(request)).resolves.toMatchObject({ id: 'lbs-prod-db-1' });
@@ -154,14 +153,7 @@ describe('RdsScratchRestorer on moto', () => {
   });
 
   it('lists only scratch instances and clusters', async () => {
-    await restorer.startRestore({
-      kind: 'instance',
-      scratchId: 'lbs-prod-db-1',
-      snapshotId: 'snap-1',
-      instanceClass: 'db.t4g.medium',
-      securityGroupIds: [],
-      tags: SCRATCH_TAGS,
-    });
+    await restorer.startRestore(instanceRequest());
     expect((await restorer.listScratch()).map((s) => s.id)).toEqual(['lbs-prod-db-1']);
   });
 
@@ -182,14 +174,7 @@ describe('RdsScratchRestorer on moto', () => {
 
 describe('RdsScratchRestorer guard', () => {
   it('deletes a scratch instance without a final snapshot', async () => {
-    await restorer.startRestore({
-      kind: 'instance',
-      scratchId: 'lbs-prod-db-1',
-      snapshotId: 'snap-1',
-      instanceClass: 'db.t4g.medium',
-      securityGroupIds: [],
-      tags: SCRATCH_TAGS,
-    });
+    await restorer.startRestore(instanceRequest());
     await restorer.deleteScratch('instance', 'lbs-prod-db-1');
     expect(await instanceIds()).toEqual(['prod-db']);
   });
@@ -229,15 +214,13 @@ describe('RdsScratchRestorer call shapes', () => {
 
   it('restores with the policy subnet group and security groups, not publicly accessible', async () => {
     mock.on(RestoreDBInstanceFromDBSnapshotCommand).resolves({ DBInstance: scratchInstance });
-    await mocked.startRestore({
-      kind: 'instance',
-      scratchId: 'lbs-x',
-      snapshotId: 'snap-1',
-      instanceClass: 'db.t4g.medium',
-      subnetGroup: 'lifeboat-scratch',
-      securityGroupIds: ['sg-0123456789abcdef0'],
-      tags: SCRATCH_TAGS,
-    });
+    await mocked.startRestore(
+      instanceRequest({
+        scratchId: 'lbs-x',
+        subnetGroup: 'lifeboat-scratch',
+        securityGroupIds: ['sg-0123456789abcdef0'],
+      }),
+    );
     expect(mock).toHaveReceivedCommandWith(RestoreDBInstanceFromDBSnapshotCommand, {
       DBInstanceIdentifier: 'lbs-x',
       DBSnapshotIdentifier: 'snap-1',

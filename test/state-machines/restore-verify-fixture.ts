@@ -24,11 +24,11 @@ import { KeyedScratchCredentials } from '../../lib/adapters/aws/scratch-credenti
 import { SnsNotifier } from '../../lib/adapters/aws/sns-notifier.js';
 import { PostgresFingerprinter } from '../../lib/adapters/db/postgres.js';
 import type { Notification } from '../../lib/core/notification/message.js';
-import { validatePolicyFile } from '../../lib/core/policy/parse.js';
 import type { ConnectionResolver } from '../../lib/core/ports.js';
 import { TAG } from '../../lib/core/tags.js';
 import type { RestoreVerifyDeps } from '../../lib/core/use-cases/restore-verify/types.js';
 import { motoClientConfig, type Moto } from '../support/moto.js';
+import { goldPolicyFile } from '../support/policies.js';
 import type { LocalPostgres } from '../support/postgres.js';
 
 export const BUCKET = 'lifeboat-reports-test';
@@ -36,29 +36,21 @@ export const INSTANCE = 'app-db';
 export const CLUSTER = 'app-cluster';
 export const DATABASES = ['app', 'crm'];
 
-export const POLICIES = validatePolicyFile({
-  policies: {
-    gold: {
-      select: { tags: { 'lifeboat:policy': 'gold' } },
-      schedule: 'cron(0 */6 * * ? *)',
-      rpoMinutes: 360,
-      rtoMinutes: 120,
-      retention: { daily: 7, weekly: 4, monthly: 12, yearly: 0 },
-      copies: [
-        {
-          region: 'eu-west-1',
-          kmsKeyId: 'arn:aws:kms:eu-west-1:111111111111:key/11111111-2222-3333-4444-555555555555',
-        },
-      ],
-      verify: {
-        instanceClass: 'db.t4g.medium',
-        securityGroupIds: ['sg-0123456789abcdef0'],
-        databases: DATABASES,
-        exclude: ['public.audit_log'],
-        rowCountTolerancePercent: 5,
-        expectations: [{ table: 'public.customers', minRows: 3 }],
-      },
+export const POLICIES = goldPolicyFile({
+  retention: { daily: 7, weekly: 4, monthly: 12, yearly: 0 },
+  copies: [
+    {
+      region: 'eu-west-1',
+      kmsKeyId: 'arn:aws:kms:eu-west-1:111111111111:key/11111111-2222-3333-4444-555555555555',
     },
+  ],
+  verify: {
+    instanceClass: 'db.t4g.medium',
+    securityGroupIds: ['sg-0123456789abcdef0'],
+    databases: DATABASES,
+    exclude: ['public.audit_log'],
+    rowCountTolerancePercent: 5,
+    expectations: [{ table: 'public.customers', minRows: 3 }],
   },
 });
 
