@@ -7,6 +7,22 @@ import { deliverNotification } from '../../lib/core/chat/deliver.js';
 import { InvalidInputError } from '../../lib/core/errors.js';
 import { config, digest, logger, poster, urls } from './deps.js';
 
+// Per SNS message, the channels that took it, for Lambda's retries of a partly failed invocation
+// (they usually land in the same warm container). Bounded: the oldest entries go first.
+const deliveredBefore = new Map<string, Set<string>>();
+const REMEMBERED_MESSAGES = 500;
+
+function memoryOf(messageId: string): Set<string> {
+  let channels = deliveredBefore.get(messageId);
+  if (!channels) {
+    channels = new Set();
+    deliveredBefore.set(messageId, channels);
+    if (deliveredBefore.size > REMEMBERED_MESSAGES)
+      deliveredBefore.delete(deliveredBefore.keys().next().value!);
+  }
+  return channels;
+}
+
 const SnsEventSchema = z.object({
   Records: z
     .array(z.object({ Sns: z.object({ MessageId: z.string(), Message: z.string() }) }))
@@ -25,7 +41,7 @@ export async function deliver(event: SNSEvent): Promise<{ delivered: string[][] 
   for (const record of parsed.data.Records) {
     logger.appendKeys({ messageId: record.Sns.MessageId });
     try {
-      delivered.push(await deliverMessage(record.Sns.Message));
+      delivered.push(await deliverMessage(record.Sns.Message, memoryOf(record.Sns.MessageId)));
     } catch (error) {
       logger.error('notification not delivered; failing the invocation so Lambda retries, then keeps it', {
         error: error as Error,
@@ -36,7 +52,7 @@ export async function deliver(event: SNSEvent): Promise<{ delivered: string[][] 
   return { delivered };
 }
 
-async function deliverMessage(message: string): Promise<string[]> {
+async function deliverMessage(message: string, memory: Set<string>): Promise<string[]> {
   const notification = parseTopicMessage(message);
   logger.appendKeys({ kind: notification.kind });
   const result = await deliverNotification(notification, {
@@ -44,6 +60,7 @@ async function deliverMessage(message: string): Promise<string[]> {
     urls,
     poster,
     ...(digest ? { digest } : {}),
+    memory,
   });
   logger.info(result.digested ? 'notification kept for the digest' : 'notification delivered', {
     severity: notification.severity,

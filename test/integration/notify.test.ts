@@ -83,7 +83,11 @@ const context = {
   getRemainingTimeInMillis: () => 60_000,
 } as unknown as Context;
 
-function snsEvent(message: unknown, id = 'b5a4c3d2-0000-4000-8000-000000000001'): SNSEvent {
+let messages = 0;
+function snsEvent(
+  message: unknown,
+  id = `b5a4c3d2-0000-4000-8000-${String(++messages).padStart(12, '0')}`,
+): SNSEvent {
   return {
     Records: [
       {
@@ -300,6 +304,19 @@ describe('notify', () => {
       name: 'DeliveryFailedError',
     });
     expect(received.filter((request) => request.path === PATHS.quietSlack)).toHaveLength(1);
+  });
+
+  it("on Lambda's retry of a partly failed invocation, posts only to the channel that failed", async () => {
+    scripts.set(PATHS.alertsTeams, [500, 500, 500]);
+    const event = snsEvent(failure);
+
+    await expect(notify.handler(event, context)).rejects.toMatchObject({ name: 'DeliveryFailedError' });
+    await expect(notify.handler(event, context)).resolves.toEqual({
+      delivered: [['alerts-slack', 'alerts-teams']],
+    });
+
+    expect(received.filter((request) => request.path === PATHS.alertsSlack)).toHaveLength(1);
+    expect(received.filter((request) => request.path === PATHS.alertsTeams)).toHaveLength(4);
   });
 
   it('translates a CloudWatch alarm on the topic into an alert', async () => {

@@ -28,13 +28,29 @@ export function chatBody(channel: ChatChannel, notification: Notification, menti
 }
 
 /**
+ * Channels that already took this message in an earlier attempt of the same invocation (Lambda
+ * retries a failed one as a whole): they are skipped, so one broken channel does not post the
+ * message again to the healthy ones.
+ */
+export interface DeliveryMemory {
+  has(channel: string): boolean;
+  add(channel: string): void;
+}
+
+/**
  * Sends one notification to every channel its severity routes to. Channels are posted in parallel
  * and independently; if any is still failing after the poster's retries, a DeliveryFailedError
  * names them (never their URLs), so the invocation fails and the message is kept.
  */
 export async function deliverNotification(
   notification: Notification,
-  ports: { config: ChatConfig; urls: WebhookUrlSource; poster: WebhookPoster; digest?: DigestQueue },
+  ports: {
+    config: ChatConfig;
+    urls: WebhookUrlSource;
+    poster: WebhookPoster;
+    digest?: DigestQueue;
+    memory?: DeliveryMemory;
+  },
 ): Promise<DeliveryResult> {
   const route = routeFor(ports.config, notification.severity);
   if (route.digest && route.channels.length > 0) {
@@ -44,14 +60,16 @@ export async function deliverNotification(
     await Promise.all(route.channels.map((channel) => queue.enqueue(channel.name, notification)));
     return { delivered: [], digested: true };
   }
+  const pending = route.channels.filter((channel) => !ports.memory?.has(channel.name));
   const outcomes = await Promise.allSettled(
-    route.channels.map(async (channel) => {
+    pending.map(async (channel) => {
       const url = await ports.urls.webhookUrl(channel.webhook);
       await ports.poster.post(url, chatBody(channel, notification, route.mention), channel.name);
+      ports.memory?.add(channel.name);
       return channel.name;
     }),
   );
-  const failed = route.channels.filter((_, index) => outcomes[index]!.status === 'rejected');
+  const failed = pending.filter((_, index) => outcomes[index]!.status === 'rejected');
   if (failed.length > 0) {
     const reasons = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason] : []));
     // The poster's messages name the channel and the redacted target, never the URL.
