@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parsePolicyFile } from '../../lib/core/policy/parse.js';
+import { drRoleArnOf } from '../../lib/adapters/aws/target-stores.js';
 import { loadTemplate, resourcesOfType, type CfnResource } from '../support/template.js';
 
 const template = loadTemplate();
@@ -36,11 +37,9 @@ describe('packaged template: prune function', () => {
     expect(JSON.stringify(deletes!.Resource)).toMatch(/:snapshot:\*.*:cluster-snapshot:\*/);
   });
 
-  it('assumes only the DR accounts’ roles named in the policy file', () => {
+  it('assumes only the DR accounts’ roles: those the policy file names, else lifeboat-dr-copy there', () => {
     const assume = statements(role).filter((s) => list(s.Action).includes('sts:AssumeRole'));
-    const named = Object.values(policies).flatMap((p) =>
-      p.copies.flatMap((c) => (c.roleArn ? [c.roleArn] : [])),
-    );
+    const named = Object.values(policies).flatMap((p) => p.copies.flatMap((c) => drRoleArnOf(c) ?? []));
     expect(assume).toHaveLength(1);
     expect(list(assume[0]!.Resource)).toEqual([...new Set(named)]);
   });

@@ -1,11 +1,18 @@
 import type { RDSClientConfig } from '@aws-sdk/client-rds';
 import type { STSClient } from '@aws-sdk/client-sts';
-import { ConfigError } from '../../core/errors.js';
-import type { Snapshot } from '../../core/model.js';
 import type { SnapshotStore } from '../../core/ports.js';
 import type { CopyTargetPolicy } from '../../core/policy/schema.js';
 import { RdsSnapshotStore } from './rds-snapshots.js';
 import { rdsClientFor } from './sts-credentials.js';
+
+/** The role deploy/dr-account-role.yml creates in a DR account, assumed when `roleArn` is not set. */
+export const DEFAULT_DR_ROLE_NAME = 'lifeboat-dr-copy';
+
+/** The role Lifeboat assumes to reach a copy target, if the target is in another account. */
+export function drRoleArnOf(target: Pick<CopyTargetPolicy, 'account' | 'roleArn'>): string | undefined {
+  if (!target.account) return undefined;
+  return target.roleArn ?? `arn:aws:iam::${target.account}:role/${DEFAULT_DR_ROLE_NAME}`;
+}
 
 /**
  * The snapshot store of one copy target: the target's region, and for a DR account the role
@@ -16,40 +23,12 @@ export function copyTargetStore(
   base: RDSClientConfig = {},
   sts?: STSClient,
 ): SnapshotStore {
-  if (target.account && !target.roleArn) {
-    // Without a role the source account's own credentials would list the source account's
-    // snapshots in that region, not the DR account's: better to say so than to prune the wrong ones.
-    return new UnreachableStore(
-      target.region,
-      `copy target ${target.region} account ${target.account} has no roleArn to reach it`,
-    );
-  }
+  const roleArn = drRoleArnOf(target);
   const client = rdsClientFor({
     region: target.region,
     base,
-    ...(target.roleArn ? { roleArn: target.roleArn } : {}),
+    ...(roleArn ? { roleArn } : {}),
     ...(sts ? { sts } : {}),
   });
   return new RdsSnapshotStore({ region: target.region, client });
-}
-
-/** A store that cannot be reached; every call fails with the reason. */
-class UnreachableStore implements SnapshotStore {
-  constructor(
-    readonly region: string,
-    readonly reason: string,
-  ) {}
-
-  listDatabases = () => this.#fail();
-  listSnapshots = () => this.#fail();
-  getSnapshot = () => this.#fail();
-  createSnapshot = (): Promise<Snapshot> => this.#fail();
-  copySnapshot = (): Promise<Snapshot> => this.#fail();
-  shareSnapshot = () => this.#fail();
-  unshareSnapshot = () => this.#fail();
-  deleteSnapshot = () => this.#fail();
-
-  async #fail(): Promise<never> {
-    throw new ConfigError(this.reason);
-  }
 }
