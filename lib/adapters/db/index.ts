@@ -10,7 +10,7 @@ export function fingerprinterFor(engine: DatabaseEngine): Fingerprinter {
 }
 
 /** Narrows a differing key range of a table between two live databases of the same engine to rows. */
-export function bisectTable(
+export async function bisectTable(
   a: DatabaseConnection,
   b: DatabaseConnection,
   table: string,

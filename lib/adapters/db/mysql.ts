@@ -1,6 +1,11 @@
 import mysql from 'mysql2/promise';
 import { ConfigError, NotFoundError } from '../../core/errors.js';
-import { bisectRanges, type BisectResult, type BisectSide } from '../../core/fingerprint/bisect.js';
+import {
+  bisectRanges,
+  withBothSides,
+  type BisectResult,
+  type BisectSide,
+} from '../../core/fingerprint/bisect.js';
 import { checksumFromSum } from '../../core/fingerprint/checksum.js';
 import { columnSignature } from '../../core/fingerprint/columns.js';
 import {
@@ -240,48 +245,44 @@ export async function bisectMysqlTable(
   range: KeyRange = WHOLE_TABLE,
   limit = 10,
 ): Promise<BisectResult> {
-  const left = await connectMysql(a);
-  const right = await connectMysql(b).catch(async (error: unknown) => {
-    await left.end().catch(() => undefined);
-    throw error;
-  });
-  try {
-    const [schema, name] = table.includes('.')
-      ? [table.slice(0, table.indexOf('.')), table.slice(table.indexOf('.') + 1)]
-      : [a.database, table];
-    const described = (await describeTables(left, [schema])).find((t) => t.name === name);
-    if (!described) throw new NotFoundError(`table ${table} not found on ${a.host}:${a.port}`);
-    const key = described.key;
-    if (!key) {
-      throw new ConfigError(
-        `table ${table} has no primary key: its rows cannot be named, only its sums compared`,
-      );
-    }
-    // The same table may live in differently named databases on the two sides.
-    const side = (client: mysql.Connection, connection: DatabaseConnection): BisectSide => {
-      const target = { ...described, schema: connection.database || described.schema };
-      return {
-        rangeSum: (current) => fingerprintRange(client, target, current),
-        async medianKey(current, rows) {
-          const { where, values } = predicate(described, current);
-          const k = quoteMysqlIdent(key.name);
-          const [found] = await client.query<mysql.RowDataPacket[]>(
-            `SELECT CAST(${k} AS CHAR) AS \`key\` FROM ${mysqlQualifiedName(target)}${mysqlRangeWhere(where)}` +
-              ` ORDER BY ${k} LIMIT 1 OFFSET ${Math.floor(rows / 2)}`,
-            values,
-          );
-          return found[0] ? String(found[0].key) : null;
-        },
-        async rowHashes(current) {
-          const { where, values } = predicate(described, current);
-          const sql = mysqlRowHashesQuery(target, described.columns, { ...where, key });
-          const [rows] = await client.query<mysql.RowDataPacket[]>(sql, values);
-          return rows.map((row) => ({ key: String(row.key), hash: String(row.hash) }));
-        },
+  return withBothSides(
+    () => [connectMysql(a), () => connectMysql(b)],
+    async (left, right) => {
+      const [schema, name] = table.includes('.')
+        ? [table.slice(0, table.indexOf('.')), table.slice(table.indexOf('.') + 1)]
+        : [a.database, table];
+      const described = (await describeTables(left, [schema])).find((t) => t.name === name);
+      if (!described) throw new NotFoundError(`table ${table} not found on ${a.host}:${a.port}`);
+      const key = described.key;
+      if (!key) {
+        throw new ConfigError(
+          `table ${table} has no primary key: its rows cannot be named, only its sums compared`,
+        );
+      }
+      // The same table may live in differently named databases on the two sides.
+      const side = (client: mysql.Connection, connection: DatabaseConnection): BisectSide => {
+        const target = { ...described, schema: connection.database || described.schema };
+        return {
+          rangeSum: (current) => fingerprintRange(client, target, current),
+          async medianKey(current, rows) {
+            const { where, values } = predicate(described, current);
+            const k = quoteMysqlIdent(key.name);
+            const [found] = await client.query<mysql.RowDataPacket[]>(
+              `SELECT CAST(${k} AS CHAR) AS \`key\` FROM ${mysqlQualifiedName(target)}${mysqlRangeWhere(where)}` +
+                ` ORDER BY ${k} LIMIT 1 OFFSET ${Math.floor(rows / 2)}`,
+              values,
+            );
+            return found[0] ? String(found[0].key) : null;
+          },
+          async rowHashes(current) {
+            const { where, values } = predicate(described, current);
+            const sql = mysqlRowHashesQuery(target, described.columns, { ...where, key });
+            const [rows] = await client.query<mysql.RowDataPacket[]>(sql, values);
+            return rows.map((row) => ({ key: String(row.key), hash: String(row.hash) }));
+          },
+        };
       };
-    };
-    return await bisectRanges(side(left, a), side(right, b), range, { limit, rowsPerLeaf: BISECT_ROWS });
-  } finally {
-    await Promise.all([left.end().catch(() => undefined), right.end().catch(() => undefined)]);
-  }
+      return await bisectRanges(side(left, a), side(right, b), range, { limit, rowsPerLeaf: BISECT_ROWS });
+    },
+  );
 }

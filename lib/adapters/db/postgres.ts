@@ -1,6 +1,11 @@
 import pg from 'pg';
 import { ConfigError, NotFoundError } from '../../core/errors.js';
-import { bisectRanges, type BisectResult, type BisectSide } from '../../core/fingerprint/bisect.js';
+import {
+  bisectRanges,
+  withBothSides,
+  type BisectResult,
+  type BisectSide,
+} from '../../core/fingerprint/bisect.js';
 import { addChecksums, checksumFromSum, EMPTY_CHECKSUM } from '../../core/fingerprint/checksum.js';
 import { columnSignature } from '../../core/fingerprint/columns.js';
 import { mapWithConcurrency } from '../../core/fingerprint/pool.js';
@@ -331,39 +336,35 @@ export async function bisectTable(
   range: KeyRange = WHOLE_TABLE,
   limit = 10,
 ): Promise<BisectResult> {
-  const left = await connectPostgres(a);
-  const right = await connectPostgres(b).catch(async (error: unknown) => {
-    await left.end().catch(() => undefined);
-    throw error;
-  });
-  try {
-    const described = (await describeTables(left)).find((t) => tableKey(t) === table);
-    if (!described)
-      throw new NotFoundError(`table ${table} not found in ${a.database} on ${a.host}:${a.port}`);
-    const key = described.key;
-    if (!key) {
-      throw new ConfigError(
-        `table ${table} has no primary key: its rows cannot be named, only its sums compared`,
-      );
-    }
-    const side = (client: pg.Client): BisectSide => ({
-      rangeSum: (current) => fingerprintRange(client, described, current),
-      async medianKey(current) {
-        const { where, values } = predicate(described, current);
-        const result = await client.query<{ key: string | null }>(
-          postgresMedianKeyQuery(described, { ...where, key }),
-          values,
+  return withBothSides(
+    () => [connectPostgres(a), () => connectPostgres(b)],
+    async (left, right) => {
+      const described = (await describeTables(left)).find((t) => tableKey(t) === table);
+      if (!described)
+        throw new NotFoundError(`table ${table} not found in ${a.database} on ${a.host}:${a.port}`);
+      const key = described.key;
+      if (!key) {
+        throw new ConfigError(
+          `table ${table} has no primary key: its rows cannot be named, only its sums compared`,
         );
-        return result.rows[0]?.key ?? null;
-      },
-      async rowHashes(current) {
-        const { where, values } = predicate(described, current);
-        const sql = postgresRowHashesQuery(described, described.columns, { ...where, key });
-        return (await client.query<{ key: string; hash: string }>(sql, values)).rows;
-      },
-    });
-    return await bisectRanges(side(left), side(right), range, { limit, rowsPerLeaf: BISECT_ROWS });
-  } finally {
-    await Promise.all([left.end().catch(() => undefined), right.end().catch(() => undefined)]);
-  }
+      }
+      const side = (client: pg.Client): BisectSide => ({
+        rangeSum: (current) => fingerprintRange(client, described, current),
+        async medianKey(current) {
+          const { where, values } = predicate(described, current);
+          const result = await client.query<{ key: string | null }>(
+            postgresMedianKeyQuery(described, { ...where, key }),
+            values,
+          );
+          return result.rows[0]?.key ?? null;
+        },
+        async rowHashes(current) {
+          const { where, values } = predicate(described, current);
+          const sql = postgresRowHashesQuery(described, described.columns, { ...where, key });
+          return (await client.query<{ key: string; hash: string }>(sql, values)).rows;
+        },
+      });
+      return await bisectRanges(side(left), side(right), range, { limit, rowsPerLeaf: BISECT_ROWS });
+    },
+  );
 }

@@ -25,6 +25,8 @@ export interface TableComparison {
   differingRanges?: Array<
     Pick<RangeFingerprint, 'from' | 'to'> & { baselineRows: number; candidateRows: number }
   >;
+  /** Keys of the first differing rows, when both databases were live and bisected. */
+  differingKeys?: string[];
 }
 
 export interface Comparison {

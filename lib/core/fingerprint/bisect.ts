@@ -72,3 +72,25 @@ export function differingKeys(
   for (const key of [...a.keys(), ...b.keys()]) if (!same(a.get(key), b.get(key))) keys.add(key);
   return [...keys];
 }
+
+/**
+ * Opens both sides, runs `use`, and always closes what was opened, also when the second side
+ * cannot be reached.
+ */
+export async function withBothSides<C extends { end(): Promise<unknown> }, R>(
+  open: () => [Promise<C>, () => Promise<C>],
+  use: (left: C, right: C) => Promise<R>,
+): Promise<R> {
+  const [openLeft, openRight] = open();
+  const left = await openLeft;
+  try {
+    const right = await openRight();
+    try {
+      return await use(left, right);
+    } finally {
+      await right.end().catch(() => undefined);
+    }
+  } finally {
+    await left.end().catch(() => undefined);
+  }
+}

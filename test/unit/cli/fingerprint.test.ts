@@ -120,6 +120,48 @@ describe('lifeboat fingerprint and compare', { timeout: 180_000 }, () => {
     ]);
   });
 
+  it('names the first differing rows when both databases are live', async () => {
+    await client.query('CREATE DATABASE app_a');
+    const a = new pg.Client(server.urlFor('app_a'));
+    await a.connect();
+    await a.query(`CREATE TABLE ledger (id int PRIMARY KEY, memo text);
+      INSERT INTO ledger SELECT i, 'entry ' || i FROM generate_series(1, 5000) i;`);
+    await a.end();
+    await client.query('CREATE DATABASE app_b TEMPLATE app_a');
+    const b = new pg.Client(server.urlFor('app_b'));
+    await b.connect();
+    await b.query(`UPDATE ledger SET memo = 'tampered' WHERE id = 4321`);
+    await b.end();
+    const files = await Promise.all(
+      ['app_a', 'app_b'].map(async (database) => {
+        const file = join(dir, `${database}.json`);
+        const fingerprint = await new PostgresFingerprinter().fingerprint({
+          engine: 'postgres',
+          host: server.host,
+          port: server.port,
+          user: server.user,
+          password: server.password,
+          database,
+        });
+        writeFileSync(file, JSON.stringify(fingerprint));
+        return file;
+      }),
+    );
+
+    const run = await lifeboat(
+      'compare',
+      ...files,
+      '--baseline-url',
+      server.urlFor('app_a'),
+      '--candidate-url',
+      server.urlFor('app_b'),
+    );
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/MISMATCH\s+public\.ledger: checksum/);
+    expect(run.stdout).toContain('first differing keys: 4321');
+  });
+
   it('refuses bad input with exit 2 and one line: files, options, URLs, connections, databases', async () => {
     const notJson = join(dir, 'not.json');
     const notFingerprint = join(dir, 'other.json');
