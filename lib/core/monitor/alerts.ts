@@ -38,22 +38,50 @@ export function reconcile(
   previous: MonitorState,
   checks: readonly Check[],
   now: Date,
-): { notifications: NotificationInput[]; state: MonitorState } {
-  const notifications: NotificationInput[] = [];
+): { announcements: Announcement[]; state: MonitorState } {
+  const announcements: Announcement[] = [];
   const open: MonitorState['open'] = {};
   for (const check of checks) {
     const known = previous.open[check.key];
     if (check.problem) {
-      if (!known) notifications.push(check.problem);
+      if (!known) announcements.push({ key: check.key, raised: true, notification: check.problem });
       open[check.key] = { since: known?.since ?? now.toISOString(), summary: check.problem.summary };
     } else if (known && check.recovery) {
-      notifications.push({
-        ...check.recovery,
-        details: { ...check.recovery.details, problemSince: known.since },
+      announcements.push({
+        key: check.key,
+        raised: false,
+        notification: {
+          ...check.recovery,
+          details: { ...check.recovery.details, problemSince: known.since },
+        },
       });
     }
   }
-  return { notifications, state: { version: 1, open } };
+  return { announcements, state: { version: 1, open } };
+}
+
+/** A message reconcile decided to send: a problem `raised`, or one that has cleared. */
+export interface Announcement {
+  key: string;
+  raised: boolean;
+  notification: NotificationInput;
+}
+
+/**
+ * The state to save when some announcements could not be published: a raise that was not told
+ * stays unknown (told next run), a recovery that was not told stays open (told next run).
+ */
+export function withUnannounced(
+  state: MonitorState,
+  previous: MonitorState,
+  unannounced: readonly Announcement[],
+): MonitorState {
+  const open = { ...state.open };
+  for (const { key, raised } of unannounced) {
+    if (raised) delete open[key];
+    else if (previous.open[key]) open[key] = previous.open[key];
+  }
+  return { version: 1, open };
 }
 
 interface Where {

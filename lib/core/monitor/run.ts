@@ -5,7 +5,15 @@ import { reportPrefix } from '../report/report.js';
 import { TAG } from '../tags.js';
 import { silentLogger, type UseCaseLogger } from '../use-cases/log.js';
 import { selects } from '../use-cases/take-snapshots.js';
-import { readMonitorState, reconcile, rpoCheck, verificationCheck, type Check } from './alerts.js';
+import {
+  readMonitorState,
+  reconcile,
+  rpoCheck,
+  verificationCheck,
+  withUnannounced,
+  type Announcement,
+  type Check,
+} from './alerts.js';
 import {
   expiredScratch,
   quotaChecks,
@@ -182,30 +190,48 @@ export async function runMonitor(ports: MonitorPorts, now: Date): Promise<Monito
     errors.push({ step: 'quota', error: errorText(error) });
   }
 
-  const previous = readMonitorState(await ports.reports.get(MONITOR_STATE_KEY));
-  const { notifications, state } = reconcile(previous, checks, now);
-  if (!complete) {
-    // A step that could not look must not close what it would have checked: keep those open.
-    for (const [key, entry] of Object.entries(previous.open)) {
-      if (!checks.some((check) => check.key === key)) state.open[key] = entry;
-    }
+  let previous;
+  try {
+    previous = readMonitorState(await ports.reports.get(MONITOR_STATE_KEY));
+  } catch (error) {
+    // Without the state nobody can tell a new problem from a known one; the scratch cleanup
+    // below does not depend on it and still runs.
+    errors.push({ step: 'read state', error: errorText(error) });
   }
 
   let notified = 0;
-  for (const notification of notifications) {
-    try {
-      await ports.notifier.publish(notification);
-      notified++;
-    } catch (error) {
-      errors.push({ step: `notify ${notification.kind}`, error: errorText(error) });
+  let open: string[] = [];
+  if (previous) {
+    const reconciled = reconcile(previous, checks, now);
+    let state = reconciled.state;
+    if (!complete) {
+      // A step that could not look must not close what it would have checked: keep those open.
+      for (const [key, entry] of Object.entries(previous.open)) {
+        if (!checks.some((check) => check.key === key)) state.open[key] = entry;
+      }
     }
+    const unannounced: Announcement[] = [];
+    for (const announcement of reconciled.announcements) {
+      try {
+        await ports.notifier.publish(announcement.notification);
+        notified++;
+      } catch (error) {
+        unannounced.push(announcement);
+        errors.push({ step: `notify ${announcement.notification.kind}`, error: errorText(error) });
+      }
+    }
+    state = withUnannounced(state, previous, unannounced);
+    // Saved after publishing: a crash in between repeats a message rather than losing it.
+    try {
+      await ports.reports.put(MONITOR_STATE_KEY, state);
+    } catch (error) {
+      errors.push({ step: 'save state', error: errorText(error) });
+    }
+    open = Object.keys(state.open);
   }
 
   const scratchDeleted = await deleteExpiredScratch(ports, now, errors, logger);
-
-  // Saved after publishing: a crash in between repeats a message rather than losing it.
-  await ports.reports.put(MONITOR_STATE_KEY, state);
-  return { recoveries, notified: notified, open: Object.keys(state.open), scratchDeleted, errors };
+  return { recoveries, notified, open, scratchDeleted, errors };
 }
 
 async function deleteExpiredScratch(

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { reconcile, readMonitorState, EMPTY_STATE, type Check } from '../../../../lib/core/monitor/alerts.js';
+import {
+  reconcile,
+  readMonitorState,
+  withUnannounced,
+  EMPTY_STATE,
+  type Check,
+} from '../../../../lib/core/monitor/alerts.js';
 import { expiredScratch, quotaChecks } from '../../../../lib/core/monitor/housekeeping.js';
 import { recoveryMetrics } from '../../../../lib/core/monitor/metrics.js';
 import { assessRecovery, newestRestorable } from '../../../../lib/core/monitor/recovery.js';
@@ -144,17 +150,28 @@ describe('reconcile', () => {
 
   it('raises a new problem, keeps quiet about a known one, and recovers only what was open', () => {
     const first = reconcile(EMPTY_STATE, [problem('a'), healthy('b')], now);
-    expect(first.notifications.map((n) => n.summary)).toEqual(['a breached']);
+    expect(first.announcements.map((a) => a.notification.summary)).toEqual(['a breached']);
 
     const second = reconcile(first.state, [problem('a'), healthy('b')], new Date('2026-11-24T12:15:00Z'));
-    expect(second.notifications).toEqual([]);
+    expect(second.announcements).toEqual([]);
     expect(second.state.open.a!.since).toBe(now.toISOString());
 
     const third = reconcile(second.state, [healthy('a')], new Date('2026-11-24T12:30:00Z'));
-    expect(third.notifications).toEqual([
+    expect(third.announcements.map((a) => a.notification)).toEqual([
       expect.objectContaining({ summary: 'a ok', details: { problemSince: now.toISOString() } }),
     ]);
     expect(third.state.open).toEqual({});
+  });
+
+  it('tells next run what could not be published this run', () => {
+    const before = reconcile(EMPTY_STATE, [problem('b')], now).state;
+    const { announcements, state } = reconcile(before, [problem('a'), healthy('b')], now);
+
+    const saved = withUnannounced(state, before, announcements);
+
+    expect(Object.keys(saved.open)).toEqual(['b']);
+    const next = reconcile(saved, [problem('a'), healthy('b')], now);
+    expect(next.announcements.map((a) => a.key)).toEqual(['a', 'b']);
   });
 
   it('treats an unreadable state as empty, so an ongoing problem is told again rather than hidden', () => {
