@@ -1,16 +1,7 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  CreateDBClusterCommand,
-  CreateDBClusterSnapshotCommand,
-  CreateDBInstanceCommand,
-  CreateDBSnapshotCommand,
-  DescribeDBClusterSnapshotsCommand,
-  DescribeDBSnapshotsCommand,
-  RDSClient,
-} from '@aws-sdk/client-rds';
+import { CreateDBClusterSnapshotCommand, CreateDBSnapshotCommand, RDSClient } from '@aws-sdk/client-rds';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHandler } from '../../functions/prune/handler.js';
@@ -19,9 +10,10 @@ import { copyTargetStore } from '../../lib/adapters/aws/target-stores.js';
 import { snapshotId } from '../../lib/core/naming/snapshot-id.js';
 import { parsePolicyFile } from '../../lib/core/policy/parse.js';
 import { TAG } from '../../lib/core/tags.js';
+import { runLifeboat } from '../support/cli.js';
 import { lambdaContext } from '../support/lambda-context.js';
 import { motoClientConfig, startMoto, type Moto } from '../support/moto.js';
-import { createKey } from '../support/rds-fixtures.js';
+import { createCluster, createInstance, createKey, snapshotIds } from '../support/rds-fixtures.js';
 
 const NOW = '2026-11-24T04:15:00Z';
 const DAY = 86_400_000;
@@ -48,27 +40,14 @@ const managed = (policy: string, source: string, at: Date) => ({
   [TAG.scheduledAt]: at.toISOString(),
 });
 
-/** Every snapshot id in a region, instance and cluster, manual and automated. */
-async function idsIn(client: RDSClient): Promise<string[]> {
-  const instance = await client.send(new DescribeDBSnapshotsCommand({}));
-  const cluster = await client.send(new DescribeDBClusterSnapshotsCommand({}));
-  return [
-    ...(instance.DBSnapshots ?? []).map((s) => s.DBSnapshotIdentifier!),
-    ...(cluster.DBClusterSnapshots ?? []).map((s) => s.DBClusterSnapshotIdentifier!),
-  ].sort();
-}
 const everywhere = async () => [
-  ...(await idsIn(rds)),
-  ...(await idsIn(rdsEu)).map((id) => `eu-west-1/${id}`),
+  ...(await snapshotIds(rds)),
+  ...(await snapshotIds(rdsEu)).map((id) => `eu-west-1/${id}`),
 ];
 
-function plan(): Promise<{ code: number; stdout: string; stderr: string }> {
+function plan() {
   const args = ['plan', '--policy', policyPath, '--endpoint-url', moto.endpoint, '--region', 'us-east-1'];
-  return new Promise((resolve) => {
-    execFile('node', ['bin/lifeboat.mjs', ...args, '--now', NOW, '--json'], (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
-    );
-  });
+  return runLifeboat([...args, '--now', NOW, '--json']);
 }
 
 beforeAll(async () => {
@@ -102,39 +81,9 @@ policies:
   const policyFile = parsePolicyFile(policyText);
 
   // RDS takes automated snapshots of a database with a backup retention period; moto does too.
-  await rds.send(
-    new CreateDBInstanceCommand({
-      DBInstanceIdentifier: 'orders',
-      Engine: 'postgres',
-      DBInstanceClass: 'db.t4g.medium',
-      AllocatedStorage: 20,
-      MasterUsername: 'admin',
-      MasterUserPassword: 'password-123',
-      BackupRetentionPeriod: 7,
-      Tags: tags({ 'lifeboat:policy': 'gold' }),
-    }),
-  );
-  await rds.send(
-    new CreateDBClusterCommand({
-      DBClusterIdentifier: 'billing',
-      Engine: 'aurora-postgresql',
-      MasterUsername: 'admin',
-      MasterUserPassword: 'password-123',
-      BackupRetentionPeriod: 1,
-      Tags: tags({ 'lifeboat:policy': 'gold' }),
-    }),
-  );
-  await rds.send(
-    new CreateDBInstanceCommand({
-      DBInstanceIdentifier: 'reports',
-      Engine: 'mysql',
-      DBInstanceClass: 'db.t4g.medium',
-      AllocatedStorage: 20,
-      MasterUsername: 'admin',
-      MasterUserPassword: 'password-123',
-      Tags: tags({ 'lifeboat:policy': 'silver' }),
-    }),
-  );
+  await createInstance(rds, 'orders', { 'lifeboat:policy': 'gold' }, { backupRetentionDays: 7 });
+  await createCluster(rds, 'billing', { 'lifeboat:policy': 'gold' }, { backupRetentionDays: 1 });
+  await createInstance(rds, 'reports', { 'lifeboat:policy': 'silver' }, { engine: 'mysql' });
 
   // Daily managed snapshots of orders for ten weeks, of billing for ten days, two of reports.
   const source = new RdsSnapshotStore({ region: 'us-east-1', client: rds });
@@ -177,20 +126,10 @@ policies:
     }),
   );
   // A scratch instance restore-verify made from an old snapshot, still around.
-  await rds.send(
-    new CreateDBInstanceCommand({
-      DBInstanceIdentifier: 'lifeboat-scratch-orders-1',
-      Engine: 'postgres',
-      DBInstanceClass: 'db.t4g.medium',
-      AllocatedStorage: 20,
-      MasterUsername: 'admin',
-      MasterUserPassword: 'password-123',
-      Tags: tags({
-        [TAG.scratch]: 'true',
-        [TAG.restoredFrom]: snapshotId('orders', new Date('2026-10-20T00:00:00Z')),
-      }),
-    }),
-  );
+  await createInstance(rds, 'lifeboat-scratch-orders-1', {
+    [TAG.scratch]: 'true',
+    [TAG.restoredFrom]: snapshotId('orders', new Date('2026-10-20T00:00:00Z')),
+  });
   // Copies of the last five in eu-west-1, tagged as the copy function tags them.
   for (const { id, at } of orders.slice(-5)) {
     const original = (await source.getSnapshot('instance', id))!;

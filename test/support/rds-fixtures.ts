@@ -12,7 +12,7 @@ export async function createInstance(
   rds: RDSClient,
   id: string,
   tags: Record<string, string> = {},
-  extra: { clusterId?: string; engine?: string } = {},
+  extra: { clusterId?: string; engine?: string; backupRetentionDays?: number } = {},
 ): Promise<void> {
   await rds.send(
     new CreateDBInstanceCommand({
@@ -22,6 +22,10 @@ export async function createInstance(
       ...(extra.clusterId
         ? { DBClusterIdentifier: extra.clusterId }
         : { AllocatedStorage: 20, MasterUsername: 'admin', MasterUserPassword: 'password-123' }),
+      // With a backup retention period RDS (and moto) takes automated snapshots of its own.
+      ...(extra.backupRetentionDays !== undefined
+        ? { BackupRetentionPeriod: extra.backupRetentionDays }
+        : {}),
       Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
     }),
   );
@@ -31,6 +35,7 @@ export async function createCluster(
   rds: RDSClient,
   id: string,
   tags: Record<string, string> = {},
+  extra: { backupRetentionDays?: number } = {},
 ): Promise<void> {
   await rds.send(
     new CreateDBClusterCommand({
@@ -38,6 +43,9 @@ export async function createCluster(
       Engine: 'aurora-postgresql',
       MasterUsername: 'admin',
       MasterUserPassword: 'password-123',
+      ...(extra.backupRetentionDays !== undefined
+        ? { BackupRetentionPeriod: extra.backupRetentionDays }
+        : {}),
       Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
     }),
   );

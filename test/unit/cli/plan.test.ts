@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,31 +6,15 @@ import { parseInventory } from '../../../lib/adapters/inventory-file.js';
 import { parsePolicyFile } from '../../../lib/core/policy/parse.js';
 import { decideRetention } from '../../../lib/core/retention/decide.js';
 import { TAG } from '../../../lib/core/tags.js';
+import { runLifeboat, type CliRun as Run } from '../../support/cli.js';
 
 const NOW = '2026-11-24T12:00:00Z';
 const EXAMPLE = ['--policy', 'lifeboat.example.yml', '--inventory', 'examples/inventory.json', '--now', NOW];
 
 type Decision = { snapshot: string; action: 'keep' | 'delete'; reason: string };
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the real command line, as an operator would: `node bin/lifeboat.mjs plan ...`. */
-function lifeboat(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      'node',
-      ['bin/lifeboat.mjs', ...args],
-      { env: { ...process.env, NO_COLOR: '1' } },
-      (error, stdout, stderr) => {
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-      },
-    );
-  });
-}
+const lifeboat = (...args: string[]) => runLifeboat(args, { ...process.env, NO_COLOR: '1' });
 
 let dir: string;
 beforeAll(async () => {

@@ -1,0 +1,17 @@
+import { execFile } from 'node:child_process';
+
+/** What a run of the `lifeboat` command line left: exit code and both streams. */
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real command line as an operator would: `node bin/lifeboat.mjs ...args`. */
+export function runLifeboat(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<CliRun> {
+  return new Promise((resolve) => {
+    execFile('node', ['bin/lifeboat.mjs', ...args], { env }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
