@@ -1,7 +1,5 @@
 import {
-  CreateDBClusterCommand,
   CreateDBClusterSnapshotCommand,
-  CreateDBInstanceCommand,
   CreateDBSnapshotCommand,
   DeleteDBClusterCommand,
   DeleteDBInstanceCommand,
@@ -18,6 +16,7 @@ import { GuardRefusedError, NotFoundError, RetryLaterError } from '../../lib/cor
 import type { ScratchRestoreRequest } from '../../lib/core/ports.js';
 import { TAG } from '../../lib/core/tags.js';
 import { motoClientConfig, startMoto, type Moto } from '../support/moto.js';
+import { createCluster, createInstance } from '../support/rds-fixtures.js';
 
 const SCRATCH_TAGS = {
   [TAG.scratch]: 'true',
@@ -55,27 +54,13 @@ afterAll(async () => {
 
 beforeEach(async () => {
   await moto.reset();
-  await rds.send(
-    new CreateDBInstanceCommand({
-      DBInstanceIdentifier: 'prod-db',
-      Engine: 'postgres',
-      DBInstanceClass: 'db.m6g.large',
-      AllocatedStorage: 20,
-      MasterUsername: 'admin1',
-      MasterUserPassword: 'password-1',
-    }),
-  );
+  await createInstance(rds, 'prod-db');
+
   await rds.send(
     new CreateDBSnapshotCommand({ DBInstanceIdentifier: 'prod-db', DBSnapshotIdentifier: 'snap-1' }),
   );
-  await rds.send(
-    new CreateDBClusterCommand({
-      DBClusterIdentifier: 'prod-cluster',
-      Engine: 'aurora-mysql',
-      MasterUsername: 'admin1',
-      MasterUserPassword: 'password-1',
-    }),
-  );
+  await createCluster(rds, 'prod-cluster');
+
   await rds.send(
     new CreateDBClusterSnapshotCommand({
       DBClusterIdentifier: 'prod-cluster',
@@ -97,7 +82,7 @@ describe('RdsScratchRestorer on moto', () => {
     expect(scratch).toMatchObject({ kind: 'instance', id: 'lbs-prod-db-1', instanceId: 'lbs-prod-db-1' });
     const described = await restorer.describeScratch('instance', 'lbs-prod-db-1');
     expect(described?.tags).toMatchObject(SCRATCH_TAGS);
-    expect(described?.masterUsername).toBe('admin1');
+    expect(described?.masterUsername).toBe('admin');
     const [instance] = (
       await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'lbs-prod-db-1' }))
     ).DBInstances!;
@@ -132,7 +117,7 @@ describe('RdsScratchRestorer on moto', () => {
       id: 'lbs-prod-cluster-1',
       instanceId: 'lbs-prod-cluster-1-1',
     });
-    expect(scratch.engine).toBe('aurora-mysql');
+    expect(scratch.engine).toBe('aurora-postgresql');
     expect(await instanceIds()).toContain('lbs-prod-cluster-1-1');
 
     await restorer.deleteScratch('cluster', 'lbs-prod-cluster-1');

@@ -1,22 +1,14 @@
-import { CreateDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
+import { RDSClient } from '@aws-sdk/client-rds';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateStateMachineCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lambdaContext } from '../support/lambda-context.js';
 import { motoClientConfig, startMoto, type Moto } from '../support/moto.js';
+import { createInstance } from '../support/rds-fixtures.js';
 import { POLICIES } from '../state-machines/restore-verify-fixture.js';
 
-const context = {
-  functionName: 'lifeboat-dev-restoreValidateInput',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:lifeboat-dev-restoreValidateInput',
-  memoryLimitInMB: '256',
-  awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
-  logGroupName: '/aws/lambda/lifeboat-dev-restoreValidateInput',
-  logStreamName: '2026/11/24/[$LATEST]abcdef',
-  callbackWaitsForEmptyEventLoop: true,
-  getRemainingTimeInMillis: () => 60_000,
-} as unknown as Context;
+const context = lambdaContext('lifeboat-dev-restoreValidateInput');
 
 type Handler = (event: unknown, context: Context) => Promise<Record<string, unknown>>;
 
@@ -27,17 +19,8 @@ const saved = { ...process.env };
 beforeAll(async () => {
   moto = await startMoto();
   const config = motoClientConfig(moto);
-  await new RDSClient(config).send(
-    new CreateDBInstanceCommand({
-      DBInstanceIdentifier: 'app-db',
-      Engine: 'postgres',
-      DBInstanceClass: 'db.m6g.large',
-      AllocatedStorage: 20,
-      MasterUsername: 'appadmin',
-      MasterUserPassword: 'not-used-by-tests',
-      Tags: [{ Key: 'lifeboat:policy', Value: 'gold' }],
-    }),
-  );
+  await createInstance(new RDSClient(config), 'app-db', { 'lifeboat:policy': 'gold' });
+
   const key = await new SecretsManagerClient(config).send(
     new CreateSecretCommand({ Name: 'lifeboat-scratch-password-key', SecretString: 'k'.repeat(64) }),
   );

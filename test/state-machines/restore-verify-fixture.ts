@@ -1,7 +1,5 @@
 import {
-  CreateDBClusterCommand,
   CreateDBClusterSnapshotCommand,
-  CreateDBInstanceCommand,
   CreateDBSnapshotCommand,
   DescribeDBClustersCommand,
   DescribeDBInstancesCommand,
@@ -29,6 +27,7 @@ import { TAG } from '../../lib/core/tags.js';
 import type { RestoreVerifyDeps } from '../../lib/core/use-cases/restore-verify/types.js';
 import { motoClientConfig, type Moto } from '../support/moto.js';
 import { goldPolicyFile } from '../support/policies.js';
+import { createCluster, createInstance } from '../support/rds-fixtures.js';
 import type { LocalPostgres } from '../support/postgres.js';
 
 export const BUCKET = 'lifeboat-reports-test';
@@ -123,23 +122,13 @@ export async function createFixture(moto: Moto, server: LocalPostgres): Promise<
   const s3 = new S3Client({ ...config, forcePathStyle: true });
   const sns = new SNSClient(config);
   const sqs = new SQSClient(config);
-  const gold = [{ Key: 'lifeboat:policy', Value: 'gold' }];
   const managed = [
     { Key: TAG.managed, Value: 'true' },
     { Key: TAG.policy, Value: 'gold' },
   ];
 
-  await rds.send(
-    new CreateDBInstanceCommand({
-      DBInstanceIdentifier: INSTANCE,
-      Engine: 'postgres',
-      DBInstanceClass: 'db.m6g.large',
-      AllocatedStorage: 20,
-      MasterUsername: 'appadmin',
-      MasterUserPassword: 'not-used-by-tests',
-      Tags: gold,
-    }),
-  );
+  await createInstance(rds, INSTANCE, { 'lifeboat:policy': 'gold' });
+
   const snapshotId = 'lifeboat-app-db-20260101t000000z';
   await rds.send(
     new CreateDBSnapshotCommand({
@@ -148,15 +137,8 @@ export async function createFixture(moto: Moto, server: LocalPostgres): Promise<
       Tags: managed,
     }),
   );
-  await rds.send(
-    new CreateDBClusterCommand({
-      DBClusterIdentifier: CLUSTER,
-      Engine: 'aurora-postgresql',
-      MasterUsername: 'clusteradmin',
-      MasterUserPassword: 'not-used-by-tests',
-      Tags: gold,
-    }),
-  );
+  await createCluster(rds, CLUSTER, { 'lifeboat:policy': 'gold' });
+
   const clusterSnapshotId = 'lifeboat-app-cluster-20260101t000000z';
   await rds.send(
     new CreateDBClusterSnapshotCommand({

@@ -116,7 +116,7 @@ describe('restore-verify state machine', () => {
 
     // The fingerprint step connected with the derived scratch password, as the restored master user.
     expect(fixture.connections.seen).toHaveLength(2);
-    expect([...fixture.connections.seen].sort()[0]).toMatch(/^lbs-app-db-.*\/app\/appadmin\/40$/);
+    expect([...fixture.connections.seen].sort()[0]).toMatch(/^lbs-app-db-.*\/app\/admin\/40$/);
 
     const [notification, ...others] = await publishedNotifications(fixture);
     expect(others).toEqual([]);
