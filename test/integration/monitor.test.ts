@@ -57,9 +57,15 @@ const minutes = (n: number) => n * 60_000;
 const tags = (record: Record<string, string>): Tag[] =>
   Object.entries(record).map(([Key, Value]) => ({ Key, Value }));
 
-async function createInstance(client: RDSClient, id: string, instanceTags: Record<string, string>) {
+async function createInstance(
+  client: RDSClient,
+  id: string,
+  instanceTags: Record<string, string>,
+  deletionProtection = false,
+) {
   await client.send(
     new CreateDBInstanceCommand({
+      DeletionProtection: deletionProtection,
       DBInstanceIdentifier: id,
       DBInstanceClass: 'db.t4g.micro',
       Engine: 'postgres',
@@ -246,6 +252,31 @@ describe('monitor', () => {
         severity: 'warning',
         database: 'orders-db',
         summary: `Scratch instance lifeboat-scratch-expired expired at ${past} and was deleted.`,
+      }),
+    ]);
+  });
+});
+
+describe('monitor, a scratch instance it cannot delete', () => {
+  it('is told once as critical, not on every run', async () => {
+    const now = new Date();
+    await createInstance(
+      rds,
+      'lifeboat-scratch-protected',
+      { [TAG.scratch]: 'true', [TAG.expiresAt]: new Date(now.getTime() - minutes(5)).toISOString() },
+      true,
+    );
+
+    const first = await runMonitor(ports, now);
+    const second = await runMonitor(ports, new Date(now.getTime() + minutes(15)));
+
+    expect(first.errors.map((e) => e.step)).toContain('delete scratch lifeboat-scratch-protected');
+    expect(second.errors.map((e) => e.step)).toContain('delete scratch lifeboat-scratch-protected');
+    const told = (await published()).filter((n) => n.kind === 'scratch.orphaned');
+    expect(told).toEqual([
+      expect.objectContaining({
+        severity: 'critical',
+        summary: expect.stringContaining('lifeboat-scratch-protected expired at'),
       }),
     ]);
   });

@@ -190,6 +190,10 @@ export async function runMonitor(ports: MonitorPorts, now: Date): Promise<Monito
     errors.push({ step: 'quota', error: errorText(error) });
   }
 
+  const scratch = await deleteExpiredScratch(ports, now, errors, logger);
+  if (scratch.checks === undefined) complete = false;
+  else checks.push(...scratch.checks);
+
   let previous;
   try {
     previous = readMonitorState(await ports.reports.get(MONITOR_STATE_KEY));
@@ -230,42 +234,48 @@ export async function runMonitor(ports: MonitorPorts, now: Date): Promise<Monito
     open = Object.keys(state.open);
   }
 
-  const scratchDeleted = await deleteExpiredScratch(ports, now, errors, logger);
-  return { recoveries, notified, open, scratchDeleted, errors };
+  return { recoveries, notified, open, scratchDeleted: scratch.deleted, errors };
 }
 
+/**
+ * Deletes every expired scratch instance and tells each deletion at once. One that cannot be
+ * deleted becomes a check, so it is told once and not every 15 minutes; `checks` is undefined
+ * when the scratch instances could not even be listed.
+ */
 async function deleteExpiredScratch(
   ports: MonitorPorts,
   now: Date,
   errors: MonitorRun['errors'],
   logger: UseCaseLogger,
-): Promise<string[]> {
+): Promise<{ deleted: string[]; checks?: Check[] }> {
   let expired: ScratchInstance[];
   try {
     expired = expiredScratch(await ports.scratch.listScratch(), now);
   } catch (error) {
     errors.push({ step: 'list scratch', error: errorText(error) });
-    return [];
+    return { deleted: [] };
   }
   const deleted: string[] = [];
+  const checks: Check[] = [];
   for (const instance of expired) {
-    let outcome: { deleted: true } | { deleted: false; error: string };
+    const key = `scratch:${instance.kind}:${instance.id}`;
     try {
       await ports.scratch.deleteScratch(instance.kind, instance.id);
-      deleted.push(instance.id);
-      outcome = { deleted: true };
-      logger.warn(`deleted expired scratch ${instance.kind} ${instance.id}`, {
-        expiresAt: instance.tags[TAG.expiresAt],
-      });
     } catch (error) {
-      outcome = { deleted: false, error: errorText(error) };
+      const outcome = { deleted: false as const, error: errorText(error) };
       errors.push({ step: `delete scratch ${instance.id}`, error: outcome.error });
+      checks.push({ key, problem: scratchDeletedNotification(instance, outcome, ports.where, now) });
+      continue;
     }
+    deleted.push(instance.id);
+    logger.warn(`deleted expired scratch ${instance.kind} ${instance.id}`, {
+      expiresAt: instance.tags[TAG.expiresAt],
+    });
     try {
-      await ports.notifier.publish(scratchDeletedNotification(instance, outcome, ports.where, now));
+      await ports.notifier.publish(scratchDeletedNotification(instance, { deleted: true }, ports.where, now));
     } catch (error) {
       errors.push({ step: `notify scratch ${instance.id}`, error: errorText(error) });
     }
   }
-  return deleted;
+  return { deleted, checks };
 }
