@@ -79,6 +79,7 @@ function summarize(result: PruneResult) {
       scope: s.scope,
       kept: s.decisions.filter((d) => d.action === 'keep').length,
       deleted: s.outcomes.filter((o) => o.result === 'deleted').map((o) => o.snapshot.id),
+      ...(result.dryRun ? { wouldDelete: s.outcomes.map((o) => o.snapshot.id) } : {}),
       ...(s.error ? { error: s.error } : {}),
     })),
   };

@@ -265,6 +265,22 @@ describe('prune handler', () => {
     expect(sourceRds).toHaveReceivedCommandTimes(DeleteDBSnapshotCommand, 4);
   });
 
+  it('with "dryRun": true in the event, returns what it would delete and deletes nothing', async () => {
+    serve(sourceRds, [...old, newest]);
+    serve(targetRds, []);
+
+    const result = await handler({ policy: 'gold', time: NOW.toISOString(), dryRun: true }, context);
+
+    expect(sourceRds).not.toHaveReceivedCommand(DeleteDBSnapshotCommand);
+    expect(result).toMatchObject({ dryRun: true, deleted: 0, failed: 0 });
+    expect(result.scopes[0]).toEqual({
+      scope: 'source us-east-1',
+      kept: 1,
+      deleted: [],
+      wouldDelete: ['old-1', 'old-2', 'old-3', 'old-4'],
+    });
+  });
+
   it('refuses an event without a time, naming the key, and lists or deletes nothing', async () => {
     serve(sourceRds, [...old, newest]);
 
