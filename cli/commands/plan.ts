@@ -256,7 +256,9 @@ function printTable(planned: PlannedScope[], outside: RetentionDecision[], title
     const bySource = new Map<string, RetentionDecision[]>();
     for (const d of result.decisions) {
       const key = `${d.snapshot.kind} ${sourceOf(d.snapshot)}`;
-      bySource.set(key, [...(bySource.get(key) ?? []), d]);
+      const group = bySource.get(key) ?? [];
+      group.push(d);
+      bySource.set(key, group);
     }
     for (const [source, decisions] of bySource) {
       const deleted = decisions.filter((d) => d.action === 'delete');

@@ -46,11 +46,6 @@ export interface PruneRequest {
   source: SnapshotStore;
   targets: ReadonlyArray<{ target: CopyTargetPolicy; store: SnapshotStore }>;
   dryRun: boolean;
-  /**
-   * Snapshot ids or ARNs in use that the stores cannot see, e.g. a restore started by hand. Scratch
-   * instances (tagged lifeboat:restored-from) and copies in progress are found in the stores.
-   */
-  inUse?: () => Promise<Iterable<string>>;
 }
 
 export function scopeName(region: string, target?: CopyTargetPolicy): string {
@@ -60,8 +55,9 @@ export function scopeName(region: string, target?: CopyTargetPolicy): string {
 
 /**
  * Which of a store's snapshots a scope's retention governs: those of this policy, and in the source
- * region the snapshots taken there, at a copy target the copies made for it. An intermediate re-encrypted copy in
- * the source region (made before sharing with a DR account) is the copy function's to remove.
+ * region the snapshots taken there, at a copy target the copies made for it. An intermediate
+ * re-encrypted copy in the source region (made before sharing with a DR account) is the copy
+ * function's to remove.
  */
 export function governedBy(snapshot: Snapshot, policyName: string, target?: CopyTargetPolicy): boolean {
   if (snapshot.tags[TAG.policy] !== policyName) return false;
@@ -80,9 +76,11 @@ const FINISHED = new Set(['available', 'failed', 'deleting', 'deleted', 'incompa
  * Applies the policy's retention in the source region and each copy target's retention (or the
  * policy's) at that target, and deletes what it decides through the store's guarded delete.
  *
- * Safety: every store is listed before anything is deleted, because a copy in progress in one store
- * reads a snapshot in another. If any store or the extra in-use source cannot be read, nothing is
- * deleted anywhere and the run reports why. One failed delete does not stop the others.
+ * In use (kept): the source of a copy still in progress in any of the stores (its lifeboat:copy-of),
+ * and the snapshot a scratch instance in Lifeboat's account was restored from (lifeboat:restored-from).
+ * Every store is listed before anything is deleted, because a copy in progress in one store reads a
+ * snapshot in another; if any store cannot be read, nothing is deleted anywhere and the run says
+ * why. One failed delete does not stop the others.
  */
 export async function prune(request: PruneRequest): Promise<PruneResult> {
   const { policyName, policy, now, dryRun } = request;
@@ -106,13 +104,6 @@ export async function prune(request: PruneRequest): Promise<PruneResult> {
   for (const [index, view] of listed.entries()) {
     if ('error' in view) unreadable.push(`${scopes[index]!.name}: ${view.error}`);
     else for (const id of view.inUse) inUse.add(id);
-  }
-  if (request.inUse) {
-    try {
-      for (const id of await request.inUse()) inUse.add(id);
-    } catch (error) {
-      unreadable.push(`in-use snapshots: ${messageOf(error)}`);
-    }
   }
   const holdBack =
     unreadable.length > 0
