@@ -1,4 +1,5 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { chatbotMessage, plainTextMessage } from '../../core/chat/chatbot.js';
 import {
   parseNotification,
   type Notification,
@@ -10,7 +11,12 @@ export type SnsNotifierOptions = { topicArn: string } & (
   | { client?: never; clientConfig?: ConstructorParameters<typeof SNSClient>[0] }
 );
 
-/** Publishes Lifeboat notifications to the SNS topic, with `severity` and `kind` as attributes. */
+/**
+ * Publishes Lifeboat notifications to the SNS topic, with `severity` and `kind` as attributes.
+ * The message has one body per kind of subscriber (SNS MessageStructure "json"): the versioned
+ * Lifeboat JSON for Lambda, SQS and anything else, AWS Chatbot's custom-notification format for
+ * HTTPS (Chatbot subscribes over HTTPS), and plain text for e-mail.
+ */
 export class SnsNotifier {
   readonly #client: SNSClient;
   readonly #topicArn: string;
@@ -27,7 +33,12 @@ export class SnsNotifier {
         TopicArn: this.#topicArn,
         // SNS subjects are limited to 100 printable ASCII characters.
         Subject: `Lifeboat ${message.severity}: ${message.kind}`.slice(0, 100),
-        Message: JSON.stringify(message),
+        MessageStructure: 'json',
+        Message: JSON.stringify({
+          default: JSON.stringify(message),
+          https: JSON.stringify(chatbotMessage(message)),
+          email: plainTextMessage(message),
+        }),
         MessageAttributes: {
           severity: { DataType: 'String', StringValue: message.severity },
           kind: { DataType: 'String', StringValue: message.kind },
