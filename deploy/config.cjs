@@ -87,6 +87,21 @@ function verifySecretArns(policies) {
     : ['arn:aws:secretsmanager:us-east-1:000000000000:secret:lifeboat-no-policy-secret'];
 }
 
+function verifyVpc() {
+  const split = (name) =>
+    (process.env[name] || '')
+      .split(',')
+      .map((v) => v.trim())
+      .filter(Boolean);
+  const subnetIds = split('LIFEBOAT_VERIFY_SUBNET_IDS');
+  const securityGroupIds = split('LIFEBOAT_VERIFY_SECURITY_GROUP_IDS');
+  if (subnetIds.length === 0 && securityGroupIds.length === 0) return {};
+  if (subnetIds.length === 0 || securityGroupIds.length === 0) {
+    throw new Error('set both LIFEBOAT_VERIFY_SUBNET_IDS and LIFEBOAT_VERIFY_SECURITY_GROUP_IDS, or neither');
+  }
+  return { verifyVpc: { subnetIds, securityGroupIds } };
+}
+
 module.exports = async () => {
   const file = loadPolicyFile();
   const policies = file.policies;
@@ -108,6 +123,12 @@ module.exports = async () => {
     ),
     /** The policies' master-credential secrets the restore-verify steps may read (never empty for IAM). */
     verifySecretArns: verifySecretArns(policies),
+    /**
+     * Subnets and a security group for the fingerprint function, which connects to the scratch
+     * instance inside its VPC: LIFEBOAT_VERIFY_SUBNET_IDS and LIFEBOAT_VERIFY_SECURITY_GROUP_IDS
+     * (comma-separated) at package time. Unset, the function runs outside any VPC.
+     */
+    ...verifyVpc(),
     drRoleArns: drRoleArns(policies),
   };
 };
