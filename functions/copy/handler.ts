@@ -6,7 +6,7 @@ import { STSClient } from '@aws-sdk/client-sts';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { RdsSnapshotStore } from '../../lib/adapters/aws/rds-snapshots.js';
-import { rdsClientFor } from '../../lib/adapters/aws/sts-credentials.js';
+import { copyTargetStore, drRoleArnOf } from '../../lib/adapters/aws/target-stores.js';
 import { policyFromEnv, requireEnv } from '../../lib/config/env.js';
 import { InvalidInputError } from '../../lib/core/errors.js';
 import type { SourceKind } from '../../lib/core/model.js';
@@ -141,11 +141,9 @@ export async function runCopy(event: unknown, deps: CopyHandlerDeps): Promise<Co
   return result;
 }
 
-export const DR_ROLE_NAME = 'lifeboat-dr-copy';
-
 /**
- * One store per copy target, made on first use and kept: the target's region, and for another
- * account an RDS client with that account's role (roleArn, or lifeboat-dr-copy) assumed via STS.
+ * One store per copy target, made on first use and kept for the container's life (an assumed-role
+ * session is reused until it nears expiry): lib/adapters/aws/target-stores.ts.
  */
 export function targetStores(
   base: RDSClientConfig,
@@ -153,14 +151,10 @@ export function targetStores(
 ): (target: CopyTargetPolicy) => SnapshotStore {
   const stores = new Map<string, SnapshotStore>();
   return (target) => {
-    const roleArn = target.account
-      ? (target.roleArn ?? `arn:aws:iam::${target.account}:role/${DR_ROLE_NAME}`)
-      : undefined;
-    const key = `${roleArn ?? 'own'}|${target.region}`;
+    const key = `${drRoleArnOf(target) ?? 'own'}|${target.region}`;
     let store = stores.get(key);
     if (!store) {
-      const client = rdsClientFor({ region: target.region, base, ...(roleArn ? { roleArn, sts } : {}) });
-      store = new RdsSnapshotStore({ client, region: target.region });
+      store = copyTargetStore(target, base, sts);
       stores.set(key, store);
     }
     return store;
