@@ -208,6 +208,19 @@ describe('restore-verify state machine', () => {
     expect((await publishedNotifications(fixture))[0]?.kind).toBe('restore-verify.passed');
   });
 
+  it('keeps the scratch instance when asked, tagged to expire, and says so in the outcome', async () => {
+    const run = await runRestoreVerifyLocally({ source: INSTANCE, keepScratch: true }, fixture.deps);
+
+    expect(run.error).toBeUndefined();
+    const left = await scratchLeft(fixture.rds);
+    expect(left).toHaveLength(1);
+    const kept = await fixture.deps.restorer.describeScratch('instance', left[0]!.replace('instance ', ''));
+    expect(Date.parse(kept!.tags[TAG.expiresAt]!)).toBeGreaterThan(Date.now());
+    expect(kept!.tags[TAG.restoredFrom]).toBe(fixture.snapshotId);
+    const [notification] = await publishedNotifications(fixture);
+    expect(notification?.details.cleanup).toMatch(/^kept on request/);
+  });
+
   it('restores the DR copy of the same snapshot at its target and demands an exact match', async () => {
     expect((await runRestoreVerifyLocally({ source: INSTANCE }, fixture.deps)).status).toBe('SUCCEEDED');
     await publishedNotifications(fixture);
