@@ -121,8 +121,11 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     }
     if (child.exitCode === null) child.kill(signal);
   };
-  // A crashed test run must not leave a server behind.
-  const onExit = () => killServer('SIGQUIT');
+  // A crashed test run must not leave a server, nor its files, behind.
+  const onExit = () => {
+    killServer('SIGQUIT');
+    rmSync(dir, { recursive: true, force: true });
+  };
   process.once('exit', onExit);
 
   let stopped = false;
