@@ -144,22 +144,16 @@ describe('RdsSnapshotStore against moto', () => {
     const dr = new RdsSnapshotStore({ client: euClient, region: 'eu-west-1' });
     const copyTags = { [TAG.managed]: 'true', [TAG.tier]: 'dr-region', [TAG.copyOf]: primary.arn };
 
-    const copy = await dr.copySnapshot({
-      kind: 'instance',
+    const request = {
+      kind: 'instance' as const,
       sourceArn: primary.arn,
       sourceRegion: 'us-east-1',
       targetId: 'snap-a-eu',
       kmsKeyId: key,
       tags: copyTags,
-    });
-    const again = await dr.copySnapshot({
-      kind: 'instance',
-      sourceArn: primary.arn,
-      sourceRegion: 'us-east-1',
-      targetId: 'snap-a-eu',
-      kmsKeyId: key,
-      tags: copyTags,
-    });
+    };
+    const copy = await dr.copySnapshot(request);
+    const again = await dr.copySnapshot(request);
     const clusterCopy = await dr.copySnapshot({
       kind: 'cluster',
       sourceArn: primaryCluster.arn,

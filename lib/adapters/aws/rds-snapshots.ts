@@ -169,11 +169,7 @@ export class RdsSnapshotStore implements SnapshotStore {
     }
   }
 
-  async createSnapshot(request: {
-    source: DatabaseSource;
-    snapshotId: string;
-    tags: Tags;
-  }): Promise<Snapshot> {
+  async createSnapshot(request: Parameters<SnapshotStore['createSnapshot']>[0]): Promise<Snapshot> {
     const { source, snapshotId, tags } = request;
     try {
       if (source.kind === 'instance') {

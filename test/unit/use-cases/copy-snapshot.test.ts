@@ -109,6 +109,9 @@ const deps: CopyDeps = {
 };
 
 const drTarget = { region: 'eu-west-1', account: DR_ACCOUNT, shareKmsKeyId: SHARE_KEY, kmsKeyId: DR_KEY };
+/** The unencrypted primary snapshot, towards the one DR-account target. */
+const copyToDrAccount = () =>
+  copyToTargets({ snapshot: primary(), policyName: 'gold', policy: goldPolicy([drTarget]), deps });
 
 describe('copyToTargets, another account', () => {
   it('shares the available shareable copy with the DR account only, and copies it there by ARN under the DR key', async () => {
@@ -126,12 +129,7 @@ describe('copyToTargets, another account', () => {
       }),
     });
 
-    const result = await copyToTargets({
-      snapshot: primary(),
-      policyName: 'gold',
-      policy: goldPolicy([drTarget]),
-      deps,
-    });
+    const result = await copyToDrAccount();
 
     expect(result.targets).toEqual([
       expect.objectContaining({ target: `${DR_ACCOUNT}/eu-west-1`, copyId: DR_COPY, outcome: 'started' }),
@@ -162,12 +160,7 @@ describe('copyToTargets, another account', () => {
     sourceRds.on(DeleteDBSnapshotCommand).resolves({});
     drRds.on(DescribeDBSnapshotsCommand).callsFake(describeFrom({ [DR_COPY]: dbSnapshot(DR_COPY) }));
 
-    const result = await copyToTargets({
-      snapshot: primary(),
-      policyName: 'gold',
-      policy: goldPolicy([drTarget]),
-      deps,
-    });
+    const result = await copyToDrAccount();
 
     expect(result.targets.map((t) => t.outcome)).toEqual(['copied']);
     expect(sourceRds).toHaveReceivedCommandTimes(DeleteDBSnapshotCommand, 1);
@@ -211,12 +204,7 @@ describe('copyToTargets, another account', () => {
         describeFrom({ [DR_COPY]: dbSnapshot(DR_COPY, { Status: 'copying', PercentProgress: 40 }) }),
       );
 
-    const result = await copyToTargets({
-      snapshot: primary(),
-      policyName: 'gold',
-      policy: goldPolicy([drTarget]),
-      deps,
-    });
+    const result = await copyToDrAccount();
 
     expect(result.targets).toEqual([
       expect.objectContaining({ outcome: 'in-progress', reason: `copy ${DR_COPY} is copying, 40%` }),
