@@ -60,6 +60,24 @@ class LifeboatFunctionAlarms {
       }
     }
 
+    // EventBridge could not invoke a target (a state machine has no on-failure destination; a
+    // function whose permission went missing never runs to fail).
+    for (const [logicalId, resource] of Object.entries(resources)) {
+      if (resource.Type !== 'AWS::Events::Rule') continue;
+      resources[`${logicalId}FailedInvocationsAlarm`] = {
+        Type: 'AWS::CloudWatch::Alarm',
+        Properties: {
+          AlarmDescription: `EventBridge rule ${logicalId} of ${prefix} could not invoke its target. Check the target's permissions and the rule in the EventBridge console.`,
+          Namespace: 'AWS/Events',
+          MetricName: 'FailedInvocations',
+          Dimensions: [{ Name: 'RuleName', Value: { Ref: logicalId } }],
+          Statistic: 'Sum',
+          Period: 300,
+          ...ALARM_DEFAULTS,
+        },
+      };
+    }
+
     for (const [logicalId, resource] of Object.entries(resources)) {
       if (resource.Type !== 'AWS::StepFunctions::StateMachine') continue;
       const machineName = resource.Properties && resource.Properties.StateMachineName;

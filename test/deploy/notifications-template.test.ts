@@ -126,6 +126,19 @@ describe('notifications in the packaged template', () => {
     }
   });
 
+  it('alarms when EventBridge cannot invoke the target of any rule', () => {
+    const rules = resourcesOfType(template, 'AWS::Events::Rule').map(([id]) => id);
+    expect(rules.length).toBeGreaterThan(0);
+    for (const rule of rules) {
+      const alarms = alarmsOn('AWS/Events', 'RuleName', rule);
+      expect(
+        alarms.map((alarm) => alarm.Properties?.MetricName),
+        rule,
+      ).toEqual(['FailedInvocations']);
+      expect(alarmsTopic(alarms[0]!)).toBe(true);
+    }
+  });
+
   it('alarms on the depth of every failure queue', () => {
     for (const queue of ['AsyncFailureQueue', 'NotifyDeadLetterQueue']) {
       const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm')
