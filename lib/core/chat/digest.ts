@@ -4,7 +4,7 @@ import type { WebhookPoster, WebhookUrlSource } from './deliver.js';
 import { STATUS_EMOJI, clip, titleOf } from './present.js';
 import type { ChatConfig } from './routing.js';
 import { escapeMrkdwn, type SlackBlock, type SlackMessage } from './slack.js';
-import type { TeamsMessage } from './teams.js';
+import { teamsCard, type TeamsMessage } from './teams.js';
 
 /** Where notify parks the messages of a digest severity until the digest run (SQS in AWS). */
 export interface DigestQueue {
@@ -72,37 +72,21 @@ export function teamsDigest(notifications: readonly Notification[]): TeamsMessag
   const sorted = ordered(notifications);
   const shown = sorted.slice(0, TEAMS_ENTRIES);
   const more = sorted.length - shown.length;
-  return {
-    type: 'message',
-    attachments: [
-      {
-        contentType: 'application/vnd.microsoft.card.adaptive',
-        contentUrl: null,
-        content: {
-          $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
-          type: 'AdaptiveCard',
-          version: '1.4',
-          msteams: { width: 'Full' },
-          body: [
-            { type: 'TextBlock', text: heading(sorted.length), size: 'Large', weight: 'Bolder', wrap: true },
-            ...shown.map((n) => ({
-              type: 'TextBlock',
-              text: `${STATUS_EMOJI[n.severity]} **${titleOf(n)}**: ${n.summary}${n.links[0] ? ` [${n.links[0].label}](${n.links[0].url})` : ''}`,
-              wrap: true,
-            })),
-            {
-              type: 'TextBlock',
-              text: `${span(sorted)}${more > 0 ? ` · ${more} more not shown` : ''}`,
-              isSubtle: true,
-              size: 'Small',
-              wrap: true,
-            },
-          ],
-          actions: [],
-        },
-      },
-    ],
-  };
+  return teamsCard([
+    { type: 'TextBlock', text: heading(sorted.length), size: 'Large', weight: 'Bolder', wrap: true },
+    ...shown.map((n) => ({
+      type: 'TextBlock',
+      text: `${STATUS_EMOJI[n.severity]} **${titleOf(n)}**: ${n.summary}${n.links[0] ? ` [${n.links[0].label}](${n.links[0].url})` : ''}`,
+      wrap: true,
+    })),
+    {
+      type: 'TextBlock',
+      text: `${span(sorted)}${more > 0 ? ` · ${more} more not shown` : ''}`,
+      isSubtle: true,
+      size: 'Small',
+      wrap: true,
+    },
+  ]);
 }
 
 /**

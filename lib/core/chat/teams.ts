@@ -61,6 +61,16 @@ export function teamsMessage(notification: Notification): TeamsMessage {
     size: 'Small',
     wrap: true,
   });
+  return teamsCard(
+    body,
+    notification.links
+      .slice(0, 5)
+      .map((link) => ({ type: 'Action.OpenUrl', title: link.label, url: link.url })),
+  );
+}
+
+/** A Workflows webhook message holding one full-width Adaptive Card. */
+export function teamsCard(body: AdaptiveCard['body'], actions: AdaptiveCard['actions'] = []): TeamsMessage {
   return {
     type: 'message',
     attachments: [
@@ -73,9 +83,7 @@ export function teamsMessage(notification: Notification): TeamsMessage {
           version: '1.4',
           msteams: { width: 'Full' },
           body,
-          actions: notification.links
-            .slice(0, 5)
-            .map((link) => ({ type: 'Action.OpenUrl', title: link.label, url: link.url })),
+          actions,
         },
       },
     ],
