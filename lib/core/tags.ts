@@ -11,6 +11,11 @@ export const TAG = {
   tier: 'lifeboat:tier',
   scheduledAt: 'lifeboat:scheduled-at',
   copyOf: 'lifeboat:copy-of',
+  /**
+   * On a copy: the id of the snapshot Lifeboat originally took. A DR-account copy is made from a
+   * shareable copy, so copy-of names that one; restores of one origin must match exactly.
+   */
+  origin: 'lifeboat:origin',
   target: 'lifeboat:target',
   scratch: 'lifeboat:scratch',
   /** On a scratch instance: the snapshot it was restored from, so prune keeps that snapshot. */

@@ -117,6 +117,7 @@ describe('copy function against moto', () => {
       [TAG.sourceArn]: primary.tags[TAG.sourceArn],
       [TAG.scheduledAt]: '2026-11-24T12:00:00.000Z',
       [TAG.copyOf]: primary.arn,
+      [TAG.origin]: PRIMARY,
       [TAG.target]: 'eu-west-1',
     });
   });

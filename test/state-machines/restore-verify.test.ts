@@ -221,7 +221,7 @@ describe('restore-verify state machine', () => {
     expect(notification?.details.cleanup).toMatch(/^kept on request/);
   });
 
-  it('restores the DR copy of the same snapshot at its target and demands an exact match', async () => {
+  it('restores the DR copy of the same snapshot at its target and demands an exact match with its origin', async () => {
     expect((await runRestoreVerifyLocally({ source: INSTANCE }, fixture.deps)).status).toBe('SUCCEEDED');
     await publishedNotifications(fixture);
     const dr = new RDSClient(motoClientConfig(moto, 'eu-west-1'));
@@ -232,9 +232,12 @@ describe('restore-verify state machine', () => {
       new CopyDBSnapshotCommand({
         SourceDBSnapshotIdentifier: source.DBSnapshotArn,
         TargetDBSnapshotIdentifier: `${fixture.snapshotId}-eu-west-1`,
+        // As a DR-account copy is tagged: copied from a shareable copy in between, so only the
+        // origin tag ties it to the snapshot verified at the primary.
         Tags: [
           { Key: TAG.managed, Value: 'true' },
-          { Key: TAG.copyOf, Value: source.DBSnapshotArn },
+          { Key: TAG.copyOf, Value: `${source.DBSnapshotArn}-share-222222222222` },
+          { Key: TAG.origin, Value: fixture.snapshotId },
         ],
       }),
     );

@@ -84,6 +84,7 @@ function copyTags(
   tags[TAG.source] ??= original.sourceId;
   // Prune reads copy-of to keep a snapshot that a copy in progress is still reading.
   tags[TAG.copyOf] = copiedFrom;
+  tags[TAG.origin] = original.tags[TAG.origin] ?? original.id;
   tags[TAG.target] = target;
   return tags;
 }

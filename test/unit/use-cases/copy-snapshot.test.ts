@@ -149,6 +149,8 @@ describe('copyToTargets, another account', () => {
         { Key: 'lifeboat:managed', Value: 'true' },
         { Key: 'lifeboat:tier', Value: 'dr-account' },
         { Key: 'lifeboat:copy-of', Value: arnOf(SHAREABLE) },
+        // The DR copy names the snapshot Lifeboat took, not the shareable copy in between.
+        { Key: 'lifeboat:origin', Value: PRIMARY },
         { Key: 'lifeboat:source', Value: 'orders' },
         { Key: 'lifeboat:scheduled-at', Value: '2026-11-24T12:00:00.000Z' },
       ]),

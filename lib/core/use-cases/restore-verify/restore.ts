@@ -36,7 +36,7 @@ function resolved(snapshot: Snapshot): Omit<ResolvedSnapshot, 'startedAt' | 'fin
     ...(snapshot.createdAt
       ? { createdAt: snapshot.createdAt.toISOString(), dataAsOf: snapshot.createdAt.toISOString() }
       : {}),
-    origin: lastSegment(snapshot.tags[TAG.copyOf] ?? snapshot.id),
+    origin: snapshot.tags[TAG.origin] ?? lastSegment(snapshot.tags[TAG.copyOf] ?? snapshot.id),
   };
 }
 
