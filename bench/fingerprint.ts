@@ -10,7 +10,6 @@
  * pg_dump | sha256sum. Run: npm run bench:fingerprint [-- --rows N --repeat N]
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -29,63 +28,20 @@ const load = () =>
     .map((value) => value.toFixed(2))
     .join(' ');
 
-/** utime + stime (+ reaped children's) of a process, in seconds; 0 once it is gone. */
-function cpuOf(pid: number | 'self', withChildren: boolean): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    const ticks = [11, 12, ...(withChildren ? [13, 14] : [])].reduce(
-      (sum, at) => sum + Number(fields[at]),
-      0,
-    );
-    return ticks / 100;
-  } catch {
-    return 0;
-  }
-}
-
-/**
- * CPU seconds used by the server (postmaster, live backends, and exited ones it reaped) and by
- * this process's reaped children (pg_dump, sha256sum): on a shared machine, a fairer measure than
- * wall time, which also counts the time others' work held the cores.
- */
-function cpuSeconds(postmaster: number): number {
-  const backends = readdirSync('/proc').filter((entry) => {
-    if (!/^\d+$/.test(entry)) return false;
-    try {
-      return Number(readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]) === postmaster;
-    } catch {
-      return false;
-    }
-  });
-  return (
-    cpuOf(postmaster, true) +
-    backends.reduce((sum, pid) => sum + cpuOf(Number(pid), false), 0) +
-    cpuOf('self', true) -
-    cpuOf('self', false)
-  );
-}
-
-interface Timing {
-  wall: number;
-  cpu: number;
-}
-
-async function best(label: string, postmaster: number, run: () => Promise<unknown>): Promise<Timing> {
-  const runs: Timing[] = [];
+async function best(label: string, run: () => Promise<unknown>): Promise<number> {
+  const runs: number[] = [];
   for (let attempt = 0; attempt < REPEAT; attempt++) {
-    const cpu = cpuSeconds(postmaster);
     const start = process.hrtime.bigint();
     await run();
-    runs.push({ wall: Number(process.hrtime.bigint() - start) / 1e9, cpu: cpuSeconds(postmaster) - cpu });
+    runs.push(Number(process.hrtime.bigint() - start) / 1e9);
   }
-  const wall = Math.min(...runs.map((t) => t.wall));
-  const cpu = Math.min(...runs.map((t) => t.cpu));
+  const wall = Math.min(...runs);
   const rate = Math.round(ROWS / wall).toLocaleString('en');
   console.log(
-    `${label.padEnd(42)} ${wall.toFixed(2).padStart(6)} s ${rate.padStart(10)} rows/s  cpu ${cpu.toFixed(2).padStart(5)} s` +
-      `  (wall: ${runs.map((t) => t.wall.toFixed(2)).join(', ')})`,
+    `${label.padEnd(42)} ${wall.toFixed(2).padStart(6)} s ${rate.padStart(10)} rows/s  load ${load()}` +
+      `  (runs: ${runs.map((t) => t.toFixed(2)).join(', ')})`,
   );
-  return { wall, cpu };
+  return wall;
 }
 
 function shell(command: string, env: Record<string, string>): Promise<string> {
@@ -153,16 +109,15 @@ try {
     checksums.add(result.tables['public.bench']?.checksum ?? 'none');
   };
 
-  const postmaster = Number(readFileSync(join(server.dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
-  const copy = await best(`COPY bench TO '/dev/null' (floor)`, postmaster, () =>
+  const copy = await best(`COPY bench TO '/dev/null' (floor)`, () =>
     client.query(`COPY bench TO '/dev/null'`),
   );
-  const one = await best('lifeboat fingerprint, 1 segment', postmaster, fingerprint(1));
-  const two = await best('lifeboat fingerprint, 2 segments', postmaster, fingerprint(2));
-  const ordered = await best('md5(string_agg(bench::text ORDER BY id))', postmaster, () =>
+  const one = await best('lifeboat fingerprint, 1 segment', fingerprint(1));
+  const two = await best('lifeboat fingerprint, 2 segments', fingerprint(2));
+  const ordered = await best('md5(string_agg(bench::text ORDER BY id))', () =>
     client.query(`SELECT md5(string_agg(bench::text, E'\\n' ORDER BY id)) FROM bench`),
   );
-  const dump = await best('pg_dump --data-only -t bench | sha256sum', postmaster, () =>
+  const dump = await best('pg_dump --data-only -t bench | sha256sum', () =>
     shell(
       `${join(POSTGRES_BIN, 'pg_dump')} --data-only -t bench -h ${server.host} -p ${server.port} -U ${server.user} ${server.database} | sha256sum`,
       { PGPASSWORD: server.password ?? '' },
@@ -172,18 +127,10 @@ try {
   if (checksums.size !== 1) throw new Error(`segments disagree: ${[...checksums].join(', ')}`);
   console.log('');
   const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`.padStart(6);
-  console.log('                                   wall     cpu');
-  console.log(
-    `1 segment / COPY floor:          ${ratio(one.wall, copy.wall)}  ${ratio(one.cpu, copy.cpu)}  (target <= 1.30x)`,
-  );
-  // Two segments on two idle cores take about half their CPU time in wall time.
-  console.log(
-    `pg_dump|sha256sum / 2 segments:  ${ratio(dump.wall, two.wall)}  ${ratio(dump.cpu, two.cpu / 2)}  (target >= 1.50x; cpu: 2 segments' cpu / 2 cores)`,
-  );
-  console.log(`pg_dump|sha256sum / 1 segment:   ${ratio(dump.wall, one.wall)}  ${ratio(dump.cpu, one.cpu)}`);
-  console.log(
-    `ordered md5(string_agg) / 1 seg: ${ratio(ordered.wall, one.wall)}  ${ratio(ordered.cpu, one.cpu)}`,
-  );
+  console.log(`1 segment / COPY floor:          ${ratio(one, copy)}  (target <= 1.30x)`);
+  console.log(`pg_dump|sha256sum / 2 segments:  ${ratio(dump, two)}  (target >= 1.50x)`);
+  console.log(`pg_dump|sha256sum / 1 segment:   ${ratio(dump, one)}`);
+  console.log(`ordered md5(string_agg) / 1 seg: ${ratio(ordered, one)}`);
   console.log(`load average at the end: ${load()} (2 cores shared with other work skew every figure)`);
 } finally {
   await client.end().catch(() => undefined);
