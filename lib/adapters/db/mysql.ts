@@ -26,7 +26,7 @@ import {
   type MysqlColumn,
   type MysqlRangePredicate,
 } from '../../core/fingerprint/mysql-sql.js';
-import { mapWithConcurrency } from '../../core/fingerprint/pool.js';
+import { mapOnConnections } from '../../core/fingerprint/pool.js';
 import {
   DEFAULT_SPLIT,
   WHOLE_TABLE,
@@ -118,15 +118,9 @@ export class MysqlFingerprinter implements Fingerprinter {
       const segments = Math.max(1, Math.min(options.segments ?? 2, work.length));
       while (workers.length < segments) workers.push(await connectMysql(connection));
       for (const worker of workers) await worker.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
-      const idle = [...workers];
-      const results = await mapWithConcurrency(work, segments, async ({ table, range }) => {
-        const client = idle.pop() as mysql.Connection;
-        try {
-          return await fingerprintRange(client, table, range);
-        } finally {
-          idle.push(client);
-        }
-      });
+      const results = await mapOnConnections(work, workers, ({ table, range }, client) =>
+        fingerprintRange(client, table, range),
+      );
 
       const fingerprints: Record<string, TableFingerprint> = {};
       for (const table of tables) {

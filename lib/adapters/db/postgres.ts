@@ -8,7 +8,7 @@ import {
 } from '../../core/fingerprint/bisect.js';
 import { addChecksums, checksumFromSum, EMPTY_CHECKSUM } from '../../core/fingerprint/checksum.js';
 import { columnSignature } from '../../core/fingerprint/columns.js';
-import { mapWithConcurrency } from '../../core/fingerprint/pool.js';
+import { mapOnConnections } from '../../core/fingerprint/pool.js';
 import {
   POSTGRES_COLUMNS_QUERY,
   POSTGRES_KEYS_QUERY,
@@ -166,15 +166,9 @@ async function fingerprintDatabase(
       await worker.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       await worker.query(`SET TRANSACTION SNAPSHOT '${snapshot}'`);
     }
-    const idle = [...workers];
-    const results = await mapWithConcurrency(work, pool, async ({ plan, slice }) => {
-      const client = idle.pop() as pg.Client;
-      try {
-        return await fingerprintSlice(client, plan, slice);
-      } finally {
-        idle.push(client);
-      }
-    });
+    const results = await mapOnConnections(work, workers, ({ plan, slice }, client) =>
+      fingerprintSlice(client, plan, slice),
+    );
 
     const fingerprints: Record<string, TableFingerprint> = {};
     for (const plan of plans) {

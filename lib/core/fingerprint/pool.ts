@@ -26,3 +26,23 @@ export async function mapWithConcurrency<T, R>(
   if (failure !== undefined) throw failure.error;
   return results;
 }
+
+/**
+ * Runs `work` over `items` on a fixed set of connections, each used by one item at a time: the
+ * bounded pool of segments, one connection each.
+ */
+export async function mapOnConnections<T, C, R>(
+  items: readonly T[],
+  connections: readonly C[],
+  work: (item: T, connection: C) => Promise<R>,
+): Promise<R[]> {
+  const idle = [...connections];
+  return mapWithConcurrency(items, connections.length, async (item) => {
+    const connection = idle.pop() as C;
+    try {
+      return await work(item, connection);
+    } finally {
+      idle.push(connection);
+    }
+  });
+}
