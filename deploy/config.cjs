@@ -1,13 +1,17 @@
 // Values serverless.yml derives from the policy file at package time. Validating here means a bad
 // policy fails `serverless package` with the key named, before anything reaches CloudFormation.
-const { readFileSync } = require('node:fs');
+const { existsSync, readFileSync } = require('node:fs');
 const { resolve } = require('node:path');
 const tsx = require('tsx/cjs/api');
 
 const { parsePolicyFile } = tsx.require('../lib/core/policy/parse.ts', __filename);
 
+// The team's own lifeboat.yml when there is one; the example lets a fresh clone package and test.
 function policyPath() {
-  return resolve(process.cwd(), process.env.LIFEBOAT_POLICY_FILE || 'lifeboat.example.yml');
+  const fallback = existsSync(resolve(process.cwd(), 'lifeboat.yml'))
+    ? 'lifeboat.yml'
+    : 'lifeboat.example.yml';
+  return resolve(process.cwd(), process.env.LIFEBOAT_POLICY_FILE || fallback);
 }
 
 function loadPolicyFile() {
