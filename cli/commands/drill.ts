@@ -5,8 +5,8 @@ export function registerDrill(program: Command): void {
   program
     .command('drill')
     .description(
-      'The whole cycle on this machine, no AWS account: embedded PostgreSQL with a live writer, snapshot, ' +
-        'encrypted DR copy, prune, and the restore-verify state machine with fingerprints.',
+      'the whole cycle on this machine, no AWS account: embedded PostgreSQL with a live writer, snapshot, ' +
+        'encrypted DR copy, prune, and the restore-verify state machine with fingerprints',
     )
     .option('--corrupt', 'damage the restored DR copy on purpose (a changed row, a deleted row): must fail')
     .option('--keep', 'leave the server data, databases and snapshot folders for inspection')

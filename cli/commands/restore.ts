@@ -35,7 +35,7 @@ export function registerRestore(program: Command): void {
   withAwsOptions(
     program
       .command('restore')
-      .description('Start a restore-verify of a database in the deployed stack, and optionally follow it.')
+      .description('start a restore-verify of a database in the deployed stack, and optionally follow it')
       .requiredOption('--db <id>', 'DB instance or Aurora cluster identifier')
       .option('--snapshot <id>', 'snapshot id or ARN to restore (default: the newest managed one)')
       .option('--time <iso>', 'restore to this point in time instead, e.g. 2026-11-24T09:30:00Z')
