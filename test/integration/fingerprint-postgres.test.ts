@@ -313,6 +313,42 @@ describe('PostgreSQL fingerprints', () => {
     expect(both.tables[`${database}/public.kinds`]).toEqual(base.tables['public.kinds']);
   });
 
+  it('reads in a given exported snapshot: the data as it was then, while others have changed it since', async () => {
+    const { database } = await changedCopy('SELECT 1');
+    const options = { ranges: 4, segments: 3 };
+    const before = await fingerprinter.fingerprint(connectionTo(database), options);
+    const exporter = new pg.Client(server.urlFor(database));
+    await exporter.connect();
+    try {
+      await exporter.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+      const snapshot = (await exporter.query<{ id: string }>('SELECT pg_export_snapshot() AS id')).rows[0]!
+        .id;
+      await run(database, `UPDATE big SET name = 'changed' WHERE id = 7; DELETE FROM kinds WHERE id = 3;`);
+      const then = await fingerprinter.fingerprint(connectionTo(database), { ...options, snapshot });
+      const now = await fingerprinter.fingerprint(connectionTo(database), options);
+      expect(then.tables).toEqual(before.tables);
+      expect(now.tables['public.big']?.checksum).not.toBe(before.tables['public.big']?.checksum);
+      expect(now.tables['public.kinds']?.rows).toBe(before.tables['public.kinds']!.rows - 1);
+    } finally {
+      await exporter.end();
+    }
+  });
+
+  it('refuses a snapshot id that is not one, or one asked of several databases, before connecting', async () => {
+    await expect(
+      fingerprinter.fingerprint({ ...connectionTo('base'), port: 1 }, { snapshot: "1'; DROP TABLE big; --" }),
+    ).rejects.toMatchObject({
+      name: 'ConfigError',
+      message: expect.stringContaining('not a PostgreSQL snapshot id'),
+    });
+    await expect(
+      fingerprinter.fingerprint(connectionTo('base'), {
+        snapshot: '00000003-0000001B-1',
+        databases: ['base', 'postgres'],
+      }),
+    ).rejects.toMatchObject({ name: 'ConfigError', message: expect.stringContaining('2 databases') });
+  });
+
   it('names a missing database and a refused connection in one line', async () => {
     await expect(fingerprinter.fingerprint(connectionTo('nope'))).rejects.toMatchObject({
       name: 'NotFoundError',

@@ -116,6 +116,7 @@ export class PostgresFingerprinter implements Fingerprinter {
     options: FingerprintOptions = {},
   ): Promise<DatabaseFingerprint> {
     const databases = options.databases?.length ? options.databases : [connection.database];
+    checkSnapshotOption(options, databases);
     const tables: Record<string, TableFingerprint> = {};
     for (const database of databases) {
       const prefix = databases.length > 1 ? `${database}/` : '';
@@ -123,6 +124,39 @@ export class PostgresFingerprinter implements Fingerprinter {
       for (const [name, fingerprint] of Object.entries(fingerprints)) tables[name] = fingerprint;
     }
     return { engine: 'postgres', tables };
+  }
+}
+
+/** pg_export_snapshot()'s ids: hex virtual transaction id, then a sequence number. */
+const SNAPSHOT_ID = /^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?$/i;
+
+/**
+ * Opens the read-only transaction a fingerprint session reads in: in `snapshot` when given (it is
+ * quoted into SET TRANSACTION SNAPSHOT, which takes no parameters, hence the format check), else in
+ * a new snapshot exported for the other sessions. Returns the snapshot the session reads.
+ */
+async function beginInSnapshot(client: pg.Client, snapshot: string | undefined): Promise<string | undefined> {
+  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  if (snapshot === undefined) {
+    return (await client.query<{ id: string }>('SELECT pg_catalog.pg_export_snapshot() AS id')).rows[0]?.id;
+  }
+  await client.query(`SET TRANSACTION SNAPSHOT '${snapshot}'`);
+  return snapshot;
+}
+
+/** Checks a given snapshot id before any connection is made. */
+function checkSnapshotOption(options: FingerprintOptions, databases: string[]): void {
+  if (options.snapshot === undefined) return;
+  if (!SNAPSHOT_ID.test(options.snapshot)) {
+    throw new ConfigError(
+      `snapshot "${options.snapshot}" is not a PostgreSQL snapshot id (as pg_export_snapshot() returns)`,
+    );
+  }
+  // An exported snapshot belongs to one database: another database's sessions cannot import it.
+  if (databases.length > 1) {
+    throw new ConfigError(
+      `snapshot "${options.snapshot}" belongs to one database; ${databases.length} databases were asked for`,
+    );
   }
 }
 
@@ -142,9 +176,7 @@ async function fingerprintDatabase(
   const coordinator = await connectPostgres(connection, database);
   const workers: pg.Client[] = [coordinator];
   try {
-    await coordinator.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const snapshot = (await coordinator.query<{ id: string }>('SELECT pg_catalog.pg_export_snapshot() AS id'))
-      .rows[0]?.id;
+    const snapshot = await beginInSnapshot(coordinator, options.snapshot);
     const version = Number(
       (
         await coordinator.query<{ version: string }>(
@@ -163,8 +195,7 @@ async function fingerprintDatabase(
     while (workers.length < pool) {
       const worker = await connectPostgres(connection, database);
       workers.push(worker);
-      await worker.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      await worker.query(`SET TRANSACTION SNAPSHOT '${snapshot}'`);
+      await beginInSnapshot(worker, snapshot);
     }
     const results = await mapOnConnections(work, workers, ({ plan, slice }, client) =>
       fingerprintSlice(client, plan, slice),

@@ -65,6 +65,12 @@ export interface FingerprintOptions {
   ranges?: number;
   /** Tables with at least this many estimated rows are split (default 100 000). */
   splitRows?: number;
+  /**
+   * PostgreSQL only: read in this exported snapshot (an id from pg_export_snapshot(), its exporting
+   * transaction still open) instead of a new one, so the fingerprint is of the data as another
+   * session saw it, e.g. the source at the instant a copy of it was taken. One database only.
+   */
+  snapshot?: string;
 }
 
 /** Computes table fingerprints on a live database (lib/adapters/db/postgres.ts, mysql.ts). */
