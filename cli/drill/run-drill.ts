@@ -7,9 +7,17 @@ import { RecordingNotifier } from '../../lib/adapters/local/notifier.js';
 import { LocalReportStore } from '../../lib/adapters/local/report-store.js';
 import { LocalScratchRestorer } from '../../lib/adapters/local/scratch-restorer.js';
 import { connect, withClient, writeDatabaseTags, type LocalServer } from '../../lib/adapters/local/server.js';
-import { LocalSnapshotStore, type LocalLocation } from '../../lib/adapters/local/snapshot-store.js';
+import {
+  LocalSnapshotStore,
+  type ConsistentPointHook,
+  type LocalLocation,
+} from '../../lib/adapters/local/snapshot-store.js';
 import { runRestoreVerifyLocally, type LocalRunResult } from '../../lib/adapters/local-state-machine.js';
-import type { DatabaseConnection, Fingerprinter } from '../../lib/core/fingerprint/types.js';
+import type {
+  DatabaseConnection,
+  DatabaseFingerprint,
+  Fingerprinter,
+} from '../../lib/core/fingerprint/types.js';
 import { getPolicy, validatePolicyFile } from '../../lib/core/policy/parse.js';
 import type { Policy, PolicyFile } from '../../lib/core/policy/schema.js';
 import type { RestoreVerifyReport } from '../../lib/core/report/report.js';
@@ -27,6 +35,7 @@ import {
 } from './embedded-postgres.js';
 import { createProgress, type Progress } from './progress.js';
 import { loadSampleData } from './sample-data.js';
+import { sourceBaselineReport, tablesMatchingSource } from './source-baseline.js';
 import { startWriter, type Writer } from './writer.js';
 
 export interface DrillOptions {
@@ -205,11 +214,13 @@ async function drill(options: DrillOptions, progress: Progress, resources: Resou
   const target = policy.copies[0]!;
 
   let clockNow = new Date();
+  let atConsistentPoint: ConsistentPointHook | undefined;
   const primary = new LocalSnapshotStore({
     server,
     location: primaryLocation,
     clock: () => clockNow,
     instanceKeyId: shareKey,
+    onConsistentPoint: (point) => atConsistentPoint?.(point) ?? Promise.resolve(),
   });
   const dr = new LocalSnapshotStore({ server, location: drLocation, clock: () => clockNow });
   const copyDeps = { source: primary, storeFor: () => dr };
@@ -235,8 +246,20 @@ async function drill(options: DrillOptions, progress: Progress, resources: Resou
 
   clockNow = new Date();
   const taken = await progress.step(
-    'Snapshot now, while the writer runs (one REPEATABLE READ transaction, server-side binary COPY)',
+    'Snapshot now, while the writer runs (one REPEATABLE READ transaction, server-side binary COPY), ' +
+      'and fingerprint the source in that same MVCC snapshot: the snapshot-time baseline',
     async () => {
+      let source: { fingerprint: DatabaseFingerprint; consistentAt: string; at: string } | undefined;
+      // Runs while the copy's transaction is open: the fingerprint sessions import its exported
+      // snapshot, so they read exactly the rows the copy reads, however much the writer writes meanwhile.
+      atConsistentPoint = async (point) => {
+        const fingerprint = await localFingerprinter().fingerprint(asConnection(server, point.database), {
+          exclude: policy.verify?.exclude,
+          snapshot: point.exportedSnapshot,
+          segments: 2,
+        });
+        source = { fingerprint, consistentAt: point.consistentAt, at: new Date().toISOString() };
+      };
       const result = await takeSnapshots({
         policyName: POLICY,
         policy,
@@ -246,7 +269,9 @@ async function drill(options: DrillOptions, progress: Progress, resources: Resou
       const id = requireSnapshot(result.databases);
       const snapshot = (await primary.getSnapshot('instance', id))!;
       const manifest = (await primary.readManifest('instance', id))!;
-      return { id, snapshot, manifest, writesSoFar: writer.stats.transactions };
+      atConsistentPoint = undefined;
+      if (!source) throw new Error(`the source was not fingerprinted at the consistent point of ${id}`);
+      return { id, snapshot, manifest, source, writesSoFar: writer.stats.transactions };
     },
     ({ id, manifest }) =>
       `${id}, consistent at ${manifest.copy.consistentAt}, encrypted with the instance key (AES-256-GCM)`,
@@ -318,13 +343,26 @@ async function drill(options: DrillOptions, progress: Progress, resources: Resou
   };
   const keepScratch = options.corrupt || options.keep;
 
+  const source = sourceBaselineReport({
+    snapshot: taken.snapshot,
+    policyName: POLICY,
+    policy,
+    database: DATABASE,
+    fingerprint: taken.source.fingerprint,
+    consistentAt: taken.source.consistentAt,
+    fingerprintedAt: taken.source.at,
+  });
+  await reports.put(source.key, source.report);
+  const sourceFingerprint = source.report.fingerprints.databases[DATABASE]!;
+  progress.info(
+    `• Snapshot-time baseline: the source fingerprinted in the copy's MVCC snapshot (${Object.keys(sourceFingerprint.tables).length} tables), stored as ${source.key}`,
+  );
+
   const baseline = await verifyRun(progress, reports, deps, {
-    title: `Restore-verify ${taken.id} at the primary: the snapshot-time baseline`,
+    title: `Restore-verify ${taken.id} at the primary against the snapshot-time source`,
     input: { source: DATABASE, policy: POLICY, snapshot: taken.id, target: 'primary', keepScratch },
   });
   if (keepScratch && baseline.report?.scratch) resources.keptScratch.add(baseline.report.scratch.id);
-  const sourceCheck = checkAgainstSource(baseline.report, taken.manifest.copy.tables);
-  progress.info(`    ${sourceCheck.line}`);
 
   const candidate = await verifyRun(progress, reports, deps, {
     title: `Restore-verify the encrypted DR copy ${drCopyId} in ${DR_TARGET}${options.corrupt ? ' (--corrupt: damaged after restore)' : ''}`,
@@ -337,15 +375,35 @@ async function drill(options: DrillOptions, progress: Progress, resources: Resou
   const lostWrites = stats.transactions - taken.writesSoFar;
 
   const damage = drRestorer instanceof DamagingRestorer ? drRestorer.damage : [];
-  const verified = baseline.passed && candidate.passed && sourceCheck.ok;
+  // Each restore is compared with the source here too: the DR run's own baseline may be the primary
+  // restore's report (the newest of the same origin), which matched the source only by transitivity.
+  const matches = [baseline, candidate].map((run) =>
+    tablesMatchingSource(sourceFingerprint, run.report?.fingerprints.databases[DATABASE]),
+  );
+  const primaryHeldToSource = baseline.report?.baseline?.key === source.key;
+  const verified =
+    baseline.passed &&
+    candidate.passed &&
+    primaryHeldToSource &&
+    matches.every((match) => match.matching === match.total);
   summarize(progress, {
-    baseline: baseline.report,
+    sourceMatch: {
+      matching: Math.min(...matches.map((match) => match.matching)),
+      total: Math.max(...matches.map((match) => match.total)),
+    },
+    baselinePath: reports.pathOf(source.key),
     candidate: candidate.report,
     reportPath: candidate.reportKey ? reports.pathOf(candidate.reportKey) : undefined,
     writerTransactions: stats.transactions,
     lostWrites,
     verified,
   });
+  if (!baseline.passed) await nameMismatches(progress, server, baseline.report, undefined, []);
+  else if (!primaryHeldToSource) {
+    progress.info(
+      `\nThe primary restore was compared with ${baseline.report?.baseline?.key ?? 'no baseline'}, not ${source.key}`,
+    );
+  }
   if (!candidate.passed) {
     await nameMismatches(progress, server, candidate.report, baseline.report, damage);
   }
@@ -426,32 +484,12 @@ async function verifyRun(
   );
 }
 
-/**
- * The baseline restore must hold exactly the rows the source had at the snapshot's consistent point:
- * the COPY row counts, read from the source inside the snapshot's own transaction.
- */
-function checkAgainstSource(
-  report: RestoreVerifyReport | undefined,
-  tables: Array<{ name: string; rows: number }>,
-): { ok: boolean; line: string } {
-  const restored = report?.fingerprints.databases[DATABASE]?.tables ?? {};
-  const wrong = tables.filter((table) => restored[table.name]?.rows !== table.rows);
-  if (wrong.length === 0) {
-    return {
-      ok: true,
-      line: `Row counts of the baseline equal the source's at the snapshot's consistent point (${tables.map((t) => `${t.name} ${t.rows}`).join(', ')})`,
-    };
-  }
-  return {
-    ok: false,
-    line: `Baseline rows differ from the source at the snapshot point: ${wrong.map((t) => `${t.name} ${restored[t.name]?.rows ?? 'missing'} != ${t.rows}`).join(', ')}`,
-  };
-}
-
 function summarize(
   progress: Progress,
   facts: {
-    baseline?: RestoreVerifyReport;
+    /** Tables equal to the snapshot-time source in both restores, of all tables. */
+    sourceMatch: { matching: number; total: number };
+    baselinePath: string;
     candidate?: RestoreVerifyReport;
     reportPath?: string;
     writerTransactions: number;
@@ -461,15 +499,15 @@ function summarize(
 ): void {
   const report = facts.candidate;
   const tables = Object.entries(report?.fingerprints.databases[DATABASE]?.tables ?? {});
-  const comparison = report?.comparison.databases.find((d) => d.database === DATABASE)?.comparison;
-  const matching = comparison?.tables.filter((t) => t.verdict === 'exact').length ?? 0;
   const rows = tables.reduce((sum, [, table]) => sum + table.rows, 0);
   const seconds = (from?: string, to?: string) =>
     from && to ? `${((Date.parse(to) - Date.parse(from)) / 1000).toFixed(1)} s` : 'n/a';
   progress.info('');
   progress.info('Summary');
   progress.info(`  Verdict:          ${facts.verified ? 'VERIFIED' : 'VERIFICATION FAILED'}`);
-  progress.info(`  Tables verified:  ${matching} of ${tables.length} match the baseline exactly`);
+  progress.info(
+    `  Tables verified:  ${facts.sourceMatch.matching} of ${facts.sourceMatch.total} tables match the snapshot-time source exactly, in the primary and the DR restore`,
+  );
   progress.info(`  Rows:             ${rows.toLocaleString('en')} rows restored and fingerprinted`);
   progress.info(
     `  RPO (measured):   ${seconds(report?.rpo.dataAsOf, report?.rto.restoreStartedAt)} between the snapshot and the restore; ` +
@@ -479,6 +517,18 @@ function summarize(
     `  RTO (measured):   ${seconds(report?.rto.restoreStartedAt, report?.rto.verifiedAt ?? report?.finishedAt)} from restore start to verified data (objective ${report?.rto.objectiveMinutes ?? '?'} min)`,
   );
   progress.info(`  Report:           ${facts.reportPath ?? 'not written'}`);
+  progress.info(`  Baseline:         ${facts.baselinePath} (the source in the copy's MVCC snapshot)`);
+}
+
+function asConnection(server: LocalServer, database: string): DatabaseConnection {
+  return {
+    engine: 'postgres',
+    host: server.host,
+    port: server.port,
+    user: server.user,
+    password: server.password,
+    database,
+  };
 }
 
 /** Names what differs: the comparison's tables and ranges, then the keys, bisected on the two restores. */
@@ -500,16 +550,8 @@ async function nameMismatches(
   const left = baseline?.scratch?.kept ? baseline.scratch.id : undefined;
   const right = candidate?.scratch?.kept ? candidate.scratch.id : undefined;
   if (left && right) {
-    const as = (database: string): DatabaseConnection => ({
-      engine: 'postgres',
-      host: server.host,
-      port: server.port,
-      user: server.user,
-      password: server.password,
-      database,
-    });
     for (const table of bad) {
-      const found = await bisectTable(as(left), as(right), table.table);
+      const found = await bisectTable(asConnection(server, left), asConnection(server, right), table.table);
       progress.info(
         `  ${table.table}: differing keys ${found.keys.join(', ') || '(none found)'} (bisected, ${found.rowsCompared} rows compared row by row)`,
       );

@@ -8,6 +8,19 @@ import { afterAll, describe, expect, it } from 'vitest';
 const CLI = fileURLToPath(new URL('../../bin/lifeboat.mjs', import.meta.url));
 const FIVE_MINUTES = 300_000;
 
+interface StoredReport {
+  verdict: string;
+  baseline: { mode: string } | null;
+  target: string;
+  scratch: unknown;
+  fingerprints: {
+    databases: Record<
+      string,
+      { tables: Record<string, { rows: number; checksum: string; columns: string }> }
+    >;
+  };
+}
+
 interface Drill {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -72,7 +85,13 @@ describe('lifeboat drill', () => {
       expect(result.stderr).not.toContain('lifeboat:');
       expect(result.code).toBe(0);
       expect(result.stdout).toMatch(/Verdict:\s+VERIFIED/);
-      expect(result.stdout).toMatch(/Tables verified:\s+4 of 4 match the baseline exactly/);
+      expect(result.stdout).toMatch(
+        /Tables verified:\s+4 of 4 tables match the snapshot-time source exactly, in the primary and the DR restore/,
+      );
+      // The primary restore is held to the source's own fingerprint, not to another restore.
+      expect(result.stdout).toMatch(
+        /at the primary against the snapshot-time source: passed \(exact match with reports\/shop\/\w+-source\.json\)/,
+      );
       const rows = Number(/Rows:\s+([\d,]+) rows/.exec(result.stdout)?.[1]?.replaceAll(',', ''));
       expect(rows).toBeGreaterThanOrEqual(125_000);
       expect(result.stdout).toMatch(/RPO \(measured\):\s+[\d.]+ s between the snapshot and the restore/);
@@ -82,16 +101,26 @@ describe('lifeboat drill', () => {
 
       const reportPath = /Report:\s+(\S+\.json)/.exec(result.stdout)?.[1];
       expect(reportPath).toBeDefined();
-      const report = JSON.parse(readFileSync(reportPath!, 'utf8')) as {
-        verdict: string;
-        baseline: { mode: string } | null;
-        target: string;
-      };
+      const report = JSON.parse(readFileSync(reportPath!, 'utf8')) as StoredReport;
       expect(report).toMatchObject({
         verdict: 'passed',
         baseline: { mode: 'exact' },
         target: '222222222222/eu-west-1',
       });
+      const baselinePath = /Baseline:\s+(\S+-source\.json)/.exec(result.stdout)?.[1];
+      expect(baselinePath).toBeDefined();
+      const source = JSON.parse(readFileSync(baselinePath!, 'utf8')) as StoredReport;
+      expect(source).toMatchObject({ verdict: 'passed', target: 'source', scratch: null });
+      // The DR copy, restored and fingerprinted, holds what the live source held at the snapshot.
+      const sums = (stored: StoredReport) =>
+        Object.fromEntries(
+          Object.entries(stored.fingerprints.databases.shop!.tables).map(([name, t]) => [
+            name,
+            [t.rows, t.checksum, t.columns],
+          ]),
+        );
+      expect(Object.keys(sums(source))).toHaveLength(4);
+      expect(sums(report)).toEqual(sums(source));
 
       expectNothingLeft(workingFolder(result.stdout));
     },
@@ -116,7 +145,9 @@ describe('lifeboat drill', () => {
       // The verification's own bisect finds exactly the rows the drill damaged.
       expect(result.stdout).toContain(`public.orders: differing keys ${changedKey} (bisected`);
       expect(result.stdout).toContain(`public.order_items: differing keys ${deletedKey} (bisected`);
-      expect(result.stdout).toMatch(/Tables verified:\s+2 of 4/);
+      expect(result.stdout).toMatch(
+        /Tables verified:\s+2 of 4 tables match the snapshot-time source exactly/,
+      );
 
       expectNothingLeft(workingFolder(result.stdout));
     },
