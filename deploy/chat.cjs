@@ -7,8 +7,9 @@ const tsx = require('tsx/cjs/api');
 
 const { validateChatConfig } = tsx.require('../lib/core/chat/routing.ts', __filename);
 
-function chatPath(options) {
-  return resolve(process.cwd(), options.chat || process.env.LIFEBOAT_CHAT_FILE || 'deploy/chat.yml');
+// osls refuses CLI options it does not know, so another file is named in LIFEBOAT_CHAT_FILE.
+function chatPath() {
+  return resolve(process.cwd(), process.env.LIFEBOAT_CHAT_FILE || 'deploy/chat.yml');
 }
 
 /** The IAM resources of the webhook secrets: exactly the ones the settings name. */
@@ -36,8 +37,8 @@ function secretResources(config) {
   return { secrets, parameters };
 }
 
-module.exports = async ({ options }) => {
-  const path = chatPath(options);
+module.exports = async () => {
+  const path = chatPath();
   const config = validateChatConfig(parse(readFileSync(path, 'utf8')), path);
   const { secrets, parameters } = secretResources(config);
   const statements = [];
