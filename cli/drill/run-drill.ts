@@ -377,20 +377,15 @@ async function drill(options: DrillOptions, progress: Progress, resources: Resou
   const damage = drRestorer instanceof DamagingRestorer ? drRestorer.damage : [];
   // Each restore is compared with the source here too: the DR run's own baseline may be the primary
   // restore's report (the newest of the same origin), which matched the source only by transitivity.
-  const matches = [baseline, candidate].map((run) =>
-    tablesMatchingSource(sourceFingerprint, run.report?.fingerprints.databases[DATABASE]),
+  const sourceMatch = tablesMatchingSource(
+    sourceFingerprint,
+    [baseline, candidate].map((run) => run.report?.fingerprints.databases[DATABASE]),
   );
   const primaryHeldToSource = baseline.report?.baseline?.key === source.key;
   const verified =
-    baseline.passed &&
-    candidate.passed &&
-    primaryHeldToSource &&
-    matches.every((match) => match.matching === match.total);
+    baseline.passed && candidate.passed && primaryHeldToSource && sourceMatch.matching === sourceMatch.total;
   summarize(progress, {
-    sourceMatch: {
-      matching: Math.min(...matches.map((match) => match.matching)),
-      total: Math.max(...matches.map((match) => match.total)),
-    },
+    sourceMatch,
     baselinePath: reports.pathOf(source.key),
     candidate: candidate.report,
     reportPath: candidate.reportKey ? reports.pathOf(candidate.reportKey) : undefined,

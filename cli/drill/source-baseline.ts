@@ -22,7 +22,7 @@ export const SOURCE_TARGET = 'source';
 export function sourceBaselineReport(facts: {
   snapshot: Snapshot;
   policyName: string;
-  policy: Policy;
+  policy: Pick<Policy, 'rpoMinutes' | 'rtoMinutes'>;
   database: string;
   fingerprint: DatabaseFingerprint;
   consistentAt: string;
@@ -68,15 +68,19 @@ export function sourceBaselineReport(facts: {
   return { key, report };
 }
 
-/** Tables of a restore's report that equal the source's snapshot-time fingerprint exactly. */
+/** Tables equal to the source's snapshot-time fingerprint exactly in every restore, of all tables. */
 export function tablesMatchingSource(
   source: DatabaseFingerprint,
-  restored: DatabaseFingerprint | undefined,
+  restores: Array<DatabaseFingerprint | undefined>,
 ): { matching: number; total: number } {
-  if (!restored) return { matching: 0, total: Object.keys(source.tables).length };
-  const comparison = compareFingerprints(source, restored, { mode: 'exact' });
-  return {
-    matching: comparison.tables.filter((t) => t.verdict === 'exact').length,
-    total: comparison.tables.length,
-  };
+  const names = new Set(Object.keys(source.tables));
+  let exact = new Set(names);
+  for (const restored of restores) {
+    const tables = restored
+      ? compareFingerprints(source, restored, { mode: 'exact' }).tables
+      : [...names].map((table) => ({ table, verdict: 'missing' }));
+    for (const table of tables) names.add(table.table);
+    exact = new Set(tables.filter((t) => t.verdict === 'exact' && exact.has(t.table)).map((t) => t.table));
+  }
+  return { matching: exact.size, total: names.size };
 }
