@@ -1,0 +1,227 @@
+import type { SnapshotCopyResult, TargetCopyResult } from '../use-cases/copy-snapshot.js';
+import type { PruneResult } from '../use-cases/prune.js';
+import type { TakeSnapshotsResult } from '../use-cases/take-snapshots.js';
+import type { NotificationInput, Severity } from './message.js';
+
+/** Where the run happened: the function's own region and account. */
+export interface RunSite {
+  region?: string;
+  account?: string;
+}
+
+function siteFields(site: RunSite): Pick<NotificationInput, 'region' | 'account'> {
+  return {
+    ...(site.region ? { region: site.region } : {}),
+    ...(site.account ? { account: site.account } : {}),
+  };
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+/**
+ * One summary per scheduled snapshot run: a run is a single event for the team, and the failed
+ * databases are named in it. A failure Lambda will retry (instance busy, throttled) is a warning;
+ * one that will not succeed by itself is critical, since the database's RPO clock keeps running.
+ */
+export function snapshotRunNotification(
+  policyName: string,
+  result: TakeSnapshotsResult,
+  now: Date,
+  site: RunSite = {},
+): NotificationInput {
+  const failed = result.databases.filter((d) => d.outcome === 'failed');
+  const taken = result.databases.filter((d) => d.outcome === 'created' || d.outcome === 'existing');
+  const skipped = result.databases.filter((d) => d.outcome === 'skipped');
+  const severity: Severity =
+    failed.length === 0 ? 'info' : failed.every((d) => d.retryable) ? 'warning' : 'critical';
+  const only =
+    failed.length === 1 ? failed[0] : result.databases.length === 1 ? result.databases[0] : undefined;
+  const summary =
+    failed.length === 0
+      ? `Policy ${policyName}: ${plural(taken.length, 'snapshot')} taken${skipped.length > 0 ? `, ${skipped.length} skipped` : ''}`
+      : `Policy ${policyName}: snapshot failed for ${failed.map((d) => d.database).join(', ')} (${taken.length} of ${result.databases.length - skipped.length} taken)`;
+  return {
+    version: 1,
+    kind: 'snapshot.run',
+    severity,
+    ...(only ? { database: only.database } : {}),
+    policy: policyName,
+    ...siteFields(site),
+    summary,
+    ...(failed.length > 0
+      ? {
+          action:
+            severity === 'warning'
+              ? 'Nothing yet: Lambda retries the run. If the retries fail too, check the database status and take a manual snapshot.'
+              : 'Read the reason below and the snapshot function logs, fix it, then take a manual snapshot (`lifeboat snapshot`) or wait for the next run.',
+        }
+      : {}),
+    details: {
+      scheduledAt: result.scheduledAt,
+      taken: taken.length,
+      skipped: skipped.length,
+      failed: failed.length,
+      snapshots: taken.flatMap((d) => (d.snapshotId ? [d.snapshotId] : [])),
+      ...(failed.length > 0
+        ? {
+            failures: failed.map((d) => ({
+              database: d.database,
+              reason: d.reason,
+              retryable: d.retryable ?? false,
+            })),
+          }
+        : {}),
+      ...(skipped.length > 0
+        ? { skippedDatabases: skipped.map((d) => ({ database: d.database, reason: d.reason })) }
+        : {}),
+    },
+    at: now.toISOString(),
+  };
+}
+
+/** "222222222222/eu-west-1" or "eu-west-1" (copy-snapshot.ts targetName) back into its parts. */
+function targetSite(target: string): RunSite {
+  const [first, second] = target.split('/');
+  return second !== undefined ? { account: first, region: second } : { region: first };
+}
+
+/**
+ * The database in a scheduled snapshot's id, `lifeboat-<source>-<yyyymmddThhmm>`
+ * (naming/snapshot-id.ts). An id too long for RDS was shortened with a hash, and then this gives
+ * the shortened name; the snapshot id itself is always in `details`.
+ */
+export function sourceOfSnapshotId(snapshotId: string): string | undefined {
+  return /^lifeboat-(.+)-\d{8}t\d{4}$/.exec(snapshotId)?.[1];
+}
+
+/**
+ * One message per target that reached an end: `copy.done` when the copy is available, `copy.failed`
+ * when it failed or was refused for good. Steps on the way (started, in progress, awaiting the
+ * shareable copy) and `retry-later` publish nothing: the sweep retries them, and a copy stuck
+ * there shows as an RPO breach of the DR target from the monitor, so chat is not flooded with
+ * every step of every copy. Every failure is published, each naming its target, since each needs
+ * someone to look. The source database is the snapshot's (snapshot ids start with the database id,
+ * but the id is what people search for, so it is given whole in `details`).
+ */
+export function copyNotifications(
+  results: readonly SnapshotCopyResult[],
+  now: Date,
+  databaseOf: (snapshotId: string) => string | undefined = sourceOfSnapshotId,
+): NotificationInput[] {
+  return results.flatMap((result) =>
+    result.targets.flatMap((target) => {
+      const message = copyNotification(result, target, now, databaseOf(result.snapshot));
+      return message ? [message] : [];
+    }),
+  );
+}
+
+function copyNotification(
+  result: SnapshotCopyResult,
+  target: TargetCopyResult,
+  now: Date,
+  database: string | undefined,
+): NotificationInput | undefined {
+  const common = {
+    version: 1 as const,
+    ...(database ? { database } : {}),
+    policy: result.policy,
+    ...siteFields(targetSite(target.target)),
+    details: { snapshot: result.snapshot, copy: target.copyId, target: target.target, reason: target.reason },
+    at: now.toISOString(),
+  };
+  if (target.outcome === 'copied') {
+    return {
+      ...common,
+      kind: 'copy.done',
+      severity: 'info',
+      summary: `Copy ${target.copyId} of ${result.snapshot} is available in ${target.target}`,
+    };
+  }
+  if (target.outcome === 'failed') {
+    return {
+      ...common,
+      kind: 'copy.failed',
+      severity: 'critical',
+      summary: `Copy of ${result.snapshot} to ${target.target} failed: ${target.reason}`,
+      action:
+        'Check the copy function logs and the target (KMS key grants, DR role trust, snapshot quota there); the next sweep tries again once it is fixed.',
+    };
+  }
+  if (target.outcome === 'refused') {
+    // A refusal is the policy's own rule: the sweep will refuse it every time, so it needs a person.
+    return {
+      ...common,
+      kind: 'copy.failed',
+      severity: 'critical',
+      summary: `Copy of ${result.snapshot} to ${target.target} refused: ${target.reason}`,
+      action:
+        "Encrypt the source database (or change the policy's unencryptedSources): this database has no DR copy until then.",
+    };
+  }
+  return undefined;
+}
+
+/**
+ * One summary per prune run. A delete that failed, or a scope that could not be listed, is a
+ * warning: no data is at risk (snapshots are only kept longer than the retention asks), but the
+ * quota and the bill grow until someone looks.
+ */
+export function pruneRunNotification(
+  policyName: string,
+  result: PruneResult,
+  now: Date,
+  site: RunSite = {},
+): NotificationInput {
+  const scopeErrors = result.scopes.filter((s) => s.error);
+  const failures = result.scopes.flatMap((s) =>
+    s.outcomes
+      .filter((o) => o.result === 'failed')
+      .map((o) => ({ scope: s.scope, snapshot: o.snapshot.id, error: o.error })),
+  );
+  const problems = scopeErrors.length + failures.length;
+  const kept = result.scopes.reduce((n, s) => n + s.decisions.filter((d) => d.action === 'keep').length, 0);
+  const deleted = result.scopes.flatMap((s) =>
+    s.outcomes.filter((o) => o.result === 'deleted').map((o) => o.snapshot.id),
+  );
+  const wouldDelete = result.scopes.flatMap((s) =>
+    s.outcomes.filter((o) => o.result === 'dry run').map((o) => o.snapshot.id),
+  );
+  const done = result.dryRun
+    ? `dry run, ${plural(wouldDelete.length, 'snapshot')} would be deleted`
+    : `${plural(deleted.length, 'snapshot')} deleted`;
+  const summary =
+    problems === 0
+      ? `Policy ${policyName}: ${done}, ${kept} kept`
+      : `Policy ${policyName}: prune incomplete, ${[
+          ...(failures.length > 0 ? [`${failures.length} not deleted`] : []),
+          ...(scopeErrors.length > 0 ? [`${scopeErrors.map((s) => s.scope).join(', ')} not pruned`] : []),
+        ].join(', ')} (${done})`;
+  return {
+    version: 1,
+    kind: 'prune.run',
+    severity: problems === 0 ? 'info' : 'warning',
+    policy: policyName,
+    ...siteFields(site),
+    summary,
+    ...(problems > 0
+      ? {
+          action:
+            'Read the errors below and the prune function logs (permissions, a snapshot in use by a copy); Lambda retries the run, and the next scheduled prune finishes the rest.',
+        }
+      : {}),
+    details: {
+      dryRun: result.dryRun,
+      deleted,
+      ...(result.dryRun ? { wouldDelete } : {}),
+      kept,
+      ...(failures.length > 0 ? { failures } : {}),
+      ...(scopeErrors.length > 0
+        ? { scopeErrors: scopeErrors.map((s) => ({ scope: s.scope, error: s.error })) }
+        : {}),
+    },
+    at: now.toISOString(),
+  };
+}
