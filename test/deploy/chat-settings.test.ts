@@ -2,12 +2,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 
 // deploy/chat.cjs is what serverless.yml calls at package time (`${file(./deploy/chat.cjs):json}`).
-const chatSettings = createRequire(import.meta.url)('../../deploy/chat.cjs') as (input: {
-  options: { chat?: string };
-}) => Promise<{
+// The file is named in LIFEBOAT_CHAT_FILE (osls refuses unknown CLI options).
+const chatSettings = createRequire(import.meta.url)('../../deploy/chat.cjs') as () => Promise<{
   json: string;
   digestSchedule: string;
   notifyStatements: unknown[];
@@ -15,6 +14,9 @@ const chatSettings = createRequire(import.meta.url)('../../deploy/chat.cjs') as 
 }>;
 
 const dir = mkdtempSync(join(tmpdir(), 'lifeboat-chat-'));
+afterEach(() => {
+  delete process.env.LIFEBOAT_CHAT_FILE;
+});
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function settingsFile(text: string): string {
@@ -25,7 +27,7 @@ function settingsFile(text: string): string {
 
 describe('chat settings at package time', () => {
   it('grants notify exactly the secrets the channels name', async () => {
-    const settings = await chatSettings({ options: { chat: 'deploy/chat.yml' } });
+    const settings = await chatSettings();
 
     expect(JSON.parse(settings.json)).toMatchObject({ routes: { critical: { mention: 'here' } } });
     expect(settings.digestSchedule).toBe('rate(1 hour)');
@@ -41,7 +43,9 @@ describe('chat settings at package time', () => {
       ['channels: {}', 'routes:', '  critical: { channels: [pager] }', ''].join('\n'),
     );
 
-    await expect(chatSettings({ options: { chat: path } })).rejects.toThrow(
+    process.env.LIFEBOAT_CHAT_FILE = path;
+
+    await expect(chatSettings()).rejects.toThrow(
       /routes\.critical\.channels\.0: names channel "pager", which is not defined under channels/,
     );
   });
