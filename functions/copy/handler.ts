@@ -6,13 +6,16 @@ import { STSClient } from '@aws-sdk/client-sts';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { RdsSnapshotStore } from '../../lib/adapters/aws/rds-snapshots.js';
+import { SnsNotifier } from '../../lib/adapters/aws/sns-notifier.js';
 import { copyTargetStore, drRoleArnOf } from '../../lib/adapters/aws/target-stores.js';
 import { policyFromEnv, requireEnv } from '../../lib/config/env.js';
 import { InvalidInputError } from '../../lib/core/errors.js';
 import type { SourceKind } from '../../lib/core/model.js';
+import { copyNotifications } from '../../lib/core/notification/outcomes.js';
+import { publishAll } from '../../lib/core/notification/publish.js';
 import { formatIssues } from '../../lib/core/policy/parse.js';
 import type { CopyTargetPolicy, PolicyFile } from '../../lib/core/policy/schema.js';
-import type { SnapshotStore } from '../../lib/core/ports.js';
+import type { Notifier, SnapshotStore } from '../../lib/core/ports.js';
 import {
   copyOnEvent,
   failuresOf,
@@ -20,6 +23,7 @@ import {
   sweepCopies,
   type CopyDeps,
   type CopyEventResult,
+  type SnapshotCopyResult,
   type SweepResult,
 } from '../../lib/core/use-cases/copy-snapshot.js';
 
@@ -96,6 +100,7 @@ export function parseCopyRequest(event: unknown): CopyRequest {
 export interface CopyHandlerDeps {
   policies: PolicyFile;
   copy: CopyDeps;
+  notifier: Notifier;
   logger: Logger;
   now: () => Date;
 }
@@ -113,8 +118,7 @@ export async function runCopy(event: unknown, deps: CopyHandlerDeps): Promise<Co
       deps: copy,
     });
     deps.logger.info('copy sweep finished', { result });
-    const failure = failuresOf(result.snapshots);
-    if (failure) throw failure;
+    await announce(result.snapshots, deps);
     return result;
   }
   const acted: readonly string[] =
@@ -134,11 +138,19 @@ export async function runCopy(event: unknown, deps: CopyHandlerDeps): Promise<Co
     deps: copy,
   });
   deps.logger.info('copy event handled', { result });
-  // A retry-later target is left to the sweep; only a failure for good fails the invocation, so
-  // it lands in the failure queue instead of being retried into the same wall.
-  const failure = failuresOf(result.copies ? [result.copies] : []);
-  if (failure) throw failure;
+  await announce(result.copies ? [result.copies] : [], deps);
   return result;
+}
+
+/**
+ * Publishes the copies that reached an end, then fails the invocation for a copy failed for good or
+ * a notification not published. A retry-later target is left to the sweep: only a failure for good
+ * fails the invocation, so it lands in the failure queue instead of being retried into the same wall.
+ */
+async function announce(results: SnapshotCopyResult[], deps: CopyHandlerDeps): Promise<void> {
+  const unpublished = await publishAll(deps.notifier, copyNotifications(results, deps.now()), deps.logger);
+  const failure = failuresOf(results) ?? unpublished;
+  if (failure) throw failure;
 }
 
 /**
@@ -173,6 +185,7 @@ function defaultDeps(): CopyHandlerDeps {
         source: new RdsSnapshotStore({ clientConfig: {}, region }),
         storeFor: targetStores({}, new STSClient({ region })),
       },
+      notifier: new SnsNotifier({ topicArn: requireEnv('LIFEBOAT_TOPIC_ARN'), clientConfig: { region } }),
       logger,
       now: () => new Date(),
     };

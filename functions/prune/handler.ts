@@ -1,13 +1,17 @@
 import { RDSClient } from '@aws-sdk/client-rds';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { z } from 'zod';
 import { RdsSnapshotStore } from '../../lib/adapters/aws/rds-snapshots.js';
+import { SnsNotifier } from '../../lib/adapters/aws/sns-notifier.js';
 import { copyTargetStore } from '../../lib/adapters/aws/target-stores.js';
 import { policyFromEnv, requireEnv } from '../../lib/config/env.js';
 import { InvalidInputError, LifeboatError } from '../../lib/core/errors.js';
-import type { SnapshotStore } from '../../lib/core/ports.js';
+import { pruneRunNotification } from '../../lib/core/notification/outcomes.js';
+import { publishAll } from '../../lib/core/notification/publish.js';
+import type { Notifier, SnapshotStore } from '../../lib/core/ports.js';
 import { formatIssues, getPolicy } from '../../lib/core/policy/parse.js';
 import type { CopyTargetPolicy, Policy, PolicyFile } from '../../lib/core/policy/schema.js';
 import { prune, type PruneResult } from '../../lib/core/use-cases/prune.js';
@@ -24,6 +28,7 @@ export interface PruneDependencies {
   policyFile: PolicyFile;
   source: SnapshotStore;
   targetsFor(policyName: string, policy: Policy): Array<{ target: CopyTargetPolicy; store: SnapshotStore }>;
+  notifier: Notifier;
 }
 
 const logger = new Logger({ serviceName: 'lifeboat-prune' });
@@ -33,7 +38,7 @@ export function createHandler(dependencies: PruneDependencies | (() => PruneDepe
   const deps = () => (resolved ??= typeof dependencies === 'function' ? dependencies() : dependencies);
 
   const pruneHandler = async (event: unknown) => {
-    const { policyFile, source, targetsFor } = deps();
+    const { policyFile, source, targetsFor, notifier } = deps();
     const parsed = PruneEventSchema.safeParse(event);
     if (!parsed.success) {
       throw new InvalidInputError(`prune event is invalid:\n${formatIssues(parsed.error.issues)}`);
@@ -50,6 +55,8 @@ export function createHandler(dependencies: PruneDependencies | (() => PruneDepe
       dryRun,
     });
     logResult(result);
+    const notification = pruneRunNotification(policyName, result, new Date(), { region: source.region });
+    const unpublished = await publishAll(notifier, [notification], logger);
     const problems = [
       ...result.scopes.filter((s) => s.error).map((s) => `${s.scope}: ${s.error}`),
       ...result.scopes.flatMap((s) =>
@@ -63,6 +70,7 @@ export function createHandler(dependencies: PruneDependencies | (() => PruneDepe
     if (problems.length > 0) {
       throw new LifeboatError(`prune of policy ${policyName} incomplete: ${problems.join('; ')}`);
     }
+    if (unpublished) throw unpublished;
     return summarize(result);
   };
 
@@ -122,6 +130,10 @@ function fromEnvironment(): PruneDependencies {
     policyFile,
     source: new RdsSnapshotStore({ region, client: new RDSClient({ region }) }),
     targetsFor: (policyName) => targets.get(policyName) ?? [],
+    notifier: new SnsNotifier({
+      topicArn: requireEnv('LIFEBOAT_TOPIC_ARN'),
+      client: new SNSClient({ region }),
+    }),
   };
 }
 

@@ -4,11 +4,14 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { RdsSnapshotStore } from '../../lib/adapters/aws/rds-snapshots.js';
+import { SnsNotifier } from '../../lib/adapters/aws/sns-notifier.js';
 import { policyFromEnv, requireEnv } from '../../lib/config/env.js';
 import { InvalidInputError, LifeboatError, RetryLaterError } from '../../lib/core/errors.js';
+import { snapshotRunNotification } from '../../lib/core/notification/outcomes.js';
+import { publishAll } from '../../lib/core/notification/publish.js';
 import { formatIssues } from '../../lib/core/policy/parse.js';
 import type { PolicyFile } from '../../lib/core/policy/schema.js';
-import type { SnapshotStore } from '../../lib/core/ports.js';
+import type { Notifier, SnapshotStore } from '../../lib/core/ports.js';
 import { takeSnapshots, type TakeSnapshotsResult } from '../../lib/core/use-cases/take-snapshots.js';
 
 /**
@@ -23,6 +26,7 @@ export const ScheduleInputSchema = z.strictObject({
 export interface SnapshotDeps {
   policies: PolicyFile;
   store: SnapshotStore;
+  notifier: Notifier;
   logger: Logger;
 }
 
@@ -33,7 +37,10 @@ export function parseScheduleInput(event: unknown): z.infer<typeof ScheduleInput
   return parsed.data;
 }
 
-/** Takes the policy's snapshots; throws after the run if any database failed, so Lambda retries it. */
+/**
+ * Takes the policy's snapshots and publishes the run's summary; throws after that if any database
+ * failed, so Lambda retries it, or if the summary could not be published.
+ */
 export async function runSnapshot(event: unknown, deps: SnapshotDeps): Promise<TakeSnapshotsResult> {
   const input = parseScheduleInput(event);
   const policy = deps.policies.policies[input.policy];
@@ -50,14 +57,22 @@ export async function runSnapshot(event: unknown, deps: SnapshotDeps): Promise<T
     logger: deps.logger,
   });
   deps.logger.info('snapshot run finished', { result });
-  const failed = result.databases.filter((d) => d.outcome === 'failed');
-  if (failed.length > 0) {
-    // A repeated run is safe (ids derive from the scheduled time), so Lambda's async retries are
-    // the retry: the databases done already come back as `existing`.
-    const message = `snapshots failed for ${failed.map((d) => `${d.database} (${d.reason})`).join('; ')}`;
-    throw failed.every((d) => d.retryable) ? new RetryLaterError(message) : new LifeboatError(message);
-  }
+  const notification = snapshotRunNotification(input.policy, result, new Date(), {
+    region: deps.store.region,
+  });
+  const unpublished = await publishAll(deps.notifier, [notification], deps.logger);
+  const failure = runFailure(result) ?? unpublished;
+  if (failure) throw failure;
   return result;
+}
+
+function runFailure(result: TakeSnapshotsResult): LifeboatError | undefined {
+  const failed = result.databases.filter((d) => d.outcome === 'failed');
+  if (failed.length === 0) return undefined;
+  // A repeated run is safe (ids derive from the scheduled time), so Lambda's async retries are
+  // the retry: the databases done already come back as `existing`.
+  const message = `snapshots failed for ${failed.map((d) => `${d.database} (${d.reason})`).join('; ')}`;
+  return failed.every((d) => d.retryable) ? new RetryLaterError(message) : new LifeboatError(message);
 }
 
 const logger = new Logger({ serviceName: 'lifeboat-snapshot' });
@@ -68,6 +83,7 @@ function defaultDeps(): SnapshotDeps {
   defaults ??= {
     policies: policyFromEnv(),
     store: new RdsSnapshotStore({ clientConfig: {}, region: requireEnv('AWS_REGION') }),
+    notifier: new SnsNotifier({ topicArn: requireEnv('LIFEBOAT_TOPIC_ARN'), clientConfig: {} }),
     logger,
   };
   return defaults;

@@ -75,12 +75,17 @@ describe('packaged template: lifecycle functions', () => {
     expect(forbidden.filter((a) => actions.some((p) => allows(p, a)))).toEqual([]);
   });
 
-  it('lets the copy function assume only the DR roles, and use KMS keys only through RDS', () => {
+  it('lets the copy function assume only the DR roles, and use KMS keys only through RDS but for the topic key', () => {
     const statements = statementsOf(roles.CopyIamRoleLambdaExecution!);
     const assume = statements.filter((s) => list(s.Action).some((a) => allows(a, 'sts:AssumeRole')));
     expect(assume).toHaveLength(1);
     expect(list(assume[0]!.Resource)).toEqual(['arn:aws:iam::222222222222:role/lifeboat-dr-copy']);
-    const kms = statements.filter((s) => list(s.Action).some((a) => a.startsWith('kms:')));
+    // The topic's own key (publishing outcomes) is the one key used directly.
+    const kms = statements.filter(
+      (s) =>
+        list(s.Action).some((a) => a.startsWith('kms:')) &&
+        !JSON.stringify(s.Resource).includes('LifeboatTopicKey'),
+    );
     expect(kms.length).toBeGreaterThan(0);
     for (const statement of kms) {
       expect(statement.Resource).not.toBe('*');

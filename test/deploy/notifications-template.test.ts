@@ -201,6 +201,25 @@ describe('notifications in the packaged template', () => {
     expect(JSON.stringify(template)).not.toContain('hooks.slack.com/services/');
   });
 
+  it('lets every function that reports outcomes publish to the topic and use its key, and only that key', () => {
+    for (const name of ['Snapshot', 'Copy', 'Prune', 'Monitor']) {
+      const policies = template.Resources[`${name}IamRoleLambdaExecution`]!.Properties?.Policies as Array<{
+        PolicyDocument: { Statement: Array<{ Action: string | string[]; Resource: unknown }> };
+      }>;
+      const statements = policies.flatMap((policy) => policy.PolicyDocument.Statement);
+      const publish = statements.filter((s) => [s.Action].flat().includes('sns:Publish'));
+      expect(
+        publish.map((s) => s.Resource),
+        `${name} publishes outcomes`,
+      ).toEqual([{ Ref: 'LifeboatTopic' }]);
+      const topicKey = statements.filter((s) => functionOf(s.Resource) === 'LifeboatTopicKey');
+      expect(
+        topicKey.map((s) => [s.Action].flat().sort()),
+        `${name} uses the topic key`,
+      ).toEqual([['kms:Decrypt', 'kms:GenerateDataKey*']]);
+    }
+  });
+
   it('lets monitor delete only databases tagged as scratch, and runs one monitor at a time', () => {
     const policies = JSON.stringify(template.Resources.MonitorIamRoleLambdaExecution!.Properties?.Policies);
     const statements = JSON.parse(policies)[0].PolicyDocument.Statement as Array<{

@@ -7,11 +7,13 @@ import {
   RDSClient,
 } from '@aws-sdk/client-rds';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { STSClient } from '@aws-sdk/client-sts';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHandler, targetStores, type CopyHandlerDeps } from '../../functions/copy/handler.js';
 import { RdsSnapshotStore } from '../../lib/adapters/aws/rds-snapshots.js';
+import { SnsNotifier } from '../../lib/adapters/aws/sns-notifier.js';
 import { assumedRoleCredentials } from '../../lib/adapters/aws/sts-credentials.js';
 import { InvalidInputError, NotFoundError } from '../../lib/core/errors.js';
 import type { PolicyFile } from '../../lib/core/policy/schema.js';
@@ -22,6 +24,7 @@ import { lambdaContext } from '../support/lambda-context.js';
 import { motoClientConfig, startMoto, type Moto } from '../support/moto.js';
 import { goldPolicyFile } from '../support/policies.js';
 import { createCluster, createInstance, createKey, snapshotIds } from '../support/rds-fixtures.js';
+import { watchTopic, type WatchedTopic } from '../support/topic.js';
 
 const fixture = (name: string) =>
   JSON.parse(readFileSync(`test/fixtures/events/${name}.json`, 'utf8')) as object;
@@ -44,6 +47,8 @@ interface World {
   source: RdsSnapshotStore;
   euStore: RdsSnapshotStore;
   sts: STSClient;
+  /** The Lifeboat topic with a queue reading it; made again after each moto reset. */
+  topic?: WatchedTopic;
 }
 
 async function startWorld(): Promise<World> {
@@ -67,6 +72,10 @@ function copyHandler(world: World, policies: PolicyFile) {
       source: world.source,
       storeFor: targetStores(motoClientConfig(world.moto), world.sts),
     },
+    notifier: new SnsNotifier({
+      topicArn: world.topic!.topicArn,
+      client: new SNSClient(motoClientConfig(world.moto)),
+    }),
     logger: new Logger({ serviceName: 'lifeboat-copy', logLevel: 'SILENT' }),
     now: () => NOW,
   };
@@ -94,6 +103,7 @@ describe('copy function against moto', () => {
   beforeEach(async () => {
     await world.moto.reset();
     euKey = await createKey(new KMSClient(motoClientConfig(world.moto, 'eu-west-1')));
+    world.topic = await watchTopic(world.moto);
   });
 
   it('copies a new snapshot to the DR region under that region key, with the original tags carried over', async () => {
@@ -129,10 +139,23 @@ describe('copy function against moto', () => {
     const copy = copyHandler(world, policies);
     await copy(snapshotCreated);
 
+    // A copy requested is a step on the way: nothing for chat yet.
+    expect(await world.topic!.published()).toEqual([]);
+
     const again = (await copy(snapshotCreated)) as CopyEventResult;
 
     expect(again.copies?.targets.map((t) => t.outcome)).toEqual(['copied']);
     expect(await snapshotIds(world.euRds)).toEqual([`${PRIMARY}-eu-west-1`]);
+    expect(await world.topic!.published()).toEqual([
+      expect.objectContaining({
+        kind: 'copy.done',
+        severity: 'info',
+        database: 'orders',
+        policy: 'gold',
+        region: 'eu-west-1',
+        details: expect.objectContaining({ snapshot: PRIMARY, copy: `${PRIMARY}-eu-west-1` }),
+      }),
+    ]);
   });
 
   it('copies an Aurora cluster snapshot named as in the AWS sample event ("rds:" prefix)', async () => {
@@ -203,6 +226,15 @@ describe('copy function against moto', () => {
       expect.objectContaining({ outcome: 'refused', reason: expect.stringMatching(/unencrypted/) }),
     ]);
     expect(await snapshotIds(world.euRds)).toEqual([]);
+    const [refusal, ...more] = await world.topic!.published();
+    expect(more).toEqual([]);
+    expect(refusal).toMatchObject({
+      kind: 'copy.failed',
+      severity: 'critical',
+      database: 'orders',
+      region: 'eu-west-1',
+    });
+    expect(refusal!.action).toMatch(/unencryptedSources/);
   });
 
   it('ignores snapshots that Lifeboat does not manage', async () => {
@@ -291,6 +323,7 @@ describe('copy refused for the snapshot quota, against moto with a quota of 3', 
       delete process.env.MOTO_RDS_SNAPSHOT_LIMIT;
     }
     euKey = await createKey(new KMSClient(motoClientConfig(world.moto, 'eu-west-1')));
+    world.topic = await watchTopic(world.moto);
   });
   afterAll(async () => world?.moto.stop());
 
@@ -317,6 +350,8 @@ describe('copy refused for the snapshot quota, against moto with a quota of 3', 
         reason: expect.stringMatching(/SnapshotQuotaExceeded/),
       }),
     ]);
+    // The sweep retries it; a copy stuck there shows as the DR target's RPO breach from the monitor.
+    expect(await world.topic!.published()).toEqual([]);
 
     await world.euRds.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: 'someone-elses-3' }));
     const swept = (await copy({ sweep: true })) as SweepResult;

@@ -3,17 +3,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateDBClusterSnapshotCommand, CreateDBSnapshotCommand, RDSClient } from '@aws-sdk/client-rds';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHandler } from '../../functions/prune/handler.js';
 import { RdsSnapshotStore } from '../../lib/adapters/aws/rds-snapshots.js';
+import { SnsNotifier } from '../../lib/adapters/aws/sns-notifier.js';
 import { copyTargetStore } from '../../lib/adapters/aws/target-stores.js';
 import { snapshotId } from '../../lib/core/naming/snapshot-id.js';
 import { parsePolicyFile } from '../../lib/core/policy/parse.js';
 import { TAG } from '../../lib/core/tags.js';
 import { runLifeboat } from '../support/cli.js';
 import { lambdaContext } from '../support/lambda-context.js';
-import { motoClientConfig, startMoto, type Moto } from '../support/moto.js';
+import { freePort, motoClientConfig, startMoto, type Moto } from '../support/moto.js';
 import { createCluster, createInstance, createKey, snapshotIds } from '../support/rds-fixtures.js';
+import { watchTopic, type WatchedTopic } from '../support/topic.js';
 
 const NOW = '2026-11-24T04:15:00Z';
 const DAY = 86_400_000;
@@ -24,6 +27,10 @@ let rdsEu: RDSClient;
 let dir: string;
 let policyPath: string;
 let handler: ReturnType<typeof createHandler>;
+let topic: WatchedTopic;
+let notifier: SnsNotifier;
+let policyFile: ReturnType<typeof parsePolicyFile>;
+let source: RdsSnapshotStore;
 
 const tags = (record: Record<string, string>) =>
   Object.entries(record).map(([Key, Value]) => ({ Key, Value }));
@@ -78,7 +85,7 @@ policies:
     retention: { daily: 1, weekly: 0, monthly: 0, yearly: 0 }
 `;
   await writeFile(policyPath, policyText);
-  const policyFile = parsePolicyFile(policyText);
+  policyFile = parsePolicyFile(policyText);
 
   // RDS takes automated snapshots of a database with a backup retention period; moto does too.
   await createInstance(rds, 'orders', { 'lifeboat:policy': 'gold' }, { backupRetentionDays: 7 });
@@ -86,7 +93,7 @@ policies:
   await createInstance(rds, 'reports', { 'lifeboat:policy': 'silver' }, { engine: 'mysql' });
 
   // Daily managed snapshots of orders for ten weeks, of billing for ten days, two of reports.
-  const source = new RdsSnapshotStore({ region: 'us-east-1', client: rds });
+  source = new RdsSnapshotStore({ region: 'us-east-1', client: rds });
   const orders = [];
   for (const at of days('2026-09-15T00:00:00Z', '2026-11-24T00:00:00Z')) {
     const id = snapshotId('orders', at);
@@ -148,11 +155,14 @@ policies:
     });
   }
 
+  topic = await watchTopic(moto);
+  notifier = new SnsNotifier({ topicArn: topic.topicArn, client: new SNSClient(motoClientConfig(moto)) });
   handler = createHandler({
     policyFile,
     source,
     targetsFor: (_name, policy) =>
       policy.copies.map((target) => ({ target, store: copyTargetStore(target, motoClientConfig(moto)) })),
+    notifier,
   });
 });
 
@@ -215,6 +225,21 @@ describe('prune against moto', () => {
     expect(after).toEqual(expect.arrayContaining(kept));
     expect(deleted).toContain(snapshotId('orders', new Date('2026-09-29T00:00:00Z')));
     expect(deleted).toContain(snapshotId('orders', new Date('2026-11-20T00:00:00Z')) + '-eu-west-1');
+    expect(await topic.published()).toEqual([
+      expect.objectContaining({
+        kind: 'prune.run',
+        severity: 'info',
+        policy: 'gold',
+        region: 'us-east-1',
+        summary: expect.stringMatching(
+          new RegExp(`^Policy gold: ${deleted.length} snapshots deleted, \\d+ kept$`),
+        ),
+        details: expect.objectContaining({
+          dryRun: false,
+          deleted: expect.arrayContaining(toDelete.slice(0, 1)),
+        }),
+      }),
+    ]);
   });
 
   it('deletes nothing on a second run right after the first', async () => {
@@ -224,5 +249,43 @@ describe('prune against moto', () => {
 
     expect(result.deleted).toBe(0);
     expect(await everywhere()).toEqual(before);
+    await topic.published();
+  });
+
+  it('publishes a warning naming a copy target it could not list, then fails the run, deleting nothing there', async () => {
+    const before = await everywhere();
+    // Nothing listens on this port: the DR region's RDS endpoint is unreachable.
+    const unreachable = new RdsSnapshotStore({
+      region: 'eu-west-1',
+      client: new RDSClient({
+        ...motoClientConfig(moto, 'eu-west-1'),
+        endpoint: `http://127.0.0.1:${await freePort()}`,
+        maxAttempts: 1,
+      }),
+    });
+    const cutOff = createHandler({
+      policyFile,
+      source,
+      targetsFor: (_name, policy) => policy.copies.map((target) => ({ target, store: unreachable })),
+      notifier,
+    });
+
+    await expect(cutOff({ policy: 'gold', time: NOW, dryRun: true }, context)).rejects.toThrow(
+      /prune of policy gold incomplete: copy eu-west-1/,
+    );
+
+    expect(await everywhere()).toEqual(before);
+    const [published, ...more] = await topic.published();
+    expect(more).toEqual([]);
+    expect(published).toMatchObject({
+      kind: 'prune.run',
+      severity: 'warning',
+      policy: 'gold',
+      summary: expect.stringContaining('copy eu-west-1 not pruned'),
+      details: expect.objectContaining({
+        scopeErrors: [expect.objectContaining({ scope: 'copy eu-west-1' })],
+      }),
+    });
+    expect(published!.action).toBeTruthy();
   });
 });

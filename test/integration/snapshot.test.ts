@@ -1,15 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { CreateDBSnapshotCommand, RDSClient, StopDBInstanceCommand } from '@aws-sdk/client-rds';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHandler, type SnapshotDeps } from '../../functions/snapshot/handler.js';
 import { RdsSnapshotStore } from '../../lib/adapters/aws/rds-snapshots.js';
+import { SnsNotifier } from '../../lib/adapters/aws/sns-notifier.js';
 import { InvalidInputError, LifeboatError } from '../../lib/core/errors.js';
 import { TAG } from '../../lib/core/tags.js';
 import { lambdaContext } from '../support/lambda-context.js';
 import { motoClientConfig, startMoto, type Moto } from '../support/moto.js';
 import { goldPolicyFile } from '../support/policies.js';
 import { createCluster, createInstance, snapshotIds } from '../support/rds-fixtures.js';
+import { watchTopic, type WatchedTopic } from '../support/topic.js';
 
 const scheduleEvent = JSON.parse(readFileSync('test/fixtures/events/schedule-snapshot.json', 'utf8')) as {
   policy: string;
@@ -22,6 +25,7 @@ const policies = goldPolicyFile({ select: { tags: GOLD } });
 let moto: Moto;
 let rds: RDSClient;
 let handler: ReturnType<typeof createHandler>;
+let topic: WatchedTopic;
 
 beforeAll(async () => {
   moto = await startMoto();
@@ -29,12 +33,20 @@ beforeAll(async () => {
   const deps: SnapshotDeps = {
     policies,
     store: new RdsSnapshotStore({ client: rds, region: 'us-east-1' }),
+    // The topic is made again after each reset under the same name, so under the same ARN.
+    notifier: new SnsNotifier({
+      topicArn: 'arn:aws:sns:us-east-1:123456789012:lifeboat',
+      client: new SNSClient(motoClientConfig(moto)),
+    }),
     logger: new Logger({ serviceName: 'lifeboat-snapshot', logLevel: 'SILENT' }),
   };
   handler = createHandler(() => deps);
 });
 afterAll(async () => moto?.stop());
-beforeEach(async () => moto.reset());
+beforeEach(async () => {
+  await moto.reset();
+  topic = await watchTopic(moto);
+});
 
 const manual = async () => (await snapshotIds(rds)).filter((id) => id.startsWith('lifeboat-'));
 
@@ -67,6 +79,22 @@ describe('snapshot function against moto', () => {
       [TAG.tier]: 'primary',
       [TAG.scheduledAt]: '2026-11-24T12:00:00.000Z',
     });
+    expect(await topic.published()).toEqual([
+      expect.objectContaining({
+        kind: 'snapshot.run',
+        severity: 'info',
+        policy: 'gold',
+        region: 'us-east-1',
+        summary: 'Policy gold: 2 snapshots taken, 1 skipped',
+        details: expect.objectContaining({
+          taken: 2,
+          snapshots: expect.arrayContaining([
+            'lifeboat-billing-20261124t1200',
+            'lifeboat-orders-20261124t1200',
+          ]),
+        }),
+      }),
+    ]);
   });
 
   it('succeeds on a repeated event without taking a second snapshot', async () => {
@@ -111,6 +139,29 @@ describe('snapshot function against moto', () => {
     await expect(run).rejects.toThrow(/snapshots failed for catalog \(GuardRefusedError/);
     await expect(run).rejects.toBeInstanceOf(LifeboatError);
     expect(await manual()).toEqual(['lifeboat-catalog-20261124t1200', 'lifeboat-orders-20261124t1200']);
+    // Published before the invocation failed: a refusal no retry fixes is critical.
+    const [published, ...more] = await topic.published();
+    expect(more).toEqual([]);
+    expect(published).toMatchObject({ kind: 'snapshot.run', severity: 'critical', database: 'catalog' });
+    expect(published!.action).toBeTruthy();
+  });
+
+  it('fails the invocation when the summary cannot be published, after taking the snapshots', async () => {
+    await createInstance(rds, 'orders', GOLD);
+    const unpublished = createHandler(() => ({
+      policies,
+      store: new RdsSnapshotStore({ client: rds, region: 'us-east-1' }),
+      notifier: new SnsNotifier({
+        topicArn: 'arn:aws:sns:us-east-1:123456789012:no-such-topic',
+        client: new SNSClient(motoClientConfig(moto)),
+      }),
+      logger: new Logger({ serviceName: 'lifeboat-snapshot', logLevel: 'SILENT' }),
+    }));
+
+    await expect(unpublished(scheduleEvent, lambdaContext('snapshot'))).rejects.toThrow(
+      /1 of 1 notifications not published: snapshot.run/,
+    );
+    expect(await manual()).toEqual(['lifeboat-orders-20261124t1200']);
   });
 
   it.each([

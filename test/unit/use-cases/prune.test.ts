@@ -14,6 +14,7 @@ import { RdsSnapshotStore } from '../../../lib/adapters/aws/rds-snapshots.js';
 import type { Policy } from '../../../lib/core/policy/schema.js';
 import { TAG } from '../../../lib/core/tags.js';
 import { prune } from '../../../lib/core/use-cases/prune.js';
+import { recordingNotifier } from '../../support/topic.js';
 
 const NOW = new Date('2026-11-24T04:15:00Z');
 const target = {
@@ -245,12 +246,14 @@ describe('prune', () => {
 });
 
 describe('prune handler', () => {
+  const notifier = recordingNotifier();
   const handler = createHandler({
     policyFile: { policies: { gold: policy } },
     source: new RdsSnapshotStore({ region: 'us-east-1', client: sourceClient }),
     targetsFor: () => [
       { target, store: new RdsSnapshotStore({ region: 'eu-west-1', client: targetClient }) },
     ],
+    notifier,
   });
   const context = { functionName: 'lifeboat-test-prune', awsRequestId: 'req-1' } as never;
 
@@ -261,6 +264,28 @@ describe('prune handler', () => {
 
     await expect(handler({ policy: 'gold', time: NOW.toISOString() }, context)).rejects.toThrow(
       /prune of policy gold incomplete: source us-east-1: old-4: RetryLaterError/,
+    );
+    expect(sourceRds).toHaveReceivedCommandTimes(DeleteDBSnapshotCommand, 4);
+    // Published before the invocation failed, naming the snapshot left.
+    expect(notifier.published.at(-1)).toMatchObject({
+      kind: 'prune.run',
+      severity: 'warning',
+      details: { failures: [{ snapshot: 'old-4' }] },
+    });
+  });
+
+  it('fails the invocation when the summary cannot be published, after a clean run', async () => {
+    serve(sourceRds, [...old, newest]);
+    serve(targetRds, []);
+    const refusing = createHandler({
+      policyFile: { policies: { gold: policy } },
+      source: new RdsSnapshotStore({ region: 'us-east-1', client: sourceClient }),
+      targetsFor: () => [],
+      notifier: { publish: () => Promise.reject(new Error('AuthorizationError: not allowed')) },
+    });
+
+    await expect(refusing({ policy: 'gold', time: NOW.toISOString() }, context)).rejects.toThrow(
+      /1 of 1 notifications not published: prune.run \(Error: AuthorizationError: not allowed\)/,
     );
     expect(sourceRds).toHaveReceivedCommandTimes(DeleteDBSnapshotCommand, 4);
   });

@@ -15,6 +15,7 @@ import { RdsSnapshotStore } from '../../../lib/adapters/aws/rds-snapshots.js';
 import { RetryLaterError } from '../../../lib/core/errors.js';
 import { takeSnapshots } from '../../../lib/core/use-cases/take-snapshots.js';
 import { goldPolicyFile } from '../../support/policies.js';
+import { recordingNotifier } from '../../support/topic.js';
 
 const rds = mockClient(RDSClient);
 afterEach(() => rds.reset());
@@ -95,7 +96,7 @@ describe('takeSnapshots with RDS refusing some requests', () => {
 
     const run = runSnapshot(
       { policy: 'gold', time: '2026-11-24T12:00:00Z' },
-      { policies, store, logger: new Logger({ logLevel: 'SILENT' }) },
+      { policies, store, notifier: recordingNotifier(), logger: new Logger({ logLevel: 'SILENT' }) },
     );
 
     await expect(run).rejects.toBeInstanceOf(RetryLaterError);
