@@ -104,6 +104,11 @@ export function sourceOfSnapshotId(snapshotId: string): string | undefined {
  * every step of every copy. Every failure is published, each naming its target, since each needs
  * someone to look. The source database is the snapshot's (snapshot ids start with the database id,
  * but the id is what people search for, so it is given whole in `details`).
+ *
+ * Known limit: the use case keeps no memory of what it reported, and the sweep (every 30 minutes,
+ * 48 hours back) reports an available copy as `copied` on every pass, so a copy's `copy.done`
+ * repeats until its snapshot leaves the lookback. Announcing it once needs that memory (a tag on
+ * the copy, or state in the reports bucket as the monitor keeps).
  */
 export function copyNotifications(
   results: readonly SnapshotCopyResult[],
