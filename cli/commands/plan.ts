@@ -216,6 +216,7 @@ class ListedOnce implements SnapshotStore {
   shareSnapshot: SnapshotStore['shareSnapshot'] = () => readOnly();
   unshareSnapshot: SnapshotStore['unshareSnapshot'] = () => readOnly();
   deleteSnapshot: SnapshotStore['deleteSnapshot'] = () => readOnly();
+  tagSnapshot: SnapshotStore['tagSnapshot'] = () => readOnly();
 }
 
 async function readOnly(): Promise<never> {

@@ -172,6 +172,10 @@ export class InventorySnapshotStore implements SnapshotStore {
     return this.#readOnly();
   }
 
+  tagSnapshot(): Promise<void> {
+    return this.#readOnly();
+  }
+
   deleteSnapshot(): Promise<void> {
     return this.#readOnly();
   }

@@ -33,6 +33,8 @@ export interface SnapshotStore {
   unshareSnapshot(snapshot: Snapshot, account: string): Promise<void>;
   /** Deletes a snapshot Lifeboat manages; refuses (GuardRefusedError) anything else. */
   deleteSnapshot(snapshot: Snapshot): Promise<void>;
+  /** Adds tags to a snapshot Lifeboat manages (AddTagsToResource); refuses anything else. */
+  tagSnapshot(snapshot: Snapshot, tags: Tags): Promise<void>;
 }
 
 /** Publishes an outcome to the SNS topic (lib/core/notification/message.ts is the format). */

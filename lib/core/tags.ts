@@ -12,6 +12,11 @@ export const TAG = {
   scheduledAt: 'lifeboat:scheduled-at',
   copyOf: 'lifeboat:copy-of',
   /**
+   * Prefix, on a snapshot Lifeboat took: `lifeboat:copy-announced:<target>` once its copy at that
+   * target was announced as done, so the sweep does not announce it again on every pass.
+   */
+  copyAnnounced: 'lifeboat:copy-announced:',
+  /**
    * On a copy: the id of the snapshot Lifeboat originally took. A DR-account copy is made from a
    * shareable copy, so copy-of names that one; restores of one origin must match exactly.
    */

@@ -156,6 +156,14 @@ describe('copy function against moto', () => {
         details: expect.objectContaining({ snapshot: PRIMARY, copy: `${PRIMARY}-eu-west-1` }),
       }),
     ]);
+
+    // The sweep meets the same available copy on every pass: it is announced once, not each time.
+    const third = (await copy(snapshotCreated)) as CopyEventResult;
+    expect(third.copies?.targets.map((t) => t.outcome)).toEqual(['copied']);
+    expect(third.copies?.targets[0]?.newlyCopied).toBe(false);
+    expect(await world.topic!.published()).toEqual([]);
+    const primary = await world.source.getSnapshot('instance', PRIMARY);
+    expect(primary?.tags[`${TAG.copyAnnounced}eu-west-1`]).toBe('true');
   });
 
   it('copies an Aurora cluster snapshot named as in the AWS sample event ("rds:" prefix)', async () => {

@@ -1,4 +1,5 @@
 import {
+  AddTagsToResourceCommand,
   CopyDBClusterSnapshotCommand,
   CopyDBSnapshotCommand,
   CreateDBClusterSnapshotCommand,
@@ -267,6 +268,21 @@ export class RdsSnapshotStore implements SnapshotStore {
   async unshareSnapshot(snapshot: Snapshot, account: string): Promise<void> {
     checkShareAccount(account, snapshot);
     await this.#modifyRestoreAttribute(snapshot, { ValuesToRemove: [account] });
+  }
+
+  async tagSnapshot(snapshot: Snapshot, tags: Tags): Promise<void> {
+    if (!isManaged(snapshot.tags)) {
+      throw new GuardRefusedError(
+        `refusing to tag snapshot ${snapshot.id}: it is not tagged lifeboat:managed=true`,
+      );
+    }
+    try {
+      await this.#client.send(
+        new AddTagsToResourceCommand({ ResourceName: snapshot.arn, Tags: tagList(tags) }),
+      );
+    } catch (error) {
+      throw mapRdsError(error, `tagging snapshot ${snapshot.id}`);
+    }
   }
 
   async #modifyRestoreAttribute(

@@ -138,6 +138,8 @@ function copyNotification(
     at: now.toISOString(),
   };
   if (target.outcome === 'copied') {
+    // The sweep sees an available copy on every pass for 48 hours; only the first one announces it.
+    if (!target.newlyCopied) return undefined;
     return {
       ...common,
       kind: 'copy.done',

@@ -35,6 +35,8 @@ export interface TargetCopyResult {
   copyId: string;
   outcome: CopyOutcome;
   reason: string;
+  /** `copied`, and seen so for the first time: the one run that announces it. */
+  newlyCopied?: boolean;
 }
 
 export interface SnapshotCopyResult {
@@ -112,6 +114,7 @@ export async function copyToTargets(request: {
     let result: TargetCopyResult;
     try {
       result = { target: name, copyId: id, ...(await stepTowards(target, id, name)) };
+      if (result.outcome === 'copied') result.newlyCopied = await markAnnounced(name);
     } catch (error) {
       const outcome = error instanceof RetryLaterError ? 'retry-later' : 'failed';
       result = { target: name, copyId: id, outcome, reason: errorText(error) };
@@ -200,6 +203,22 @@ export async function copyToTargets(request: {
       outcome: 'started',
       reason: `shared ${shareable.id} with ${account} only; copy requested there in ${target.region} (${copy.status})`,
     };
+  }
+
+  /**
+   * Remembers, on the snapshot Lifeboat took (in the source account, which the copy role may tag),
+   * that its copy at `target` was announced. Returns whether this run is the first to see it done.
+   * A failed tag only means the sweep announces the copy again, so it does not fail the copy.
+   */
+  async function markAnnounced(target: string): Promise<boolean> {
+    const key = `${TAG.copyAnnounced}${target}`;
+    if (snapshot.tags[key] !== undefined) return false;
+    try {
+      await deps.source.tagSnapshot(snapshot, { [key]: 'true' });
+    } catch (error) {
+      logger.warn(`could not mark the copy of ${snapshot.id} to ${target} as announced: ${errorText(error)}`);
+    }
+    return true;
   }
 
   /** The DR copy is complete: the source side no longer needs to be readable by that account. */

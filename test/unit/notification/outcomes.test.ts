@@ -114,7 +114,13 @@ describe('copyNotifications', () => {
     const messages = copyNotifications(
       [
         result([
-          { target: 'eu-west-1', copyId: 'c1', outcome: 'copied', reason: 'copy c1 is available' },
+          {
+            target: 'eu-west-1',
+            copyId: 'c1',
+            outcome: 'copied',
+            reason: 'copy c1 is available',
+            newlyCopied: true,
+          },
           {
             target: '222222222222/eu-west-2',
             copyId: 'c2',
@@ -150,6 +156,13 @@ describe('copyNotifications', () => {
         now,
       ),
     ).toEqual([]);
+  });
+
+  it('announces a copy once: not again when a later sweep finds it still available', () => {
+    const seenBefore = { target: 'eu-west-1', copyId: 'c1', outcome: 'copied' as const, reason: 'available' };
+
+    expect(copyNotifications([result([{ ...seenBefore, newlyCopied: false }])], now)).toEqual([]);
+    expect(copyNotifications([result([seenBefore])], now)).toEqual([]);
   });
 
   it('reads the database from a scheduled snapshot id, and nothing from another', () => {
