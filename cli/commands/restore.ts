@@ -139,13 +139,15 @@ async function findStateMachine(client: SFNClient): Promise<string> {
 async function follow(client: SFNClient, executionArn: string, pollMs: number): Promise<void> {
   let seen = 0;
   for (;;) {
+    // Status first, history second: once the status is final, the history read after it holds
+    // every state, so the last ones are printed before the summary, however the two calls race.
+    const execution = await client.send(new DescribeExecutionCommand({ executionArn }));
     const events = await history(client, executionArn);
     for (const event of events.slice(seen)) {
       const line = describeEvent(event);
       if (line) console.log(line);
     }
     seen = events.length;
-    const execution = await client.send(new DescribeExecutionCommand({ executionArn }));
     if (execution.status !== 'RUNNING' && execution.status !== 'PENDING_REDRIVE') {
       const output = parseOutput(execution.output);
       printSummary(output);
