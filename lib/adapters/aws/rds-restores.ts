@@ -28,16 +28,12 @@ import type {
 } from '../../core/ports.js';
 import { isScratch, TAG, type Tags } from '../../core/tags.js';
 import { mapRdsError, rdsErrorCode } from './rds-errors.js';
-import { tagsFrom } from './rds-snapshots.js';
+import { tagList, tagsFrom } from './rds-snapshots.js';
 
 export type RdsScratchRestorerOptions = { region: string } & (
   | { client: RDSClient; clientConfig?: never }
   | { client?: never; clientConfig?: ConstructorParameters<typeof RDSClient>[0] }
 );
-
-function tagList(tags: Tags) {
-  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
-}
 
 /** The one instance Lifeboat adds to an Aurora scratch cluster: RDS restores a cluster without any. */
 export function auroraInstanceId(clusterId: string): string {

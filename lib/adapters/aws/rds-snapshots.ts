@@ -38,7 +38,7 @@ export function tagsFrom(list: readonly Tag[] | undefined): Tags {
   return tags;
 }
 
-function tagList(tags: Tags): Tag[] {
+export function tagList(tags: Tags): Tag[] {
   return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 }
 
