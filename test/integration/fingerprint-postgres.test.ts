@@ -3,7 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bisectTable, PostgresFingerprinter } from '../../lib/adapters/db/postgres.js';
 import { compareFingerprints } from '../../lib/core/compare/compare.js';
 import { boundariesOf } from '../../lib/core/fingerprint/ranges.js';
-import type { DatabaseConnection, DatabaseFingerprint } from '../../lib/core/fingerprint/types.js';
+import type {
+  DatabaseConnection,
+  DatabaseFingerprint,
+  FingerprintOptions,
+  RowHashMethod,
+} from '../../lib/core/fingerprint/types.js';
 import { startPostgres, type LocalPostgres } from '../support/postgres.js';
 
 const SCHEMA = `
@@ -44,10 +49,15 @@ const KINDS_ROWS = `
 (5, 0.1, 99.99, 0.1, 0.1, '2038-01-19 03:14:08+00', '2000-01-01', '1 year', '{}', '{}', '{"a\\"b","c,d"}', '{0}', '\\x0a', 'happy', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a12', e'tab\\there\\nnewline \\\\ back', 'q', 'zz', true)
 `;
 
-describe('PostgreSQL fingerprints', () => {
+// Every property holds for both ways of hashing a row.
+describe.each<RowHashMethod>(['typed', 'text'])('PostgreSQL fingerprints, %s row hash', (rowHash) => {
   let server: LocalPostgres;
   let admin: pg.Client;
-  const fingerprinter = new PostgresFingerprinter();
+  const postgres = new PostgresFingerprinter();
+  const fingerprinter = {
+    fingerprint: (connection: DatabaseConnection, options: FingerprintOptions = {}) =>
+      postgres.fingerprint(connection, { rowHash, ...options }),
+  };
 
   const connectionTo = (database: string): DatabaseConnection => ({
     engine: 'postgres',
@@ -111,6 +121,7 @@ describe('PostgreSQL fingerprints', () => {
       'public.kinds',
     ]);
     expect(base.engine).toBe('postgres');
+    expect(base.rowHash).toBe(rowHash);
     expect(base.tables['public.kinds']).toMatchObject({ rows: 5, key: 'id' });
     expect(base.tables['public.events']?.rows).toBe(52);
     expect(base.tables['public.events']?.key).toBeUndefined();
@@ -233,6 +244,21 @@ describe('PostgreSQL fingerprints', () => {
     ["an empty string turned into 'NULL'", "UPDATE kinds SET label = 'NULL' WHERE id = 2", 'public.kinds'],
     ['an enum value changed', "UPDATE kinds SET feeling = 'ok' WHERE id = 1", 'public.kinds'],
     ['a jsonb value changed', `UPDATE kinds SET doc = '{"b": 1, "a": [2, 1]}' WHERE id = 1`, 'public.kinds'],
+    [
+      'a jsonb number that only changed scale',
+      `UPDATE kinds SET doc = '{"b": 1.0, "a": [1, 2]}' WHERE id = 1`,
+      'public.kinds',
+    ],
+    [
+      'an interval turned into its equal in days',
+      "UPDATE kinds SET span = '-90 days' WHERE id = 2",
+      'public.kinds',
+    ],
+    [
+      'an array that only moved its lower bound',
+      "UPDATE kinds SET counts = '[2:2]={0}' WHERE id = 5",
+      'public.kinds',
+    ],
     ['an array element changed', `UPDATE kinds SET tags = '{a,"b c",""}' WHERE id = 1`, 'public.kinds'],
   ])('detects %s', async (_, sql, table) => {
     const { fingerprint } = await changedCopy(sql);
@@ -241,6 +267,35 @@ describe('PostgreSQL fingerprints', () => {
     expect(comparison.tables.filter((t) => t.verdict !== 'exact')).toEqual([
       expect.objectContaining({ table, verdict: 'mismatch', reason: expect.stringContaining('checksum') }),
     ]);
+  });
+
+  it('is the same after the enum type is recreated with new OIDs, as a restore through a dump does', async () => {
+    const { fingerprint } = await changedCopy(
+      `ALTER TYPE mood RENAME TO mood_before;
+       CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
+       ALTER TABLE kinds ALTER COLUMN feeling TYPE mood USING feeling::text::mood;
+       DROP TYPE mood_before;`,
+    );
+    expect(fingerprint.tables['public.kinds']).toEqual(base.tables['public.kinds']);
+  });
+
+  it('tells apart strings that a case-insensitive collation calls equal', async () => {
+    await run(
+      'base',
+      `CREATE COLLATION anycase (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+       CREATE TABLE lower_names (name text COLLATE anycase); CREATE TABLE upper_names (name text COLLATE anycase);
+       INSERT INTO lower_names VALUES ('lifeboat'); INSERT INTO upper_names VALUES ('LIFEBOAT');`,
+    );
+    try {
+      const fingerprint = await fingerprinter.fingerprint(connectionTo('base'), {
+        tables: ['public.lower_names', 'public.upper_names'],
+      });
+      expect(fingerprint.tables['public.lower_names']?.checksum).not.toBe(
+        fingerprint.tables['public.upper_names']?.checksum,
+      );
+    } finally {
+      await run('base', 'DROP TABLE lower_names, upper_names; DROP COLLATION anycase');
+    }
   });
 
   it('detects a dropped column through the column signature', async () => {

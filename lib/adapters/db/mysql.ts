@@ -134,7 +134,7 @@ export class MysqlFingerprinter implements Fingerprinter {
           ...(buckets.length > 1 ? { buckets } : {}),
         };
       }
-      return { engine: 'mysql', tables: fingerprints };
+      return { engine: 'mysql', rowHash: 'text', tables: fingerprints };
     } finally {
       await Promise.all(workers.map((client) => client.end().catch(() => undefined)));
     }

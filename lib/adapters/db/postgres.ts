@@ -14,6 +14,7 @@ import {
   POSTGRES_KEYS_QUERY,
   POSTGRES_SESSION_SETTINGS,
   POSTGRES_TABLES_QUERY,
+  TYPED_ROW_HASH_SINCE,
   postgresMedianKeyQuery,
   postgresRangeQuery,
   postgresRowHashesQuery,
@@ -40,6 +41,7 @@ import type {
   FingerprintOptions,
   Fingerprinter,
   RangeFingerprint,
+  RowHashMethod,
   TableFingerprint,
 } from '../../core/fingerprint/types.js';
 import { selectTables, tableKey, type TableName } from '../../core/fingerprint/tables.js';
@@ -118,12 +120,14 @@ export class PostgresFingerprinter implements Fingerprinter {
     const databases = options.databases?.length ? options.databases : [connection.database];
     checkSnapshotOption(options, databases);
     const tables: Record<string, TableFingerprint> = {};
+    let rowHash: RowHashMethod = 'typed';
     for (const database of databases) {
       const prefix = databases.length > 1 ? `${database}/` : '';
-      const fingerprints = await fingerprintDatabase(connection, database, prefix, options);
-      for (const [name, fingerprint] of Object.entries(fingerprints)) tables[name] = fingerprint;
+      const fingerprinted = await fingerprintDatabase(connection, database, prefix, options);
+      rowHash = fingerprinted.method;
+      for (const [name, fingerprint] of Object.entries(fingerprinted.tables)) tables[name] = fingerprint;
     }
-    return { engine: 'postgres', tables };
+    return { engine: 'postgres', rowHash, tables };
   }
 }
 
@@ -162,6 +166,7 @@ function checkSnapshotOption(options: FingerprintOptions, databases: string[]): 
 
 interface TablePlan {
   table: PostgresTable;
+  method: RowHashMethod;
   /** Split keys, deduplicated and sorted; empty: one bucket. */
   keys: string[];
   slices: HeapSlice[];
@@ -172,23 +177,18 @@ async function fingerprintDatabase(
   database: string,
   prefix: string,
   options: FingerprintOptions,
-): Promise<Record<string, TableFingerprint>> {
+): Promise<{ method: RowHashMethod; tables: Record<string, TableFingerprint> }> {
   const coordinator = await connectPostgres(connection, database);
   const workers: pg.Client[] = [coordinator];
   try {
     const snapshot = await beginInSnapshot(coordinator, options.snapshot);
-    const version = Number(
-      (
-        await coordinator.query<{ version: string }>(
-          `SELECT pg_catalog.current_setting('server_version_num') AS version`,
-        )
-      ).rows[0]?.version,
-    );
+    const version = await serverVersion(coordinator);
+    const method = rowHashMethod(options.rowHash, version, connection, database);
     const segments = Math.max(1, options.segments ?? 2);
     const tables = selectTables(await describeTables(coordinator), prefix, options);
     const plans: TablePlan[] = [];
     for (const table of tables)
-      plans.push(await planTable(coordinator, table, prefix, options, segments, version));
+      plans.push(await planTable(coordinator, table, prefix, options, segments, version, method));
     const work = plans.flatMap((plan) => plan.slices.map((slice) => ({ plan, slice })));
 
     const pool = Math.min(segments, work.length);
@@ -219,10 +219,33 @@ async function fingerprintDatabase(
         ...(buckets.length > 1 ? { buckets } : {}),
       };
     }
-    return fingerprints;
+    return { method, tables: fingerprints };
   } finally {
     await Promise.all(workers.map((client) => client.end().catch(() => undefined)));
   }
+}
+
+async function serverVersion(client: pg.Client): Promise<number> {
+  const result = await client.query<{ version: string }>(
+    `SELECT pg_catalog.current_setting('server_version_num') AS version`,
+  );
+  return Number(result.rows[0]?.version);
+}
+
+/** The asked-for method, or the fastest the server has. */
+function rowHashMethod(
+  asked: RowHashMethod | undefined,
+  version: number,
+  connection: DatabaseConnection,
+  database: string,
+): RowHashMethod {
+  if (version >= TYPED_ROW_HASH_SINCE) return asked ?? 'typed';
+  if (asked === 'typed') {
+    throw new ConfigError(
+      `rowHash "typed" needs PostgreSQL 14 or later; ${connection.host}:${connection.port} (database "${database}") runs server_version_num ${version}`,
+    );
+  }
+  return 'text';
 }
 
 async function describeTables(client: pg.Client): Promise<PostgresTable[]> {
@@ -240,6 +263,7 @@ async function describeTables(client: pg.Client): Promise<PostgresTable[]> {
     name: string;
     type: string;
     not_null: boolean;
+    domain: boolean;
     base_type: string;
     category: string;
     builtin: boolean;
@@ -265,6 +289,7 @@ async function describeTables(client: pg.Client): Promise<PostgresTable[]> {
           name: c.name,
           type: c.type,
           notNull: c.not_null,
+          domain: c.domain,
           baseType: c.base_type,
           category: c.category,
           builtin: c.builtin,
@@ -283,6 +308,7 @@ async function planTable(
   options: FingerprintOptions,
   segments: number,
   serverVersion: number,
+  method: RowHashMethod,
 ): Promise<TablePlan> {
   const count = rangeCountFor(
     { rows: table.estimatedRows, bytes: table.bytes },
@@ -294,16 +320,16 @@ async function planTable(
     segments > 1 && count > 1 && serverVersion >= 140000
       ? heapSlices(table.blocks, Math.max(segments, count))
       : [{ from: null, to: null }];
-  if (table.key === null) return { table, keys: [], slices };
+  if (table.key === null) return { table, method, keys: [], slices };
   const given = options.boundaries?.[tableKey(table, prefix)] ?? options.boundaries?.[tableKey(table, '')];
-  if (given) return { table, keys: boundariesOf(rangesFromBoundaries(given)), slices };
-  if (count <= 1) return { table, keys: [], slices };
+  if (given) return { table, method, keys: boundariesOf(rangesFromBoundaries(given)), slices };
+  if (count <= 1) return { table, method, keys: [], slices };
   const percent = table.estimatedRows > 0 ? Math.min(100, (100 * SAMPLE_ROWS) / table.estimatedRows) : 100;
   const sampled = await client.query<{ keys: string[] | null }>(postgresSplitKeysQuery(table, table.key), [
     splitFractions(count),
     percent,
   ]);
-  return { table, keys: boundariesOf(rangesFromBoundaries(sampled.rows[0]?.keys ?? [])), slices };
+  return { table, method, keys: boundariesOf(rangesFromBoundaries(sampled.rows[0]?.keys ?? [])), slices };
 }
 
 /** Rows and checksum per bucket index of one heap slice. */
@@ -322,6 +348,7 @@ async function fingerprintSlice(
     plan.table.columns,
     { hasFrom: slice.from !== null, hasTo: slice.to !== null },
     key,
+    plan.method,
   );
   const result = await client.query<{ bucket: number; rows: string; sum: string | null }>(sql, values);
   const sums = new Map<number, { rows: number; checksum: string }>();
@@ -340,10 +367,11 @@ async function fingerprintRange(
   client: pg.Client,
   table: PostgresTable,
   range: KeyRange,
+  method: RowHashMethod,
 ): Promise<RangeFingerprint> {
   const { where, values } = predicate(table, range);
   const result = await client.query<{ rows: string; sum: string | null }>(
-    postgresRangeQuery(table, table.columns, where),
+    postgresRangeQuery(table, table.columns, where, method),
     values,
   );
   const row = result.rows[0];
@@ -373,8 +401,11 @@ export async function bisectTable(
           `table ${table} has no primary key: its rows cannot be named, only its sums compared`,
         );
       }
+      // Both sides must hash rows the same way, so `typed` only if both servers have it.
+      const versions = await Promise.all([serverVersion(left), serverVersion(right)]);
+      const method: RowHashMethod = Math.min(...versions) >= TYPED_ROW_HASH_SINCE ? 'typed' : 'text';
       const side = (client: pg.Client): BisectSide => ({
-        rangeSum: (current) => fingerprintRange(client, described, current),
+        rangeSum: (current) => fingerprintRange(client, described, current, method),
         async medianKey(current) {
           const { where, values } = predicate(described, current);
           const result = await client.query<{ key: string | null }>(
@@ -385,7 +416,7 @@ export async function bisectTable(
         },
         async rowHashes(current) {
           const { where, values } = predicate(described, current);
-          const sql = postgresRowHashesQuery(described, described.columns, { ...where, key });
+          const sql = postgresRowHashesQuery(described, described.columns, { ...where, key }, method);
           return (await client.query<{ key: string; hash: string }>(sql, values)).rows;
         },
       });

@@ -34,21 +34,32 @@ export function compareFingerprints(
   const tables = names.map((name) =>
     compareTable(name, baseline.tables[name], candidate.tables[name], rules, expectations.get(name)),
   );
-  if (baseline.engine !== candidate.engine) {
+  const refusal = incomparable(baseline, candidate, rules);
+  if (refusal !== undefined) {
     return {
       verdict: 'different',
-      tables: [
-        {
-          table: '*',
-          verdict: 'mismatch',
-          reason: `engine ${baseline.engine} -> ${candidate.engine}: fingerprints of different engines never match`,
-        },
-        ...tables,
-      ],
+      tables: [{ table: '*', verdict: 'mismatch', reason: refusal }, ...tables],
     };
   }
   const same = tables.every((table) => table.verdict === 'exact' || table.verdict === 'within-tolerance');
   return { verdict: same ? 'same' : 'different', tables };
+}
+
+/** Why the checksums of these two fingerprints can never be equal, if so. */
+function incomparable(
+  baseline: DatabaseFingerprint,
+  candidate: DatabaseFingerprint,
+  rules: CompareRules,
+): string | undefined {
+  if (baseline.engine !== candidate.engine) {
+    return `engine ${baseline.engine} -> ${candidate.engine}: fingerprints of different engines never match`;
+  }
+  // Only exact comparisons look at checksums; row counts and columns compare across methods.
+  const [a, b] = [baseline.rowHash, candidate.rowHash];
+  if (rules.mode === 'exact' && a !== undefined && b !== undefined && a !== b) {
+    return `rows hashed ${a} -> ${b}: checksums of different row-hash methods never match (PostgreSQL 13 and older hash text)`;
+  }
+  return undefined;
 }
 
 function compareTable(

@@ -22,6 +22,7 @@ const TableFingerprintSchema = z.object({
 /** A fingerprint as `lifeboat fingerprint --json` prints it and reports store it. */
 export const DatabaseFingerprintSchema = z.object({
   engine: z.enum(['postgres', 'mysql']),
+  rowHash: z.enum(['typed', 'text']).optional(),
   tables: z.record(z.string(), TableFingerprintSchema),
   takenAt: z.string().optional(),
 });

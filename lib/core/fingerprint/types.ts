@@ -1,3 +1,6 @@
+/** How a row's 64-bit hash is computed: by the column types' own hashes, or over the row's text. */
+export type RowHashMethod = 'typed' | 'text';
+
 /** The engines whose tables Lifeboat can fingerprint. */
 export type DatabaseEngine = 'postgres' | 'mysql';
 
@@ -42,6 +45,12 @@ export interface TableFingerprint {
 
 export interface DatabaseFingerprint {
   engine: DatabaseEngine;
+  /**
+   * How rows were hashed (PostgreSQL: `typed` on 14+, `text` before; MySQL: `text`). Checksums of
+   * different methods never match, so an exact comparison of them is refused. Absent in
+   * fingerprints stored before it was recorded.
+   */
+  rowHash?: RowHashMethod;
   /** Keyed "schema.table" (PostgreSQL: database-qualified when several databases: "db/schema.table"). */
   tables: Record<string, TableFingerprint>;
   takenAt?: string;
@@ -71,6 +80,11 @@ export interface FingerprintOptions {
    * session saw it, e.g. the source at the instant a copy of it was taken. One database only.
    */
   snapshot?: string;
+  /**
+   * PostgreSQL only: how rows are hashed. Default `typed` where the server has it (14+), else
+   * `text`; asking for `typed` of an older server is a ConfigError.
+   */
+  rowHash?: RowHashMethod;
 }
 
 /** Computes table fingerprints on a live database (lib/adapters/db/postgres.ts, mysql.ts). */

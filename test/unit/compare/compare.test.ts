@@ -176,4 +176,19 @@ describe('compareFingerprints', () => {
     expect(comparison.verdict).toBe('different');
     expect(comparison.tables[0]).toMatchObject({ table: '*', verdict: 'mismatch' });
   });
+
+  it('refuses an exact comparison of rows hashed two ways, and still compares row counts across them', () => {
+    const typed = { ...baseline, rowHash: 'typed' as const };
+    const text = { ...baseline, rowHash: 'text' as const };
+    const exact = compareFingerprints(typed, text, { mode: 'exact' });
+    expect(exact.verdict).toBe('different');
+    expect(exact.tables[0]).toMatchObject({
+      table: '*',
+      verdict: 'mismatch',
+      reason: expect.stringContaining('rows hashed typed -> text'),
+    });
+    expect(compareFingerprints(typed, text, { mode: 'previous-report' }).verdict).toBe('same');
+    // Fingerprints stored before the method was recorded compare as before.
+    expect(compareFingerprints(baseline, typed, { mode: 'exact' }).verdict).toBe('same');
+  });
 });

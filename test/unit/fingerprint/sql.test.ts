@@ -6,6 +6,7 @@ import {
   postgresRangeQuery,
   postgresRowHash,
   postgresSliceQuery,
+  typedFieldEncoding,
   type PostgresColumn,
 } from '../../../lib/core/fingerprint/postgres-sql.js';
 
@@ -19,6 +20,53 @@ const column = (name: string, baseType: string, category: string, extra: Partial
   elemCategory: null,
   elemBuiltin: null,
   ...extra,
+});
+
+describe('PostgreSQL typed row hash', () => {
+  it("uses a type's own hash only where equal hashes inputs print the same", () => {
+    expect(typedFieldEncoding(column('i', 'int8', 'N'))).toBe('hash');
+    expect(typedFieldEncoding(column('t', 'timestamptz', 'D'))).toBe('hash');
+    expect(typedFieldEncoding(column('s', 'text', 'S'))).toBe('hash');
+    expect(typedFieldEncoding(column('n', 'numeric', 'N', { type: 'numeric(12,2)' }))).toBe('hash');
+    expect(typedFieldEncoding(column('f', 'float8', 'N'))).toBe('bytes');
+    // Hashes that lose something: the scale, OIDs, 1 mon = 30 days, numbers in JSON, dimensions.
+    expect(typedFieldEncoding(column('n', 'numeric', 'N'))).toBe('text');
+    expect(typedFieldEncoding(column('e', 'mood', 'E', { builtin: false }))).toBe('text');
+    expect(typedFieldEncoding(column('v', 'interval', 'T'))).toBe('text');
+    expect(typedFieldEncoding(column('j', 'jsonb', 'U'))).toBe('text');
+    expect(typedFieldEncoding(column('j', 'json', 'U'))).toBe('text');
+    expect(
+      typedFieldEncoding(
+        column('a', '_int4', 'A', { elemType: 'int4', elemCategory: 'N', elemBuiltin: true }),
+      ),
+    ).toBe('text');
+    expect(typedFieldEncoding(column('d', 'int8', 'N', { type: 'positive', domain: true }))).toBe('text');
+    expect(typedFieldEncoding(column('u', 'citext', 'S', { builtin: false }))).toBe('text');
+  });
+
+  it('hashes the record once per row in a subquery, then re-hashes it with itself as the seed', () => {
+    const { perRow, final } = postgresRowHash(
+      [
+        column('id', 'int4', 'N', { notNull: true }),
+        column('name', 'text', 'S'),
+        column('ratio', 'float8', 'N'),
+        column('doc', 'jsonb', 'U'),
+      ],
+      'typed',
+    );
+    expect(perRow).toMatch(
+      /^pg_catalog\.hash_record_extended\(ROW\("id", "name" COLLATE "C", pg_catalog\.float8send\("ratio"\), "doc"::text COLLATE "C"\), \d+\)$/,
+    );
+    expect(final).toBe('pg_catalog.hashint8extended(h, h)');
+    const sql = postgresRangeQuery(
+      { schema: 'public', name: 't' },
+      [column('id', 'int4', 'N')],
+      { key: null, hasFrom: false, hasTo: false },
+      'typed',
+    );
+    expect(sql).toContain(`sum(${final})`);
+    expect(sql).toMatch(/OFFSET 0\) AS r$/);
+  });
 });
 
 describe('PostgreSQL canonical row text', () => {
@@ -40,12 +88,16 @@ describe('PostgreSQL canonical row text', () => {
   });
 
   it('builds one expression per row, with quoted identifiers and NULL markers', () => {
-    const sql = postgresRowHash([
-      column('id', 'int4', 'N', { notNull: true }),
-      column('we"ird', 'int4', 'N'),
-      column('name', 'text', 'S'),
-    ]);
-    expect(sql).toBe(
+    const { perRow, final } = postgresRowHash(
+      [
+        column('id', 'int4', 'N', { notNull: true }),
+        column('we"ird', 'int4', 'N'),
+        column('name', 'text', 'S'),
+      ],
+      'text',
+    );
+    expect(final).toBe('h');
+    expect(perRow).toBe(
       `pg_catalog.hashtextextended(pg_catalog.concat_ws(E'\\x1f', "id", "we""ird", CASE WHEN "we""ird" IS NULL THEN '\\N'::text END, ` +
         `coalesce(pg_catalog.octet_length("name"), -1), "name") COLLATE "C", 0)`,
     );
@@ -57,21 +109,23 @@ describe('PostgreSQL canonical row text', () => {
       [column('id', 'int8', 'N', { notNull: true })],
       { hasFrom: true, hasTo: true },
       { name: 'id', type: 'bigint' },
+      'text',
     );
     expect(sql).toContain('WHERE ctid >= $1::tid AND ctid < $2::tid');
     expect(sql).toContain('pg_catalog.width_bucket("id", $3::bigint[]) AS bucket');
     expect(sql).toMatch(/GROUP BY 1$/);
     expect(
-      postgresSliceQuery({ schema: 's', name: 't' }, [], { hasFrom: false, hasTo: false }, null),
+      postgresSliceQuery({ schema: 's', name: 't' }, [], { hasFrom: false, hasTo: false }, null, 'typed'),
     ).not.toMatch(/WHERE|GROUP BY/);
   });
 
   it('sums hashes in one pass without sorting', () => {
-    const sql = postgresRangeQuery({ schema: 'public', name: 't' }, [column('id', 'int4', 'N')], {
-      key: { name: 'id', type: 'integer' },
-      hasFrom: true,
-      hasTo: false,
-    });
+    const sql = postgresRangeQuery(
+      { schema: 'public', name: 't' },
+      [column('id', 'int4', 'N')],
+      { key: { name: 'id', type: 'integer' }, hasFrom: true, hasTo: false },
+      'text',
+    );
     expect(sql).toContain('pg_catalog.sum(');
     expect(sql).toContain('WHERE "id" >= $1::integer');
     expect(sql).not.toMatch(/ORDER BY|string_agg/i);
