@@ -72,6 +72,7 @@ describe('DR account template (deploy/dr-account-role.yml)', () => {
       'rds:DeleteDBSnapshot',
     ]);
     for (const statement of deletes) {
+      expect(JSON.stringify(statement.Resource)).toMatch(/snapshot:lifeboat-\*"/);
       const tagged = Object.entries(statement.Condition?.StringEquals ?? {});
       expect(tagged).toEqual([
         [expect.stringMatching(/^rds:(cluster-)?snapshot-tag\/lifeboat:managed$/), 'true'],
@@ -86,6 +87,17 @@ describe('DR account template (deploy/dr-account-role.yml)', () => {
     const copyInto = creating.filter((s) => actionsOf(s).includes('rds:CopyDBSnapshot'));
     expect(copyInto).toHaveLength(1);
     expect(copyInto[0]!.Condition).toEqual({ StringEquals: { 'aws:RequestTag/lifeboat:managed': 'true' } });
+  });
+
+  it('tags, copies into and deletes only snapshots named as Lifeboat names them, in either account', () => {
+    const onSnapshots = statements.filter((s) =>
+      actionsOf(s).some((action) => /^rds:(Copy|Delete|AddTags)/.test(action)),
+    );
+    expect(onSnapshots.flatMap(actionsOf)).toContain('rds:AddTagsToResource');
+    for (const statement of onSnapshots) {
+      const resources = [statement.Resource].flat().map((resource) => JSON.stringify(resource));
+      for (const resource of resources) expect(resource).toMatch(/:(cluster-)?snapshot:lifeboat-\*"/);
+    }
   });
 
   it('lets the role hand the keys to RDS through grants only, never use them directly outside RDS', () => {

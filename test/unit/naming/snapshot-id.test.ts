@@ -94,11 +94,14 @@ describe('copyId and shareableCopyId', () => {
       fc.property(snapshot, region, account, (id, r, a) => {
         const copy = copyId(id, { region: r, account: a });
         expect(isValidSnapshotId(copy), copy).toBe(true);
+        // The DR account's role may only copy, tag and delete snapshots named lifeboat-*.
+        expect(id.startsWith('lifeboat-') && copy.startsWith('lifeboat-'), copy).toBe(true);
         expect(copyId(id, { region: r, account: a })).toBe(copy);
         expect(copy).not.toBe(id);
         if (a) {
           const shareable = shareableCopyId(id, a);
           expect(isValidSnapshotId(shareable), shareable).toBe(true);
+          expect(shareable.startsWith('lifeboat-'), shareable).toBe(true);
           expect(shareable).not.toBe(copy);
         }
       }),
