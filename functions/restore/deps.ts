@@ -47,6 +47,7 @@ function siteFactory(policies: PolicyFile): (target: TargetRef) => RestoreSite {
     const client = rdsClientFor({
       region: target.region,
       ...(copy?.roleArn ? { roleArn: copy.roleArn } : {}),
+      ...(copy?.roleArn && copy.externalId ? { externalId: copy.externalId } : {}),
     });
     const restorer = new RdsScratchRestorer({ client, region: target.region });
     const site = {

@@ -22,6 +22,8 @@ const REFRESH_MARGIN_MS = 5 * 60_000;
 export function assumedRoleCredentials(options: {
   sts: STSClient;
   roleArn: string;
+  /** Sent when the role's trust policy asks for one (it keeps others from borrowing the role). */
+  externalId?: string;
   sessionName?: string;
   now?: () => number;
 }): () => Promise<TemporaryCredentials> {
@@ -35,6 +37,7 @@ export function assumedRoleCredentials(options: {
       new AssumeRoleCommand({
         RoleArn: options.roleArn,
         RoleSessionName: options.sessionName ?? COPY_SESSION_NAME,
+        ...(options.externalId ? { ExternalId: options.externalId } : {}),
       }),
     );
     const credentials = answer.Credentials;
@@ -59,12 +62,14 @@ export function rdsClientFor(options: {
   region: string;
   base?: RDSClientConfig;
   roleArn?: string;
+  externalId?: string;
   sts?: STSClient;
 }): RDSClient {
-  const { region, base = {}, roleArn } = options;
+  const { region, base = {}, roleArn, externalId } = options;
   if (!roleArn) return new RDSClient({ ...base, region });
   const sts = options.sts ?? new STSClient({ region, ...stsConfigFrom(base) });
-  return new RDSClient({ ...base, region, credentials: assumedRoleCredentials({ sts, roleArn }) });
+  const credentials = assumedRoleCredentials({ sts, roleArn, ...(externalId ? { externalId } : {}) });
+  return new RDSClient({ ...base, region, credentials });
 }
 
 function stsConfigFrom(base: RDSClientConfig) {

@@ -28,6 +28,7 @@ export function copyTargetStore(
     region: target.region,
     base,
     ...(roleArn ? { roleArn } : {}),
+    ...(roleArn && target.externalId ? { externalId: target.externalId } : {}),
     ...(sts ? { sts } : {}),
   });
   return new RdsSnapshotStore({ region: target.region, client });

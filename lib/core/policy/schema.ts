@@ -60,6 +60,13 @@ export const CopyTargetSchema = z
       .string()
       .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, { error: 'must be an IAM role ARN' })
       .optional(),
+    /** sts:ExternalId the DR role's trust policy asks for (deploy/dr-account-role.yml ExternalId). */
+    externalId: z
+      .string()
+      .regex(/^[\w+=,.@:/-]{2,1224}$/, {
+        error: 'must be 2 to 1224 letters, digits or +=,.@:/-_ (what STS accepts)',
+      })
+      .optional(),
     /**
      * A customer-managed key in the source region that the DR account may use. A snapshot under
      * aws/rds cannot be shared, so it is first re-encrypted with this key.
@@ -75,8 +82,10 @@ export const CopyTargetSchema = z
         message: 'is required when account is set: a key in the source region the DR account may use',
       });
     }
-    if (target.roleArn && !target.account) {
-      ctx.addIssue({ code: 'custom', path: ['roleArn'], message: 'only makes sense with account' });
+    for (const key of ['roleArn', 'externalId'] as const) {
+      if (target[key] && !target.account) {
+        ctx.addIssue({ code: 'custom', path: [key], message: 'only makes sense with account' });
+      }
     }
     if (target.account && target.roleArn && !target.roleArn.includes(`::${target.account}:`)) {
       ctx.addIssue({

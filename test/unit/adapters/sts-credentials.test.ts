@@ -1,7 +1,7 @@
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { assumedRoleCredentials } from '../../../lib/adapters/aws/sts-credentials.js';
+import { assumedRoleCredentials, rdsClientFor } from '../../../lib/adapters/aws/sts-credentials.js';
 
 const sts = mockClient(STSClient);
 afterEach(() => sts.reset());
@@ -48,5 +48,38 @@ describe('assumedRoleCredentials', () => {
     await expect(assumedRoleCredentials({ sts: new STSClient({}), roleArn: ROLE })()).rejects.toThrow(
       `STS AssumeRole of ${ROLE} returned no credentials`,
     );
+  });
+
+  it('presents the external id the DR role trusts, when one is set', async () => {
+    sts.on(AssumeRoleCommand).resolves(session(1, new Date(Date.now() + 3_600_000)));
+
+    await assumedRoleCredentials({
+      sts: new STSClient({}),
+      roleArn: ROLE,
+      externalId: 'lifeboat-prod-7f3a',
+    })();
+    await assumedRoleCredentials({ sts: new STSClient({}), roleArn: ROLE })();
+
+    const calls = sts.commandCalls(AssumeRoleCommand).map((call) => call.args[0].input);
+    expect(calls[0]).toMatchObject({ RoleArn: ROLE, ExternalId: 'lifeboat-prod-7f3a' });
+    expect(calls[1]).not.toHaveProperty('ExternalId');
+  });
+
+  it('gives an RDS client of a DR account credentials of the role, assumed with the external id', async () => {
+    sts.on(AssumeRoleCommand).resolves(session(3, new Date(Date.now() + 3_600_000)));
+    const client = rdsClientFor({
+      region: 'eu-west-1',
+      roleArn: ROLE,
+      externalId: 'lifeboat-prod-7f3a',
+      sts: new STSClient({}),
+    });
+
+    const credentials = await client.config.credentials();
+
+    expect(credentials.accessKeyId).toBe('AKIA3');
+    expect(sts).toHaveReceivedCommandWith(AssumeRoleCommand, {
+      RoleArn: ROLE,
+      ExternalId: 'lifeboat-prod-7f3a',
+    });
   });
 });

@@ -129,6 +129,25 @@ describe('parsePolicyFile', () => {
     );
   });
 
+  it('takes an external id for a DR account role, and refuses one without an account or with bad characters', () => {
+    const copy = (extra: string) =>
+      minimalWith(
+        'retention: { daily: 3 }',
+        `retention: { daily: 3 }\n    copies:\n      - { region: eu-west-1, kmsKeyId: alias/dr${extra} }`,
+      );
+    const parsed = parsePolicyFile(
+      copy(', account: "222222222222", shareKmsKeyId: alias/share, externalId: lifeboat-prod-7f3a'),
+      'test.yml',
+    );
+    expect(Object.values(parsed.policies)[0]?.copies[0]?.externalId).toBe('lifeboat-prod-7f3a');
+    expect(problemsOf(copy(', externalId: lifeboat-prod-7f3a'))).toContain(
+      'policies.bronze.copies.0.externalId: only makes sense with account',
+    );
+    expect(
+      problemsOf(copy(', account: "222222222222", shareKmsKeyId: alias/share, externalId: "has spaces"')),
+    ).toContain('policies.bronze.copies.0.externalId: must be 2 to 1224');
+  });
+
   it('reports every problem at once', () => {
     const text = minimalWith('rtoMinutes: 480', 'rtoMinutes: -5').replace('daily: 3', 'daily: -3');
     const problems = problemsOf(text)
