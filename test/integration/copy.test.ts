@@ -160,7 +160,7 @@ describe('copy function against moto', () => {
     // The sweep meets the same available copy on every pass: it is announced once, not each time.
     const third = (await copy(snapshotCreated)) as CopyEventResult;
     expect(third.copies?.targets.map((t) => t.outcome)).toEqual(['copied']);
-    expect(third.copies?.targets[0]?.newlyCopied).toBe(false);
+    expect(third.copies?.targets[0]?.announce).toBe(false);
     expect(await world.topic!.published()).toEqual([]);
     const primary = await world.source.getSnapshot('instance', PRIMARY);
     expect(primary?.tags[`${TAG.copyAnnounced}eu-west-1`]).toBe('true');
@@ -243,6 +243,13 @@ describe('copy function against moto', () => {
       region: 'eu-west-1',
     });
     expect(refusal!.action).toMatch(/unencryptedSources/);
+
+    // The sweep refuses the same snapshot on every pass: chat hears of it once.
+    const again = (await copyHandler(world, policies)(snapshotCreated)) as CopyEventResult;
+    expect(again.copies?.targets).toEqual([expect.objectContaining({ outcome: 'refused', announce: false })]);
+    expect(await world.topic!.published()).toEqual([]);
+    const primary = await world.source.getSnapshot('instance', PRIMARY);
+    expect(primary?.tags[`${TAG.copyAnnounced}eu-west-1`]).toBe('refused');
   });
 
   it('ignores snapshots that Lifeboat does not manage', async () => {

@@ -104,11 +104,8 @@ export function sourceOfSnapshotId(snapshotId: string): string | undefined {
  * every step of every copy. Every failure is published, each naming its target, since each needs
  * someone to look. The source database is the snapshot's (snapshot ids start with the database id,
  * but the id is what people search for, so it is given whole in `details`).
- *
- * Known limit: the use case keeps no memory of what it reported, and the sweep (every 30 minutes,
- * 48 hours back) reports an available copy as `copied` on every pass, so a copy's `copy.done`
- * repeats until its snapshot leaves the lookback. Announcing it once needs that memory (a tag on
- * the copy, or state in the reports bucket as the monitor keeps).
+ * The sweep (every 30 minutes, 48 hours back) meets a copied or refused target on every pass; only
+ * the run that first saw it so (`announce`, remembered in a tag on the snapshot) publishes it.
  */
 export function copyNotifications(
   results: readonly SnapshotCopyResult[],
@@ -138,8 +135,7 @@ function copyNotification(
     at: now.toISOString(),
   };
   if (target.outcome === 'copied') {
-    // The sweep sees an available copy on every pass for 48 hours; only the first one announces it.
-    if (!target.newlyCopied) return undefined;
+    if (!target.announce) return undefined;
     return {
       ...common,
       kind: 'copy.done',
@@ -158,7 +154,8 @@ function copyNotification(
     };
   }
   if (target.outcome === 'refused') {
-    // A refusal is the policy's own rule: the sweep will refuse it every time, so it needs a person.
+    // A refusal is the policy's own rule, so it needs a person; once per snapshot is enough.
+    if (!target.announce) return undefined;
     return {
       ...common,
       kind: 'copy.failed',

@@ -35,8 +35,11 @@ export interface TargetCopyResult {
   copyId: string;
   outcome: CopyOutcome;
   reason: string;
-  /** `copied`, and seen so for the first time: the one run that announces it. */
-  newlyCopied?: boolean;
+  /**
+   * `copied` or `refused`, and seen so for the first time: the one run that announces it (the
+   * sweep meets the same snapshot every 30 minutes for 48 hours).
+   */
+  announce?: boolean;
 }
 
 export interface SnapshotCopyResult {
@@ -114,7 +117,9 @@ export async function copyToTargets(request: {
     let result: TargetCopyResult;
     try {
       result = { target: name, copyId: id, ...(await stepTowards(target, id, name)) };
-      if (result.outcome === 'copied') result.newlyCopied = await markAnnounced(name);
+      if (result.outcome === 'copied' || result.outcome === 'refused') {
+        result.announce = await markAnnounced(name, result.outcome);
+      }
     } catch (error) {
       const outcome = error instanceof RetryLaterError ? 'retry-later' : 'failed';
       result = { target: name, copyId: id, outcome, reason: errorText(error) };
@@ -207,14 +212,17 @@ export async function copyToTargets(request: {
 
   /**
    * Remembers, on the snapshot Lifeboat took (in the source account, which the copy role may tag),
-   * that its copy at `target` was announced. Returns whether this run is the first to see it done.
-   * A failed tag only means the sweep announces the copy again, so it does not fail the copy.
+   * how its copy at `target` ended as announced: `true` for copied, `refused`. Returns whether this
+   * run is the first to see that end; a copy refused, then made after a policy change, is
+   * announced both times. A failed tag only means the sweep announces it again, so it does not
+   * fail the copy.
    */
-  async function markAnnounced(target: string): Promise<boolean> {
+  async function markAnnounced(target: string, end: 'copied' | 'refused'): Promise<boolean> {
     const key = `${TAG.copyAnnounced}${target}`;
-    if (snapshot.tags[key] !== undefined) return false;
+    const value = end === 'copied' ? 'true' : end;
+    if (snapshot.tags[key] === value) return false;
     try {
-      await deps.source.tagSnapshot(snapshot, { [key]: 'true' });
+      await deps.source.tagSnapshot(snapshot, { [key]: value });
     } catch (error) {
       logger.warn(`could not mark the copy of ${snapshot.id} to ${target} as announced: ${errorText(error)}`);
     }

@@ -119,7 +119,7 @@ describe('copyNotifications', () => {
             copyId: 'c1',
             outcome: 'copied',
             reason: 'copy c1 is available',
-            newlyCopied: true,
+            announce: true,
           },
           {
             target: '222222222222/eu-west-2',
@@ -131,7 +131,7 @@ describe('copyNotifications', () => {
           { target: 'us-west-1', copyId: 'c4', outcome: 'retry-later', reason: 'throttled' },
           { target: 'ca-central-1', copyId: 'c5', outcome: 'started', reason: 'requested' },
           { target: 'ap-south-1', copyId: 'c6', outcome: 'awaiting-shareable-copy', reason: 'copying' },
-          { target: 'sa-east-1', copyId: 'c7', outcome: 'refused', reason: 'unencrypted' },
+          { target: 'sa-east-1', copyId: 'c7', outcome: 'refused', reason: 'unencrypted', announce: true },
         ]),
       ],
       now,
@@ -158,11 +158,14 @@ describe('copyNotifications', () => {
     ).toEqual([]);
   });
 
-  it('announces a copy once: not again when a later sweep finds it still available', () => {
-    const seenBefore = { target: 'eu-west-1', copyId: 'c1', outcome: 'copied' as const, reason: 'available' };
+  it('announces a copy or a refusal once: not again when a later sweep finds it so again', () => {
+    const copied = { target: 'eu-west-1', copyId: 'c1', outcome: 'copied' as const, reason: 'available' };
+    const refused = { target: 'eu-west-1', copyId: 'c1', outcome: 'refused' as const, reason: 'unencrypted' };
 
-    expect(copyNotifications([result([{ ...seenBefore, newlyCopied: false }])], now)).toEqual([]);
-    expect(copyNotifications([result([seenBefore])], now)).toEqual([]);
+    for (const seenBefore of [copied, refused]) {
+      expect(copyNotifications([result([{ ...seenBefore, announce: false }])], now)).toEqual([]);
+      expect(copyNotifications([result([seenBefore])], now)).toEqual([]);
+    }
   });
 
   it('reads the database from a scheduled snapshot id, and nothing from another', () => {
