@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { ConfigError } from '../lib/core/errors.js';
-import { parsePolicyFile } from '../lib/core/policy/parse.js';
+import { parsePolicyFile } from '../lib/core/policy/file.js';
 import type { PolicyFile } from '../lib/core/policy/schema.js';
 
 /** Reads and validates the policy file a command was given; every problem named on one line. */

@@ -4,7 +4,7 @@ const { existsSync, readFileSync } = require('node:fs');
 const { resolve } = require('node:path');
 const tsx = require('tsx/cjs/api');
 
-const { parsePolicyFile } = tsx.require('../lib/core/policy/parse.ts', __filename);
+const { parsePolicyFile } = tsx.require('../lib/core/policy/file.ts', __filename);
 
 // The team's own lifeboat.yml when there is one; the example lets a fresh clone package and test.
 function policyPath() {

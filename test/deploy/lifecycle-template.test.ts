@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parsePolicyFile } from '../../lib/core/policy/parse.js';
+import { parsePolicyFile } from '../../lib/core/policy/file.js';
 import {
   allowsAction as allows,
   listOf as list,

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parsePolicyFile } from '../../lib/core/policy/parse.js';
+import { parsePolicyFile } from '../../lib/core/policy/file.js';
 import { drRoleArnOf } from '../../lib/adapters/aws/target-stores.js';
 import { loadTemplate, resourcesOfType, type CfnResource } from '../support/template.js';
 

@@ -10,7 +10,7 @@ import { RdsSnapshotStore } from '../../lib/adapters/aws/rds-snapshots.js';
 import { SnsNotifier } from '../../lib/adapters/aws/sns-notifier.js';
 import { copyTargetStore } from '../../lib/adapters/aws/target-stores.js';
 import { snapshotId } from '../../lib/core/naming/snapshot-id.js';
-import { parsePolicyFile } from '../../lib/core/policy/parse.js';
+import { parsePolicyFile } from '../../lib/core/policy/file.js';
 import { TAG } from '../../lib/core/tags.js';
 import { runLifeboat } from '../support/cli.js';
 import { lambdaContext } from '../support/lambda-context.js';

@@ -1,21 +1,12 @@
-import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { PolicyFileSchema, type Policy, type PolicyFile } from './schema.js';
 
 /**
- * Parses and validates a policy file. Every problem is reported at once, each naming its key
- * (`policies.gold.retention.daily: must be 0 or more`), so one edit fixes them all.
+ * Validates a policy file's content. Every problem is reported at once, each naming its key
+ * (`policies.gold.retention.daily: must be 0 or more`), so one edit fixes them all. The YAML
+ * reader is in file.ts, apart, so that functions which get the policy as JSON do not bundle it.
  */
-export function parsePolicyFile(text: string, origin = 'policy file'): PolicyFile {
-  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (document.errors.length > 0) {
-    const first = document.errors[0]!;
-    throw new ConfigError(`${origin}: not valid YAML: ${first.message.split('\n')[0]}`);
-  }
-  return validatePolicyFile(document.toJS(), origin);
-}
-
 export function validatePolicyFile(value: unknown, origin = 'policy file'): PolicyFile {
   const result = PolicyFileSchema.safeParse(value);
   if (!result.success) throw new ConfigError(`${origin} is invalid:\n${formatIssues(result.error.issues)}`);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseInventory } from '../../../lib/adapters/inventory-file.js';
-import { parsePolicyFile } from '../../../lib/core/policy/parse.js';
+import { parsePolicyFile } from '../../../lib/core/policy/file.js';
 import { decideRetention } from '../../../lib/core/retention/decide.js';
 import { TAG } from '../../../lib/core/tags.js';
 import { runLifeboat, type CliRun as Run } from '../../support/cli.js';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { policyFromEnv, requireEnv } from '../../../lib/config/env.js';
 import { ConfigError } from '../../../lib/core/errors.js';
-import { parsePolicyFile } from '../../../lib/core/policy/parse.js';
+import { parsePolicyFile } from '../../../lib/core/policy/file.js';
 
 describe('requireEnv', () => {
   it('returns a set variable', () => {

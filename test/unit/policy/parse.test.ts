@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../lib/core/errors.js';
-import { getPolicy, parsePolicyFile } from '../../../lib/core/policy/parse.js';
+import { parsePolicyFile } from '../../../lib/core/policy/file.js';
+import { getPolicy } from '../../../lib/core/policy/parse.js';
 
 const example = readFileSync('lifeboat.example.yml', 'utf8');
 const minimal = readFileSync('test/fixtures/policies/valid-minimal.yml', 'utf8');
