@@ -14,7 +14,6 @@ import { SecretsManagerCredentials } from '../../lib/adapters/aws/scratch-creden
 import { SfnVerificationStarter } from '../../lib/adapters/aws/sfn-starter.js';
 import { SnsNotifier } from '../../lib/adapters/aws/sns-notifier.js';
 import { rdsClientFor } from '../../lib/adapters/aws/sts-credentials.js';
-import { fingerprinterFor } from '../../lib/adapters/db/index.js';
 import { policyFromEnv, requireEnv } from '../../lib/config/env.js';
 import { ConfigError } from '../../lib/core/errors.js';
 import type { PolicyFile } from '../../lib/core/policy/schema.js';
@@ -60,8 +59,25 @@ function siteFactory(policies: PolicyFile): (target: TargetRef) => RestoreSite {
   };
 }
 
+/**
+ * Adapters only some steps use, passed by those steps' handler files, so that the other steps do
+ * not bundle them: the database drivers (pg, mysql2 and its encodings) were most of every bundle.
+ */
+export interface StepAdapters {
+  fingerprinter?: RestoreVerifyDeps['fingerprinter'];
+}
+
+function notBundled(what: string): never {
+  throw new Error(
+    `${what} is not bundled with this step: its handler file must pass it to restoreStepHandler`,
+  );
+}
+
 /** The AWS adapters of every restore-verify step, built once per container from the environment. */
-export function awsRestoreVerifyDeps(env: NodeJS.ProcessEnv = process.env): RestoreVerifyDeps {
+export function awsRestoreVerifyDeps(
+  env: NodeJS.ProcessEnv = process.env,
+  adapters: StepAdapters = {},
+): RestoreVerifyDeps {
   const region = requireEnv('AWS_REGION', env);
   const policies = policyFromEnv(env);
   const topicArn = requireEnv('LIFEBOAT_TOPIC_ARN', env);
@@ -73,7 +89,7 @@ export function awsRestoreVerifyDeps(env: NodeJS.ProcessEnv = process.env): Rest
     restorer,
     tagger: restorer,
     siteFor: siteFactory(policies),
-    fingerprinter: fingerprinterFor,
+    fingerprinter: adapters.fingerprinter ?? (() => notBundled('the database fingerprinter')),
     connections: rdsEndpointConnections,
     credentials: new SecretsManagerCredentials({
       client: new SecretsManagerClient({ region }),
@@ -102,8 +118,8 @@ let tasks: Record<TaskState, RestoreVerifyTask> | undefined;
  * The Lambda handler of one Task state. The state's input and output are the execution's state,
  * which holds no credentials; only the step name and the error are logged.
  */
-export function restoreStepHandler(step: TaskState) {
-  tasks ??= createRestoreVerifyTasks(awsRestoreVerifyDeps());
+export function restoreStepHandler(step: TaskState, adapters: StepAdapters = {}) {
+  tasks ??= createRestoreVerifyTasks(awsRestoreVerifyDeps(process.env, adapters));
   const run = tasks[step];
   return middy(async (event: unknown) => {
     try {
