@@ -1,0 +1,46 @@
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { loadTemplate, resourcesOfType } from '../support/template.js';
+
+/** Strings that survive minification, one per library that only some functions should carry. */
+const MARKERS = {
+  pg: 'pg-native',
+  mysql2: 'caching_sha2_password',
+  yaml: 'BLOCK_AS_IMPLICIT_KEY',
+};
+
+const functions = resourcesOfType(loadTemplate(), 'AWS::Lambda::Function').map(([, resource]) => {
+  const properties = resource.Properties as { Handler: string; Code: { S3Key: string } };
+  const zip = `.serverless/${properties.Code.S3Key.split('/').pop()}`;
+  const code = properties.Handler.replace(/\.[^.]+$/, '.mjs');
+  return { zip, code, name: zip.replace(/^\.serverless\/|\.zip$/g, '') };
+});
+
+const read = (zip: string, file: string) =>
+  execFileSync('unzip', ['-p', zip, file], { maxBuffer: 64 * 1024 * 1024 }).toString();
+
+// Every byte of a bundle is parsed at each cold start (npm run bench:bundles).
+describe('function bundles (npm run package)', () => {
+  it('carries the database drivers in the fingerprint step only', () => {
+    for (const { zip, code, name } of functions) {
+      const bundle = read(zip, code);
+      const fingerprints = name === 'restoreFingerprintDatabase';
+      expect(bundle.includes(MARKERS.pg), `${name}: pg`).toBe(fingerprints);
+      expect(bundle.includes(MARKERS.mysql2), `${name}: mysql2`).toBe(fingerprints);
+    }
+  });
+
+  it('carries no YAML reader: the policy reaches the functions as JSON', () => {
+    for (const { zip, code, name } of functions) {
+      expect(read(zip, code).includes(MARKERS.yaml), name).toBe(false);
+    }
+  });
+
+  it('ships source maps with the mappings only, not the sources', () => {
+    for (const { zip, code, name } of functions) {
+      const map = JSON.parse(read(zip, `${code}.map`)) as { mappings: string; sourcesContent?: unknown };
+      expect(map.mappings.length, name).toBeGreaterThan(0);
+      expect(map.sourcesContent, name).toBeUndefined();
+    }
+  });
+});
