@@ -26,7 +26,7 @@ import {
   type MysqlColumn,
   type MysqlRangePredicate,
 } from '../../core/fingerprint/mysql-sql.js';
-import { mapOnConnections } from '../../core/fingerprint/pool.js';
+import { mapOnConnections } from '../../core/pool.js';
 import {
   DEFAULT_SPLIT,
   WHOLE_TABLE,

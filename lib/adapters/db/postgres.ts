@@ -8,7 +8,7 @@ import {
 } from '../../core/fingerprint/bisect.js';
 import { addChecksums, checksumFromSum, EMPTY_CHECKSUM } from '../../core/fingerprint/checksum.js';
 import { columnSignature } from '../../core/fingerprint/columns.js';
-import { mapOnConnections } from '../../core/fingerprint/pool.js';
+import { mapOnConnections } from '../../core/pool.js';
 import {
   POSTGRES_COLUMNS_QUERY,
   POSTGRES_KEYS_QUERY,

@@ -1,4 +1,5 @@
 import type { Snapshot } from '../model.js';
+import { mapWithConcurrency } from '../pool.js';
 import type { SnapshotStore } from '../ports.js';
 import type { CopyTargetPolicy, Policy, Retention } from '../policy/schema.js';
 import { decideRetention, type RetentionDecision } from '../retention/decide.js';
@@ -67,6 +68,13 @@ export function governedBy(snapshot: Snapshot, policyName: string, target?: Copy
   return isCopy && (copiedFor === undefined || copiedFor === targetName(target));
 }
 
+/**
+ * Deletes in flight per scope. Each is two round trips to RDS (the guard's read, the delete); one
+ * at a time, a backlog of hundreds could outlast the function's 5 minutes. A few at once stay
+ * well under RDS's request rate, and the SDK's retries back off if it throttles anyway.
+ */
+const DELETES_AT_ONCE = 4;
+
 // A snapshot in any other status is still being made, and its TAG.copyOf source is being read from:
 // "If the snapshot is being copied, the copy operation is terminated" (RDS API Reference,
 // DeleteDBSnapshot).
@@ -110,24 +118,23 @@ export async function prune(request: PruneRequest): Promise<PruneResult> {
       ? `not attempted: could not tell which snapshots are in use (${unreadable.join('; ')})`
       : undefined;
 
-  const results: ScopeResult[] = [];
-  for (const [index, scope] of scopes.entries()) {
-    const view = listed[index]!;
-    const base = { scope: scope.name, region: scope.store.region, retention: scope.retention };
-    if ('error' in view) {
-      results.push({ ...base, decisions: [], outcomes: [], error: view.error });
-      continue;
-    }
-    const governed = view.snapshots.filter((s) => governedBy(s, policyName, scope.target));
-    const decisions = decideRetention(governed, scope.retention, now, { inUse });
-    const outcomes: DeleteOutcome[] = [];
-    for (const { snapshot } of decisions.filter((d) => d.action === 'delete')) {
-      if (dryRun) outcomes.push({ snapshot, result: 'dry run' });
-      else if (holdBack) outcomes.push({ snapshot, result: 'not attempted', error: holdBack });
-      else outcomes.push(await deleteOne(scope.store, snapshot));
-    }
-    results.push({ ...base, decisions, outcomes });
-  }
+  // Scopes are other regions or accounts, each with its own API rate limits: they go at once.
+  const results: ScopeResult[] = await Promise.all(
+    scopes.map(async (scope, index): Promise<ScopeResult> => {
+      const view = listed[index]!;
+      const base = { scope: scope.name, region: scope.store.region, retention: scope.retention };
+      if ('error' in view) return { ...base, decisions: [], outcomes: [], error: view.error };
+      const governed = view.snapshots.filter((s) => governedBy(s, policyName, scope.target));
+      const decisions = decideRetention(governed, scope.retention, now, { inUse });
+      const doomed = decisions.filter((d) => d.action === 'delete').map((d) => d.snapshot);
+      const outcomes: DeleteOutcome[] = dryRun
+        ? doomed.map((snapshot) => ({ snapshot, result: 'dry run' }))
+        : holdBack
+          ? doomed.map((snapshot) => ({ snapshot, result: 'not attempted', error: holdBack }))
+          : await mapWithConcurrency(doomed, DELETES_AT_ONCE, (snapshot) => deleteOne(scope.store, snapshot));
+      return { ...base, decisions, outcomes };
+    }),
+  );
 
   const all = results.flatMap((r) => r.outcomes);
   return {

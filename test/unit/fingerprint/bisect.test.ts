@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { bisectRanges, differingKeys, type BisectSide } from '../../../lib/core/fingerprint/bisect.js';
 import { checksumFromSum } from '../../../lib/core/fingerprint/checksum.js';
 import type { KeyRange } from '../../../lib/core/fingerprint/ranges.js';
-import { mapWithConcurrency } from '../../../lib/core/fingerprint/pool.js';
+import { mapWithConcurrency } from '../../../lib/core/pool.js';
 
 /** A table held in memory: integer keys, a hash per row. */
 function side(rows: Map<number, bigint>): BisectSide & { reads: number } {

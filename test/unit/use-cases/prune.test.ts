@@ -132,6 +132,25 @@ describe('prune', () => {
     expect(result).toMatchObject({ deleted: 3, failed: 1 });
   });
 
+  it('deletes a backlog a few at a time, not one by one nor all at once', async () => {
+    const backlog = Array.from({ length: 12 }, (_, i) => described(`backlog-${i}`, `2026-10-${10 + i}`));
+    serve(sourceRds, [...backlog, newest]);
+    serve(targetRds, []);
+    let inFlight = 0;
+    let most = 0;
+    sourceRds.on(DeleteDBSnapshotCommand).callsFake(async () => {
+      most = Math.max(most, ++inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      inFlight--;
+      return {};
+    });
+
+    const result = await prune(request());
+
+    expect(result.deleted).toBe(12);
+    expect(most).toBe(4);
+  });
+
   it('deletes nothing anywhere when a copy target cannot be listed, since its copies in progress are unknown', async () => {
     serve(sourceRds, [...old, newest]);
     targetRds.on(DescribeDBSnapshotsCommand).rejects(
