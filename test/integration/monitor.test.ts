@@ -6,14 +6,7 @@ import {
   type Tag,
 } from '@aws-sdk/client-rds';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import {
-  CreateQueueCommand,
-  DeleteMessageCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RdsScratchRestorer } from '../../lib/adapters/aws/rds-restores.js';
 import { RdsSnapshotStore } from '../../lib/adapters/aws/rds-snapshots.js';
@@ -25,6 +18,7 @@ import { validatePolicyFile } from '../../lib/core/policy/parse.js';
 import { TAG } from '../../lib/core/tags.js';
 import { lambdaContext } from '../support/lambda-context.js';
 import { motoClientConfig, startMoto, type Moto } from '../support/moto.js';
+import { watchTopic, type WatchedTopic } from '../support/topic.js';
 
 const policies = validatePolicyFile({
   policies: {
@@ -47,8 +41,7 @@ const policies = validatePolicyFile({
 let moto: Moto;
 let rds: RDSClient;
 let drRds: RDSClient;
-let sqs: SQSClient;
-let queueUrl: string;
+let topic: WatchedTopic;
 let ports: MonitorPorts;
 let reports: S3ReportStore;
 let topicArn: string;
@@ -93,20 +86,7 @@ async function managedSnapshot(client: RDSClient, id: string, tier: string) {
 }
 
 /** Everything the monitor published since the last call, through the real SNS -> SQS delivery. */
-async function published(): Promise<Notification[]> {
-  const found: Notification[] = [];
-  for (;;) {
-    const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
-    );
-    if (Messages.length === 0) break;
-    for (const message of Messages) {
-      found.push(JSON.parse(message.Body!) as Notification);
-      await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle! }));
-    }
-  }
-  return found;
-}
+const published = (): Promise<Notification[]> => topic.published();
 
 const kinds = (notifications: Notification[]) => notifications.map((n) => n.kind).sort();
 
@@ -116,24 +96,10 @@ beforeAll(async () => {
   drRds = new RDSClient(motoClientConfig(moto, 'eu-west-1'));
   const s3 = new S3Client({ ...motoClientConfig(moto), forcePathStyle: true });
   const sns = new SNSClient(motoClientConfig(moto));
-  sqs = new SQSClient(motoClientConfig(moto));
 
   await s3.send(new CreateBucketCommand({ Bucket: 'lifeboat-reports' }));
-  const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'lifeboat' }));
-  topicArn = TopicArn!;
-  const queue = await sqs.send(new CreateQueueCommand({ QueueName: 'lifeboat-watch' }));
-  queueUrl = queue.QueueUrl!;
-  const { Attributes } = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
-  );
-  await sns.send(
-    new SubscribeCommand({
-      TopicArn,
-      Protocol: 'sqs',
-      Endpoint: Attributes!.QueueArn!,
-      Attributes: { RawMessageDelivery: 'true' },
-    }),
-  );
+  topic = await watchTopic(moto);
+  topicArn = topic.topicArn;
 
   await createInstance(rds, 'orders-db', { 'lifeboat:policy': 'gold' });
   // The copy target's region holds the DR copies; an instance of the same name lets moto make them.
@@ -150,7 +116,7 @@ beforeAll(async () => {
     // moto 5.2.1 does not implement DescribeAccountAttributes; RdsAccountQuotas is tested on the
     // documented response shape in test/unit/adapters/rds-account-quotas.test.ts.
     quotas: { accountQuotas: async () => [{ name: 'ManualSnapshots', used: 85, max: 100 }] },
-    notifier: new SnsNotifier({ topicArn: TopicArn!, client: sns }),
+    notifier: new SnsNotifier({ topicArn, client: sns }),
     where: { account: '123456789012', region: 'us-east-1' },
   };
 });

@@ -6,14 +6,7 @@ import {
   RDSClient,
 } from '@aws-sdk/client-rds';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import {
-  CreateQueueCommand,
-  DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { SNSClient } from '@aws-sdk/client-sns';
 import pg from 'pg';
 import { RdsScratchRestorer } from '../../lib/adapters/aws/rds-restores.js';
 import { RdsSnapshotStore } from '../../lib/adapters/aws/rds-snapshots.js';
@@ -28,6 +21,7 @@ import type { RestoreVerifyDeps } from '../../lib/core/use-cases/restore-verify/
 import { motoClientConfig, type Moto } from '../support/moto.js';
 import { goldPolicyFile } from '../support/policies.js';
 import { createCluster, createInstance } from '../support/rds-fixtures.js';
+import { watchTopic, type WatchedTopic } from '../support/topic.js';
 import type { LocalPostgres } from '../support/postgres.js';
 
 export const BUCKET = 'lifeboat-reports-test';
@@ -106,9 +100,7 @@ export function localConnections(server: LocalPostgres): ConnectionResolver & { 
 export interface Fixture {
   rds: RDSClient;
   s3: S3Client;
-  sqs: SQSClient;
-  queueUrl: string;
-  topicArn: string;
+  topic: WatchedTopic;
   deps: RestoreVerifyDeps;
   connections: ReturnType<typeof localConnections>;
   snapshotId: string;
@@ -121,7 +113,6 @@ export async function createFixture(moto: Moto, server: LocalPostgres): Promise<
   const rds = new RDSClient(config);
   const s3 = new S3Client({ ...config, forcePathStyle: true });
   const sns = new SNSClient(config);
-  const sqs = new SQSClient(config);
   const managed = [
     { Key: TAG.managed, Value: 'true' },
     { Key: TAG.policy, Value: 'gold' },
@@ -149,19 +140,7 @@ export async function createFixture(moto: Moto, server: LocalPostgres): Promise<
   );
 
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-  const topicArn = (await sns.send(new CreateTopicCommand({ Name: 'lifeboat' }))).TopicArn!;
-  const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'lifeboat-outcomes' }))).QueueUrl!;
-  const queueArn = (
-    await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))
-  ).Attributes!.QueueArn!;
-  await sns.send(
-    new SubscribeCommand({
-      TopicArn: topicArn,
-      Protocol: 'sqs',
-      Endpoint: queueArn,
-      Attributes: { RawMessageDelivery: 'true' },
-    }),
-  );
+  const topic = await watchTopic(moto);
 
   const restorer = new RdsScratchRestorer({ client: rds, region: 'us-east-1' });
   const connections = localConnections(server);
@@ -174,31 +153,17 @@ export async function createFixture(moto: Moto, server: LocalPostgres): Promise<
     connections,
     credentials: new KeyedScratchCredentials('test-derivation-key'),
     reports: new S3ReportStore({ client: s3, bucket: BUCKET }),
-    notifier: new SnsNotifier({ client: sns, topicArn }),
+    notifier: new SnsNotifier({ client: sns, topicArn: topic.topicArn }),
     clock: () => new Date(),
     account: '123456789012',
     region: 'us-east-1',
   };
-  return { rds, s3, sqs, queueUrl, topicArn, deps, connections, snapshotId, clusterSnapshotId };
+  return { rds, s3, topic, deps, connections, snapshotId, clusterSnapshotId };
 }
 
 /** Every notification that reached the topic since the last call. */
-export async function publishedNotifications(fixture: Fixture): Promise<Notification[]> {
-  const found: Notification[] = [];
-  for (;;) {
-    const answer = await fixture.sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: fixture.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
-    );
-    const messages = answer.Messages ?? [];
-    if (messages.length === 0) return found;
-    for (const message of messages) found.push(JSON.parse(message.Body!) as Notification);
-    await fixture.sqs.send(
-      new DeleteMessageBatchCommand({
-        QueueUrl: fixture.queueUrl,
-        Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
-      }),
-    );
-  }
+export function publishedNotifications(fixture: Fixture): Promise<Notification[]> {
+  return fixture.topic.published();
 }
 
 /** Scratch instances and clusters moto still holds (anything tagged lifeboat:scratch=true). */
