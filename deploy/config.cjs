@@ -5,6 +5,7 @@ const { resolve } = require('node:path');
 const tsx = require('tsx/cjs/api');
 
 const { parsePolicyFile } = tsx.require('../lib/core/policy/file.ts', __filename);
+const { policyForEnv } = tsx.require('../lib/config/env.ts', __filename);
 
 // The team's own lifeboat.yml when there is one; the example lets a fresh clone package and test.
 function policyPath() {
@@ -14,15 +15,27 @@ function policyPath() {
   return resolve(process.cwd(), process.env.LIFEBOAT_POLICY_FILE || fallback);
 }
 
+// Serverless prints a variable source's stack; the problem list is what the operator needs.
+function plainError(message) {
+  const plain = new Error(message);
+  plain.stack = plain.message;
+  return plain;
+}
+
 function loadPolicyFile() {
   const path = policyPath();
   try {
     return parsePolicyFile(readFileSync(path, 'utf8'), path);
   } catch (error) {
-    // Serverless prints a variable source's stack; the problem list is what the operator needs.
-    const plain = new Error(error.code === 'ENOENT' ? `policy file ${path} not found` : error.message);
-    plain.stack = plain.message;
-    throw plain;
+    throw plainError(error.code === 'ENOENT' ? `policy file ${path} not found` : error.message);
+  }
+}
+
+function policyEnv(file) {
+  try {
+    return policyForEnv(file);
+  } catch (error) {
+    throw plainError(`${policyPath()}: ${error.message}`);
   }
 }
 
@@ -110,8 +123,8 @@ module.exports = async () => {
   const file = loadPolicyFile();
   const policies = file.policies;
   return {
-    /** The validated policy, compact, handed to every function in LIFEBOAT_POLICY. */
-    policyJson: JSON.stringify(file),
+    /** The validated policy handed to every function in LIFEBOAT_POLICY (gzipped when large). */
+    policyJson: policyEnv(file),
     policyNames: Object.keys(policies),
     snapshotSchedules: schedulesFor(policies, (p) => ({ expression: p.schedule, timezone: p.timezone })),
     drRegions: [...new Set(Object.values(policies).flatMap((p) => p.copies.map((c) => c.region)))],

@@ -1,7 +1,10 @@
 import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { policyFromEnv } from '../../lib/config/env.js';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const workDir = mkdtempSync(join(tmpdir(), 'lifeboat-package-'));
@@ -52,5 +55,45 @@ describe('serverless package', () => {
 
     expect(result.status).not.toBe(0);
     expect(result.stdout + result.stderr).toContain(`policy file ${join(workDir, 'missing.yml')} not found`);
+  });
+
+  /** A policy file (JSON is YAML) of `count` policies, each with its own key: hard to compress. */
+  function manyPolicies(count: number): string {
+    const policy = (i: number) => ({
+      select: { tags: { team: `team-${i}` } },
+      schedule: 'rate(1 day)',
+      rpoMinutes: 1440,
+      rtoMinutes: 120,
+      retention: { daily: 7 },
+      copies: [{ region: 'eu-west-1', kmsKeyId: randomUUID() }],
+    });
+    return JSON.stringify({
+      policies: Object.fromEntries(Array.from({ length: count }, (_, i) => [`team-${i}`, policy(i)])),
+    });
+  }
+
+  it('hands a large policy file to the functions gzipped, and refuses one too large even so', async () => {
+    const policyFile = join(workDir, 'many.yml');
+    const config = async (count: number) => {
+      writeFileSync(policyFile, manyPolicies(count));
+      process.env.LIFEBOAT_POLICY_FILE = policyFile;
+      try {
+        const load = createRequire(import.meta.url)('../../deploy/config.cjs') as () => Promise<{
+          policyJson: string;
+        }>;
+        return await load();
+      } finally {
+        delete process.env.LIFEBOAT_POLICY_FILE;
+      }
+    };
+
+    const { policyJson } = await config(12);
+    expect(policyJson).toMatch(/^gzip:/);
+    expect(Object.keys(policyFromEnv({ LIFEBOAT_POLICY: policyJson }).policies)).toHaveLength(12);
+
+    const result = packageWith(manyPolicies(200));
+    expect(result.status).not.toBe(0);
+    expect(result.stdout + result.stderr).toMatch(/\d+ compressed, over the 3072 bytes/);
+    expect(result.stdout + result.stderr).not.toMatch(/\n\s+at /);
   });
 });
