@@ -101,6 +101,8 @@ function localFingerprinter(): Fingerprinter {
   return {
     fingerprint: (connection, options = {}) =>
       inner.fingerprint(connection, { ...options, databases: [connection.database] }),
+    listTables: (connection, options = {}) =>
+      inner.listTables(connection, { ...options, databases: [connection.database] }),
   };
 }
 

@@ -112,6 +112,13 @@ describe('MySQL/MariaDB fingerprints', () => {
     expect(base.tables['base.big']?.checksum).toMatch(/^[0-9a-f]{16}$/);
   });
 
+  it('lists the tables a fingerprint reads, with their sizes, honouring exclusions', async () => {
+    const listed = await fingerprinter.listTables(connectionTo('base'), { exclude: ['base.events'] });
+
+    expect(listed.map((t) => t.table).sort()).toEqual(['base.big', 'base.kinds']);
+    expect(listed.every((t) => t.bytes > 0)).toBe(true);
+  });
+
   it('gives the same checksum for the same rows loaded in another order', async () => {
     await admin.query('USE base');
     await admin.query(`CREATE TABLE big_shuffled LIKE big; INSERT INTO big_shuffled SELECT * FROM big ORDER BY MD5(id);

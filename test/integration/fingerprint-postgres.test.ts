@@ -129,6 +129,18 @@ describe.each<RowHashMethod>(['typed', 'text'])('PostgreSQL fingerprints, %s row
     expect(base.tables['public.kinds']?.columns).toMatch(/^[0-9a-f]{16}$/);
   });
 
+  it('lists the tables a fingerprint reads, with their sizes, honouring exclusions', async () => {
+    const listed = await postgres.listTables(connectionTo('base'), { exclude: ['public.events'] });
+
+    expect(listed.map((t) => t.table).sort()).toEqual(
+      Object.keys(base.tables)
+        .filter((name) => name !== 'public.events')
+        .sort(),
+    );
+    const big = listed.find((t) => t.table === 'public.big');
+    expect(big?.bytes).toBeGreaterThan(100_000);
+  });
+
   it('gives the same checksum twice and for the same rows loaded in another order', async () => {
     await run(
       'base',

@@ -43,6 +43,7 @@ import type {
   Fingerprinter,
   RangeFingerprint,
   TableFingerprint,
+  TableSize,
 } from '../../core/fingerprint/types.js';
 
 const BISECT_ROWS = 2_000;
@@ -137,6 +138,22 @@ export class MysqlFingerprinter implements Fingerprinter {
       return { engine: 'mysql', rowHash: 'text', tables: fingerprints };
     } finally {
       await Promise.all(workers.map((client) => client.end().catch(() => undefined)));
+    }
+  }
+
+  async listTables(
+    connection: DatabaseConnection,
+    options: Pick<FingerprintOptions, 'databases' | 'exclude' | 'tables'> = {},
+  ): Promise<TableSize[]> {
+    const client = await connectMysql(connection);
+    try {
+      const schemas = await chosenSchemas(client, connection, options);
+      return selectTables(await describeTables(client, schemas), '', options).map((table) => ({
+        table: tableKey(table),
+        bytes: table.bytes,
+      }));
+    } finally {
+      await client.end().catch(() => undefined);
     }
   }
 }

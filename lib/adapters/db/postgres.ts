@@ -43,6 +43,7 @@ import type {
   RangeFingerprint,
   RowHashMethod,
   TableFingerprint,
+  TableSize,
 } from '../../core/fingerprint/types.js';
 import { selectTables, tableKey, type TableName } from '../../core/fingerprint/tables.js';
 
@@ -128,6 +129,26 @@ export class PostgresFingerprinter implements Fingerprinter {
       for (const [name, fingerprint] of Object.entries(fingerprinted.tables)) tables[name] = fingerprint;
     }
     return { engine: 'postgres', rowHash, tables };
+  }
+
+  async listTables(
+    connection: DatabaseConnection,
+    options: Pick<FingerprintOptions, 'databases' | 'exclude' | 'tables'> = {},
+  ): Promise<TableSize[]> {
+    const databases = options.databases?.length ? options.databases : [connection.database];
+    const sizes: TableSize[] = [];
+    for (const database of databases) {
+      const prefix = databases.length > 1 ? `${database}/` : '';
+      const client = await connectPostgres(connection, database);
+      try {
+        for (const table of selectTables(await describeTables(client), prefix, options)) {
+          sizes.push({ table: tableKey(table, prefix), bytes: table.bytes });
+        }
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    }
+    return sizes;
   }
 }
 

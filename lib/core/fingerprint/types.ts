@@ -87,7 +87,19 @@ export interface FingerprintOptions {
   rowHash?: RowHashMethod;
 }
 
+/** A table a fingerprint would read, and its size on disk: what work is planned by. */
+export interface TableSize {
+  /** As in DatabaseFingerprint.tables: "schema.table" ("db/schema.table" for several databases). */
+  table: string;
+  bytes: number;
+}
+
 /** Computes table fingerprints on a live database (lib/adapters/db/postgres.ts, mysql.ts). */
 export interface Fingerprinter {
   fingerprint(connection: DatabaseConnection, options?: FingerprintOptions): Promise<DatabaseFingerprint>;
+  /** The tables `fingerprint` would read with the same options, with their sizes; reads no rows. */
+  listTables(
+    connection: DatabaseConnection,
+    options?: Pick<FingerprintOptions, 'databases' | 'exclude' | 'tables'>,
+  ): Promise<TableSize[]>;
 }

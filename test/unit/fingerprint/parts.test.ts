@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { joinParts, planParts } from '../../../lib/core/fingerprint/parts.js';
+import type { DatabaseFingerprint } from '../../../lib/core/fingerprint/types.js';
+
+const GiB = 1024 ** 3;
+
+describe('planParts', () => {
+  it('keeps a database that fits one run in one part', () => {
+    expect(
+      planParts([
+        { table: 'public.b', bytes: GiB },
+        { table: 'public.a', bytes: 2 * GiB },
+      ]),
+    ).toEqual([{ tables: ['public.a', 'public.b'], bytes: 3 * GiB }]);
+  });
+
+  it('fills parts up to the budget, largest tables first, and gives an oversized table its own', () => {
+    const parts = planParts(
+      [
+        { table: 's.huge', bytes: 30 * GiB },
+        { table: 's.six', bytes: 6 * GiB },
+        { table: 's.five', bytes: 5 * GiB },
+        { table: 's.three', bytes: 3 * GiB },
+        { table: 's.two', bytes: 2 * GiB },
+        { table: 's.empty', bytes: 0 },
+      ],
+      8 * GiB,
+    );
+
+    expect(parts).toEqual([
+      { tables: ['s.huge'], bytes: 30 * GiB },
+      { tables: ['s.empty', 's.six', 's.two'], bytes: 8 * GiB },
+      { tables: ['s.five', 's.three'], bytes: 8 * GiB },
+    ]);
+  });
+
+  it('gives the same parts whatever order the tables are listed in', () => {
+    const tables = Array.from({ length: 40 }, (_, i) => ({
+      table: `s.t${i}`,
+      bytes: ((i * 7919) % 97) * GiB,
+    }));
+    expect(planParts([...tables].reverse(), 100 * GiB)).toEqual(planParts(tables, 100 * GiB));
+  });
+
+  it('plans one empty part for a database without tables, so it is still fingerprinted', () => {
+    expect(planParts([])).toEqual([{ tables: [], bytes: 0 }]);
+    expect(() => planParts([], 0)).toThrow(RangeError);
+  });
+});
+
+describe('joinParts', () => {
+  const table = (rows: number) => ({ rows, checksum: '0'.repeat(16), columns: '1'.repeat(16) });
+  const part = (tables: Record<string, number>, takenAt: string): DatabaseFingerprint => ({
+    engine: 'postgres',
+    rowHash: 'typed',
+    takenAt,
+    tables: Object.fromEntries(Object.entries(tables).map(([name, rows]) => [name, table(rows)])),
+  });
+
+  it('joins the tables of the parts in table order, taken when the first part was', () => {
+    const joined = joinParts([
+      part({ 'public.z': 1 }, '2026-12-02T10:05:00Z'),
+      part({ 'public.a': 2, 'public.m': 3 }, '2026-12-02T10:00:00Z'),
+    ]);
+
+    expect(Object.keys(joined.tables)).toEqual(['public.a', 'public.m', 'public.z']);
+    expect(joined.takenAt).toBe('2026-12-02T10:00:00Z');
+  });
+
+  it('refuses parts that overlap or were hashed differently', () => {
+    const a = part({ 'public.a': 1 }, '2026-12-02T10:00:00Z');
+    expect(() => joinParts([a, a])).toThrow('table public.a is in two parts');
+    expect(() => joinParts([a, { ...part({ 'public.b': 1 }, 'x'), rowHash: 'text' }])).toThrow(/disagree/);
+  });
+});
