@@ -21,10 +21,10 @@ const read = (zip: string, file: string) =>
 
 // Every byte of a bundle is parsed at each cold start (npm run bench:bundles).
 describe('function bundles (npm run package)', () => {
-  it('carries the database drivers in the fingerprint step only', () => {
+  it('carries the database drivers in the steps that connect to the scratch instance only', () => {
     for (const { zip, code, name } of functions) {
       const bundle = read(zip, code);
-      const fingerprints = name === 'restoreFingerprintDatabase';
+      const fingerprints = name === 'restoreFingerprintDatabase' || name === 'restorePlanFingerprints';
       expect(bundle.includes(MARKERS.pg), `${name}: pg`).toBe(fingerprints);
       expect(bundle.includes(MARKERS.mysql2), `${name}: mysql2`).toBe(fingerprints);
     }

@@ -35,6 +35,7 @@ const HAPPY_PATH = [
   'CheckScratch',
   'ObtainCredentials',
   'WaitForPasswordReset',
+  'PlanFingerprints',
   'FingerprintDatabases',
   'FingerprintDatabase',
   'FingerprintDatabase',
@@ -114,8 +115,9 @@ describe('restore-verify state machine', () => {
     expect(report.timings.map((t) => t.step)).toContain('CompareWithBaseline');
     expect(report.errors).toEqual([]);
 
-    // The fingerprint step connected with the derived scratch password, as the restored master user.
-    expect(fixture.connections.seen).toHaveLength(2);
+    // The plan and fingerprint steps connected to each database with the derived scratch password,
+    // as the restored master user.
+    expect(fixture.connections.seen).toHaveLength(4);
     expect([...fixture.connections.seen].sort()[0]).toMatch(/^lbs-app-db-.*\/app\/admin\/40$/);
 
     const [notification, ...others] = await publishedNotifications(fixture);
@@ -128,6 +130,36 @@ describe('restore-verify state machine', () => {
     expect(notification!.details.report).toBe(keys[0]);
 
     expect(Date.parse((await snapshotTags(fixture.snapshotId))[TAG.verified]!)).not.toBeNaN();
+  });
+
+  it('splits databases whose tables outgrow one fingerprint run over several runs, to the same fingerprints', async () => {
+    const whole = await runRestoreVerifyLocally({ source: INSTANCE }, fixture.deps);
+    const split = await runRestoreVerifyLocally(
+      { source: INSTANCE },
+      { ...fixture.deps, fingerprintPartBytes: 1 },
+    );
+
+    expect(split.status).toBe('SUCCEEDED');
+    // app has two tables, crm one: a run each.
+    expect(whole.states.filter((state) => state === 'FingerprintDatabase')).toHaveLength(2);
+    expect(split.states.filter((state) => state === 'FingerprintDatabase')).toHaveLength(3);
+    const [first, second] = await Promise.all((await reportKeys()).map(readReport));
+    const tablesOf = (report: RestoreVerifyReport | undefined) =>
+      Object.fromEntries(
+        Object.entries(report?.fingerprints.databases ?? {}).map(([db, fingerprint]) => [
+          db,
+          fingerprint.tables,
+        ]),
+      );
+    expect(tablesOf(second)).toEqual(tablesOf(first));
+    expect(second?.fingerprints.summary).toEqual(first?.fingerprints.summary);
+    expect(second?.timings.map((t) => t.step)).toEqual(
+      expect.arrayContaining([
+        'PlanFingerprints',
+        'FingerprintDatabase app part 1',
+        'FingerprintDatabase app part 2',
+      ]),
+    );
   });
 
   it('uses the previous passed report as the baseline of the next run', async () => {

@@ -64,8 +64,15 @@ export function reportKey(source: string, runId: string): string {
   return `${reportPrefix(source)}${runId}.json`;
 }
 
-export function fingerprintKey(source: string, runId: string, database: string): string {
-  return `fingerprints/${source}/${runId}/${encodeURIComponent(database)}.json`;
+/** One database's fingerprint, or one part of it when its tables were split over several runs. */
+export function fingerprintKey(source: string, runId: string, database: string, part?: number): string {
+  const suffix = part === undefined ? '' : `.${part}`;
+  return `fingerprints/${source}/${runId}/${encodeURIComponent(database)}${suffix}.json`;
+}
+
+/** The tables of each part of each database, as PlanFingerprints split them. */
+export function fingerprintPlanKey(source: string, runId: string): string {
+  return `fingerprints/${source}/${runId}/plan.json`;
 }
 
 export function minutesBetween(from: string | undefined, to: string | undefined): number | null {

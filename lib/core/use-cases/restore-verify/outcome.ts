@@ -4,7 +4,14 @@ import { getPolicy } from '../../policy/parse.js';
 import { minutesBetween, REPORT_VERSION, reportKey, type RestoreVerifyReport } from '../../report/report.js';
 import { TAG } from '../../tags.js';
 import { policyOf, requestOf, siteOf, timed } from './common.js';
-import type { DatabaseComparison, RestoreVerifyDeps, RunState, StepError, StepTiming } from './types.js';
+import type {
+  DatabaseComparison,
+  DatabaseFingerprintSummary,
+  RestoreVerifyDeps,
+  RunState,
+  StepError,
+  StepTiming,
+} from './types.js';
 import { comparisonKey, loadFingerprints } from './verify.js';
 
 /** The state keys that hold a step's result, in the order the steps run, with their state names. */
@@ -14,8 +21,21 @@ const STEPS: Array<[keyof RunState, string]> = [
   ['restore', 'StartRestore'],
   ['ready', 'CheckScratch'],
   ['credentials', 'ObtainCredentials'],
+  ['plan', 'PlanFingerprints'],
   ['comparison', 'CompareWithBaseline'],
 ];
+
+/** Tables and rows per database, its parts added up, in the order the databases came. */
+function summaryByDatabase(
+  fingerprints: readonly DatabaseFingerprintSummary[],
+): Array<{ database: string; tables: number; rows: number }> {
+  const totals = new Map<string, { database: string; tables: number; rows: number }>();
+  for (const { database, tables, rows } of fingerprints) {
+    const total = totals.get(database) ?? { database, tables: 0, rows: 0 };
+    totals.set(database, { database, tables: total.tables + tables, rows: total.rows + rows });
+  }
+  return [...totals.values()];
+}
 
 function errorsOf(state: RunState): Array<{ step: string; error: string; cause: string }> {
   const errors: Array<[string, StepError | undefined]> = [
@@ -59,7 +79,7 @@ export async function buildReport(state: RunState, deps: RestoreVerifyDeps): Pro
   });
   for (const fp of state.fingerprints ?? []) {
     timings.push({
-      step: `FingerprintDatabase ${fp.database}`,
+      step: `FingerprintDatabase ${fp.database}${fp.part === undefined ? '' : ` part ${fp.part + 1}`}`,
       startedAt: fp.startedAt,
       finishedAt: fp.finishedAt,
       seconds: seconds(fp),
@@ -119,7 +139,7 @@ export async function buildReport(state: RunState, deps: RestoreVerifyDeps): Pro
     },
     timings,
     fingerprints: {
-      summary: (state.fingerprints ?? []).map(({ database, tables, rows }) => ({ database, tables, rows })),
+      summary: summaryByDatabase(state.fingerprints ?? []),
       databases: fingerprints,
     },
     baseline: comparison?.baseline ?? null,

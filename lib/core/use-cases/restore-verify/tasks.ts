@@ -2,7 +2,7 @@ import { markSnapshotVerified, publishOutcome, startDatabaseVerifications, write
 import { checkScratch, deleteScratch, obtainCredentials, resolveSnapshot, startRestore } from './restore.js';
 import type { RestoreVerifyDeps } from './types.js';
 import { validateInput } from './validate-input.js';
-import { compareWithBaseline, fingerprintDatabase } from './verify.js';
+import { compareWithBaseline, fingerprintDatabase, planFingerprints } from './verify.js';
 
 export type { RestoreVerifyDeps } from './types.js';
 
@@ -14,6 +14,7 @@ export const TASK_STATES = [
   'StartRestore',
   'CheckScratch',
   'ObtainCredentials',
+  'PlanFingerprints',
   'FingerprintDatabase',
   'CompareWithBaseline',
   'WriteReport',
@@ -53,6 +54,7 @@ export function createRestoreVerifyTasks(deps: RestoreVerifyDeps): Record<TaskSt
     StartRestore: (state) => startRestore(state, deps),
     CheckScratch: (state) => checkScratch(state, deps),
     ObtainCredentials: (state) => obtainCredentials(state, deps),
+    PlanFingerprints: (state) => planFingerprints(state, deps),
     FingerprintDatabase: (item) => fingerprintDatabase(item, deps),
     CompareWithBaseline: (state) => compareWithBaseline(state, deps),
     WriteReport: (state) => writeReport(state, deps),

@@ -50,6 +50,8 @@ export interface RestoreVerifyDeps extends RestoreSite {
   region?: string;
   /** Key ranges fingerprinted at once per table, passed to the fingerprinter. */
   segments?: number;
+  /** Bytes of table per fingerprint run (DEFAULT_PART_BYTES); tests make it small to split. */
+  fingerprintPartBytes?: number;
 }
 
 /** Start and end of one step, so the report can show where the time went. */
@@ -113,8 +115,16 @@ export interface ReadyScratch extends StepTiming {
   availableAt: string;
 }
 
+/** PlanFingerprints' result: one Map item per part; the parts' tables are in the report store. */
+export interface FingerprintPlan extends StepTiming {
+  key: string;
+  items: Array<{ database: string; part: number }>;
+}
+
 export interface DatabaseFingerprintSummary extends StepTiming {
   database: string;
+  /** Which part of the database's tables, when PlanFingerprints split them. */
+  part?: number;
   /** ReportStore key of the full fingerprint (too large for the execution state). */
   key: string;
   tables: number;
@@ -152,6 +162,7 @@ export interface RunState {
   restore?: StartedRestore;
   ready?: ReadyScratch;
   credentials?: { origin: string } & StepTiming;
+  plan?: FingerprintPlan;
   fingerprints?: DatabaseFingerprintSummary[];
   comparison?: ComparisonSummary;
   report?: { key: string; verdict: 'passed' | 'failed' } & StepTiming;

@@ -1,10 +1,12 @@
 import { compareFingerprints } from '../../compare/compare.js';
 import type { CompareRules, Comparison } from '../../compare/types.js';
 import { ConfigError, InvalidInputError } from '../../errors.js';
+import { joinParts, planParts, type FingerprintPart } from '../../fingerprint/parts.js';
 import type { DatabaseEngine, DatabaseFingerprint } from '../../fingerprint/types.js';
 import {
   asReport,
   fingerprintKey,
+  fingerprintPlanKey,
   reportKey,
   reportPrefix,
   type RestoreVerifyReport,
@@ -15,6 +17,7 @@ import type {
   ComparisonSummary,
   DatabaseComparison,
   DatabaseFingerprintSummary,
+  FingerprintPlan,
   RestoreVerifyDeps,
   RunState,
 } from './types.js';
@@ -33,38 +36,87 @@ export function comparisonKey(source: string, runId: string): string {
   return `comparisons/${source}/${runId}.json`;
 }
 
+type FingerprintPlanTables = Record<string, FingerprintPart[]>;
+
 /**
- * Fingerprints one database of the scratch instance (one iteration of the Map). The full
- * fingerprint goes to the report store: with per-range buckets it can outgrow the 256 KiB an
- * execution's state may hold.
+ * Lists the tables of every database of the scratch instance with their sizes and splits each
+ * database into parts that one fingerprint run (a Lambda invocation, at most 15 minutes) can read.
+ * The parts' tables go to the report store (a database may have thousands of tables, more than an
+ * execution's state may hold); the state gets one Map item per part.
+ */
+export async function planFingerprints(state: RunState, deps: RestoreVerifyDeps): Promise<FingerprintPlan> {
+  const request = requestOf(state);
+  const { verify } = policyOf(deps, request);
+  return timed(deps, async () => {
+    const scratch = await describeAvailable(state, deps);
+    const credentials = await credentialsFor(scratch, verify.secretArn, deps);
+    const fingerprinter = deps.fingerprinter(engineOf(scratch.engine));
+    const plan: FingerprintPlanTables = {};
+    for (const database of request.databases) {
+      const connection = await deps.connections.connectionFor(scratch, credentials, database);
+      const tables = await fingerprinter.listTables(connection, {
+        databases: [database],
+        exclude: verify.exclude,
+      });
+      plan[database] = planParts(tables, deps.fingerprintPartBytes);
+    }
+    const key = fingerprintPlanKey(request.source.id, request.runId);
+    await deps.reports.put(key, plan);
+    const items = Object.entries(plan).flatMap(([database, parts]) =>
+      parts.map((_, part) => ({ database, part })),
+    );
+    return { key, items };
+  });
+}
+
+/** The tables of one part, from the stored plan; undefined (every table) without a plan. */
+async function partTables(
+  item: { database: string; part?: number; plan?: string },
+  deps: RestoreVerifyDeps,
+): Promise<string[] | undefined> {
+  if (item.part === undefined || item.plan === undefined) return undefined;
+  const plan = (await deps.reports.get(item.plan)) as FingerprintPlanTables | undefined;
+  const part = plan?.[item.database]?.[item.part];
+  if (!part)
+    throw new InvalidInputError(`part ${item.part} of database ${item.database} is not in ${item.plan}`);
+  return part.tables;
+}
+
+/**
+ * Fingerprints one part of one database of the scratch instance (one iteration of the Map), or the
+ * whole database when not given a part. The full fingerprint goes to the report store: with
+ * per-range buckets it can outgrow the 256 KiB an execution's state may hold.
  */
 export async function fingerprintDatabase(
-  item: { database: string } & RunState,
+  item: { database: string; part?: number; plan?: string } & RunState,
   deps: RestoreVerifyDeps,
 ): Promise<DatabaseFingerprintSummary> {
   const request = requestOf(item);
   const { verify } = policyOf(deps, request);
   if (!item.database) throw new InvalidInputError('FingerprintDatabase needs $.database');
   return timed(deps, async () => {
+    const tables = await partTables(item, deps);
     const scratch = await describeAvailable(item, deps);
     const credentials = await credentialsFor(scratch, verify.secretArn, deps);
     const connection = await deps.connections.connectionFor(scratch, credentials, item.database);
     const fingerprint = await deps.fingerprinter(engineOf(scratch.engine)).fingerprint(connection, {
       databases: [item.database],
       exclude: verify.exclude,
+      ...(tables?.length ? { tables } : {}),
       ...(deps.segments ? { segments: deps.segments } : {}),
     });
-    const key = fingerprintKey(request.source.id, request.runId, item.database);
+    const key = fingerprintKey(request.source.id, request.runId, item.database, item.part);
     await deps.reports.put(key, {
       ...fingerprint,
       takenAt: fingerprint.takenAt ?? deps.clock().toISOString(),
     });
-    const tables = Object.values(fingerprint.tables);
+    const fingerprinted = Object.values(fingerprint.tables);
     return {
       database: item.database,
+      ...(item.part !== undefined ? { part: item.part } : {}),
       key,
-      tables: tables.length,
-      rows: tables.reduce((n, t) => n + t.rows, 0),
+      tables: fingerprinted.length,
+      rows: fingerprinted.reduce((n, t) => n + t.rows, 0),
     };
   });
 }
@@ -73,13 +125,13 @@ export async function loadFingerprints(
   state: RunState,
   deps: Pick<RestoreVerifyDeps, 'reports'>,
 ): Promise<Record<string, DatabaseFingerprint>> {
-  const databases: Record<string, DatabaseFingerprint> = {};
+  const parts: Record<string, DatabaseFingerprint[]> = {};
   for (const summary of state.fingerprints ?? []) {
     const stored = await deps.reports.get(summary.key);
     if (!stored) throw new InvalidInputError(`fingerprint ${summary.key} is missing from the report store`);
-    databases[summary.database] = stored as DatabaseFingerprint;
+    (parts[summary.database] ??= []).push(stored as DatabaseFingerprint);
   }
-  return databases;
+  return Object.fromEntries(Object.entries(parts).map(([database, found]) => [database, joinParts(found)]));
 }
 
 /**
