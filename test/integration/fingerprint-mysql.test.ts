@@ -119,6 +119,12 @@ describe('MySQL/MariaDB fingerprints', () => {
     expect(listed.every((t) => t.bytes > 0)).toBe(true);
   });
 
+  it('refuses to read a table in heap shares, which only PostgreSQL has', async () => {
+    await expect(
+      fingerprinter.fingerprint(connectionTo('base'), { heapSlice: { part: 0, of: 2 } }),
+    ).rejects.toMatchObject({ name: 'ConfigError', message: expect.stringContaining('heap shares') });
+  });
+
   it('gives the same checksum for the same rows loaded in another order', async () => {
     await admin.query('USE base');
     await admin.query(`CREATE TABLE big_shuffled LIKE big; INSERT INTO big_shuffled SELECT * FROM big ORDER BY MD5(id);

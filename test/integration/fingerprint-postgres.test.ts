@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bisectTable, PostgresFingerprinter } from '../../lib/adapters/db/postgres.js';
 import { compareFingerprints } from '../../lib/core/compare/compare.js';
+import { joinParts } from '../../lib/core/fingerprint/parts.js';
 import { boundariesOf } from '../../lib/core/fingerprint/ranges.js';
 import type {
   DatabaseConnection,
@@ -206,6 +207,22 @@ describe.each<RowHashMethod>(['typed', 'text'])('PostgreSQL fingerprints, %s row
     } finally {
       await run('base', 'DROP TABLE by_name');
     }
+  });
+
+  it('reads a table in heap shares whose fingerprints add up to the whole table, bucket by bucket', async () => {
+    const options = { ranges: 4, segments: 2, tables: ['public.big'] };
+    const whole = await fingerprinter.fingerprint(connectionTo('base'), options);
+    const shares = await Promise.all(
+      [0, 1, 2].map((part) =>
+        fingerprinter.fingerprint(connectionTo('base'), { ...options, heapSlice: { part, of: 3 } }),
+      ),
+    );
+
+    for (const share of shares) expect(share.tables['public.big']?.rows).toBeLessThan(4000);
+    expect(joinParts(shares, new Set(['public.big'])).tables).toEqual(whole.tables);
+    await expect(
+      fingerprinter.fingerprint(connectionTo('base'), { heapSlice: { part: 3, of: 3 } }),
+    ).rejects.toMatchObject({ name: 'ConfigError', message: expect.stringContaining('share 3 of 3') });
   });
 
   it('tells apart rows that differ only in where a NULL, an empty string or a separator sits', async () => {

@@ -134,15 +134,16 @@ describe('restore-verify state machine', () => {
 
   it('splits databases whose tables outgrow one fingerprint run over several runs, to the same fingerprints', async () => {
     const whole = await runRestoreVerifyLocally({ source: INSTANCE }, fixture.deps);
+    // Every table over the budget: the tables of several blocks are read in shares of their heap.
     const split = await runRestoreVerifyLocally(
       { source: INSTANCE },
       { ...fixture.deps, fingerprintPartBytes: 1 },
     );
 
     expect(split.status).toBe('SUCCEEDED');
-    // app has two tables, crm one: a run each.
-    expect(whole.states.filter((state) => state === 'FingerprintDatabase')).toHaveLength(2);
-    expect(split.states.filter((state) => state === 'FingerprintDatabase')).toHaveLength(3);
+    const runs = (run: typeof whole) => run.states.filter((state) => state === 'FingerprintDatabase').length;
+    expect(runs(whole)).toBe(2);
+    expect(runs(split)).toBeGreaterThan(3);
     const [first, second] = await Promise.all((await reportKeys()).map(readReport));
     const tablesOf = (report: RestoreVerifyReport | undefined) =>
       Object.fromEntries(

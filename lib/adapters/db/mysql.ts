@@ -106,6 +106,9 @@ export class MysqlFingerprinter implements Fingerprinter {
     connection: DatabaseConnection,
     options: FingerprintOptions = {},
   ): Promise<DatabaseFingerprint> {
+    if (options.heapSlice) {
+      throw new ConfigError('MySQL tables cannot be read in heap shares: fingerprint each table in one run');
+    }
     const coordinator = await connectMysql(connection);
     const workers: mysql.Connection[] = [coordinator];
     try {

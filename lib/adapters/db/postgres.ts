@@ -26,6 +26,7 @@ import {
 import {
   boundariesOf,
   DEFAULT_SPLIT,
+  heapShare,
   heapSlices,
   rangeCountFor,
   rangesFromBoundaries,
@@ -120,6 +121,7 @@ export class PostgresFingerprinter implements Fingerprinter {
   ): Promise<DatabaseFingerprint> {
     const databases = options.databases?.length ? options.databases : [connection.database];
     checkSnapshotOption(options, databases);
+    checkHeapSlice(options);
     const tables: Record<string, TableFingerprint> = {};
     let rowHash: RowHashMethod = 'typed';
     for (const database of databases) {
@@ -141,8 +143,13 @@ export class PostgresFingerprinter implements Fingerprinter {
       const prefix = databases.length > 1 ? `${database}/` : '';
       const client = await connectPostgres(connection, database);
       try {
+        const shares = (await serverVersion(client)) >= TID_RANGE_SCANS_SINCE;
         for (const table of selectTables(await describeTables(client), prefix, options)) {
-          sizes.push({ table: tableKey(table, prefix), bytes: table.bytes });
+          sizes.push({
+            table: tableKey(table, prefix),
+            bytes: table.bytes,
+            ...(shares ? { blocks: table.blocks } : {}),
+          });
         }
       } finally {
         await client.end().catch(() => undefined);
@@ -151,6 +158,9 @@ export class PostgresFingerprinter implements Fingerprinter {
     return sizes;
   }
 }
+
+/** TID range scans arrived in PostgreSQL 14; before, a ctid condition scans the whole table. */
+const TID_RANGE_SCANS_SINCE = 140000;
 
 /** pg_export_snapshot()'s ids: hex virtual transaction id, then a sequence number. */
 const SNAPSHOT_ID = /^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?$/i;
@@ -167,6 +177,15 @@ async function beginInSnapshot(client: pg.Client, snapshot: string | undefined):
   }
   await client.query(`SET TRANSACTION SNAPSHOT '${snapshot}'`);
   return snapshot;
+}
+
+/** A share of the heap names one of `of` shares. */
+function checkHeapSlice({ heapSlice }: FingerprintOptions): void {
+  if (heapSlice === undefined) return;
+  const { part, of } = heapSlice;
+  if (!Number.isInteger(part) || !Number.isInteger(of) || part < 0 || part >= of) {
+    throw new ConfigError(`heap share ${part} of ${of} is not one of ${of} shares (0 to ${of - 1})`);
+  }
 }
 
 /** Checks a given snapshot id before any connection is made. */
@@ -205,6 +224,11 @@ async function fingerprintDatabase(
     const snapshot = await beginInSnapshot(coordinator, options.snapshot);
     const version = await serverVersion(coordinator);
     const method = rowHashMethod(options.rowHash, version, connection, database);
+    if (options.heapSlice && version < TID_RANGE_SCANS_SINCE) {
+      throw new ConfigError(
+        `reading a table in heap shares needs PostgreSQL 14 or later (TID range scans); ${connection.host}:${connection.port} runs server_version_num ${version}`,
+      );
+    }
     const segments = Math.max(1, options.segments ?? 2);
     const tables = selectTables(await describeTables(coordinator), prefix, options);
     const plans: TablePlan[] = [];
@@ -336,10 +360,11 @@ async function planTable(
     { ...DEFAULT_SPLIT, splitRows: options.splitRows ?? DEFAULT_SPLIT.splitRows },
     options.ranges,
   );
-  // TID range scans arrived in PostgreSQL 14; before, a ctid condition would scan the whole table.
-  const slices =
-    segments > 1 && count > 1 && serverVersion >= 140000
-      ? heapSlices(table.blocks, Math.max(segments, count))
+  const perRun = segments > 1 && count > 1 ? Math.max(segments, count) : 1;
+  const slices = options.heapSlice
+    ? heapShare(table.blocks, options.heapSlice, perRun)
+    : serverVersion >= TID_RANGE_SCANS_SINCE && perRun > 1
+      ? heapSlices(table.blocks, perRun)
       : [{ from: null, to: null }];
   if (table.key === null) return { table, method, keys: [], slices };
   const given = options.boundaries?.[tableKey(table, prefix)] ?? options.boundaries?.[tableKey(table, '')];

@@ -1,4 +1,5 @@
-import type { DatabaseFingerprint, TableSize } from './types.js';
+import { addChecksums } from './checksum.js';
+import type { DatabaseFingerprint, TableFingerprint, TableSize } from './types.js';
 
 /**
  * Bytes of table per fingerprint run (one Lambda invocation, at most 15 minutes). A restored RDS
@@ -7,24 +8,39 @@ import type { DatabaseFingerprint, TableSize } from './types.js';
  */
 export const DEFAULT_PART_BYTES = 8 * 1024 ** 3;
 
-/** One run's share of a database's fingerprint: these tables, or all of them when the list is empty. */
+/** Shares one table is read in at most, each a run of its own. */
+export const MAX_TABLE_SHARES = 64;
+
+/**
+ * One run's share of a database's fingerprint: these tables, or all of them when the list is
+ * empty; with `heapSlice`, only that share of its one table's heap.
+ */
 export interface FingerprintPart {
   tables: string[];
   bytes: number;
+  heapSlice?: { part: number; of: number };
 }
 
 /**
  * Groups a database's tables into parts of at most `budgetBytes` each, largest table first into the
- * first part it fits (a table larger than the budget is a part of its own). The same tables always
- * give the same parts. A database without tables is one empty part, so it is still fingerprinted
- * and found empty.
+ * first part it fits. A table larger than the budget is read in shares of its heap, a part each,
+ * when it can be (`blocks` known), else it is a part of its own. The same tables always give the
+ * same parts. A database without tables is one empty part, so it is still fingerprinted and found
+ * empty.
  */
 export function planParts(tables: readonly TableSize[], budgetBytes = DEFAULT_PART_BYTES): FingerprintPart[] {
   if (!(budgetBytes > 0)) throw new RangeError(`the part budget must be positive, not ${budgetBytes}`);
   const ordered = [...tables].sort((a, b) => b.bytes - a.bytes || a.table.localeCompare(b.table));
   const parts: FingerprintPart[] = [];
-  for (const { table, bytes } of ordered) {
-    const part = parts.find((candidate) => candidate.bytes + bytes <= budgetBytes);
+  for (const { table, bytes, blocks } of ordered) {
+    if (bytes > budgetBytes && blocks !== undefined && blocks > 1) {
+      const of = Math.min(Math.ceil(bytes / budgetBytes), blocks, MAX_TABLE_SHARES);
+      for (let part = 0; part < of; part++) {
+        parts.push({ tables: [table], bytes: Math.ceil(bytes / of), heapSlice: { part, of } });
+      }
+      continue;
+    }
+    const part = parts.find((candidate) => !candidate.heapSlice && candidate.bytes + bytes <= budgetBytes);
     if (part) {
       part.tables.push(table);
       part.bytes += bytes;
@@ -37,8 +53,38 @@ export function planParts(tables: readonly TableSize[], budgetBytes = DEFAULT_PA
   return parts;
 }
 
-/** The fingerprint of a database from those of its parts (disjoint sets of its tables). */
-export function joinParts(parts: readonly DatabaseFingerprint[]): DatabaseFingerprint {
+/** One table's fingerprint from those of shares of its heap, bucket by bucket. */
+function addShares(table: string, a: TableFingerprint, b: TableFingerprint): TableFingerprint {
+  const [left, right] = [a.buckets ?? [], b.buckets ?? []];
+  const sameSplit =
+    a.columns === b.columns &&
+    left.length === right.length &&
+    left.every((bucket, i) => bucket.from === right[i]?.from && bucket.to === right[i]?.to);
+  if (!sameSplit) throw new RangeError(`the shares of table ${table} were not split on the same keys`);
+  return {
+    ...a,
+    rows: a.rows + b.rows,
+    checksum: addChecksums(a.checksum, b.checksum),
+    ...(left.length > 0
+      ? {
+          buckets: left.map((bucket, i) => ({
+            ...bucket,
+            rows: bucket.rows + right[i]!.rows,
+            checksum: addChecksums(bucket.checksum, right[i]!.checksum),
+          })),
+        }
+      : {}),
+  };
+}
+
+/**
+ * The fingerprint of a database from those of its parts: disjoint sets of its tables, or shares of
+ * one table's heap (`sharedTables`), whose sums add up.
+ */
+export function joinParts(
+  parts: readonly DatabaseFingerprint[],
+  sharedTables: ReadonlySet<string> = new Set(),
+): DatabaseFingerprint {
   const [first, ...rest] = parts;
   if (!first) throw new RangeError('no parts to join');
   const joined: DatabaseFingerprint = { ...first, tables: { ...first.tables } };
@@ -49,8 +95,9 @@ export function joinParts(parts: readonly DatabaseFingerprint[]): DatabaseFinger
       );
     }
     for (const [table, fingerprint] of Object.entries(part.tables)) {
-      if (table in joined.tables) throw new RangeError(`table ${table} is in two parts`);
-      joined.tables[table] = fingerprint;
+      const seen = joined.tables[table];
+      if (seen && !sharedTables.has(table)) throw new RangeError(`table ${table} is in two parts`);
+      joined.tables[table] = seen ? addShares(table, seen, fingerprint) : fingerprint;
     }
     if (part.takenAt && (!joined.takenAt || part.takenAt < joined.takenAt)) joined.takenAt = part.takenAt;
   }

@@ -85,3 +85,20 @@ export function heapSlices(blocks: number, count: number): HeapSlice[] {
   const cuts = Array.from({ length: n - 1 }, (_, index) => Math.floor((blocks * (index + 1)) / n));
   return [null, ...cuts].map((from, index) => ({ from, to: cuts[index] ?? null }));
 }
+
+/**
+ * Share `part` of `of` of a heap of `blocks` blocks (as heapSlices cuts it), itself cut into `count`
+ * slices for the segments of one run; empty when the heap has fewer blocks than shares.
+ */
+export function heapShare(blocks: number, share: { part: number; of: number }, count: number): HeapSlice[] {
+  const shares = heapSlices(blocks, share.of);
+  const range = shares[share.part];
+  if (!range) return [];
+  const from = range.from ?? 0;
+  const to = range.to ?? Math.max(from, Math.floor(blocks));
+  return heapSlices(to - from, count).map((slice, index, all) => ({
+    from: from + (slice.from ?? 0),
+    // The share's own end; the heap's last share stays open-ended.
+    to: index === all.length - 1 ? range.to : from + (slice.to as number),
+  }));
+}

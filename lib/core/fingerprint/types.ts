@@ -81,6 +81,12 @@ export interface FingerprintOptions {
    */
   snapshot?: string;
   /**
+   * PostgreSQL 14+ only: read just this share of each table's heap, blocks [part/of, (part+1)/of)
+   * of its size, so that several runs can split a table too large for one. The runs' fingerprints
+   * of the table add up to the whole table's (joinParts): their buckets split on the same keys.
+   */
+  heapSlice?: { part: number; of: number };
+  /**
    * PostgreSQL only: how rows are hashed. Default `typed` where the server has it (14+), else
    * `text`; asking for `typed` of an older server is a ConfigError.
    */
@@ -92,6 +98,8 @@ export interface TableSize {
   /** As in DatabaseFingerprint.tables: "schema.table" ("db/schema.table" for several databases). */
   table: string;
   bytes: number;
+  /** Heap blocks, when the table can be read in shares by separate runs (`heapSlice`). */
+  blocks?: number;
 }
 
 /** Computes table fingerprints on a live database (lib/adapters/db/postgres.ts, mysql.ts). */

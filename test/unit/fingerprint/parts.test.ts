@@ -42,6 +42,30 @@ describe('planParts', () => {
     expect(planParts([...tables].reverse(), 100 * GiB)).toEqual(planParts(tables, 100 * GiB));
   });
 
+  it('reads a table larger than the budget in shares of its heap, one part each, when it can', () => {
+    const parts = planParts(
+      [
+        { table: 's.events', bytes: 20 * GiB, blocks: (20 * GiB) / 8192 },
+        { table: 's.mysql_big', bytes: 20 * GiB },
+        { table: 's.small', bytes: GiB, blocks: GiB / 8192 },
+      ],
+      8 * GiB,
+    );
+
+    expect(parts.filter((p) => p.tables[0] === 's.events').map((p) => p.heapSlice)).toEqual([
+      { part: 0, of: 3 },
+      { part: 1, of: 3 },
+      { part: 2, of: 3 },
+    ]);
+    // Without blocks (MySQL) a table is read whole; small tables do not join a share's part.
+    expect(parts.filter((p) => p.tables.includes('s.mysql_big'))).toEqual([
+      { tables: ['s.mysql_big'], bytes: 20 * GiB },
+    ]);
+    expect(parts.find((p) => p.tables.includes('s.small'))).toEqual({ tables: ['s.small'], bytes: GiB });
+    // Never more shares than blocks.
+    expect(planParts([{ table: 's.t', bytes: 3 * 8192, blocks: 3 }], 1)).toHaveLength(3);
+  });
+
   it('plans one empty part for a database without tables, so it is still fingerprinted', () => {
     expect(planParts([])).toEqual([{ tables: [], bytes: 0 }]);
     expect(() => planParts([], 0)).toThrow(RangeError);
@@ -65,6 +89,54 @@ describe('joinParts', () => {
 
     expect(Object.keys(joined.tables)).toEqual(['public.a', 'public.m', 'public.z']);
     expect(joined.takenAt).toBe('2026-12-02T10:00:00Z');
+  });
+
+  it('adds up the shares of one table bucket by bucket', () => {
+    const share = (rows: number[], checksums: string[]): DatabaseFingerprint => ({
+      engine: 'postgres',
+      rowHash: 'typed',
+      tables: {
+        'public.big': {
+          rows: rows[0]! + rows[1]!,
+          checksum: '0'.repeat(16),
+          columns: '1'.repeat(16),
+          key: 'id',
+          buckets: [
+            { from: null, to: '100', rows: rows[0]!, checksum: checksums[0]! },
+            { from: '100', to: null, rows: rows[1]!, checksum: checksums[1]! },
+          ],
+        },
+      },
+    });
+    const joined = joinParts(
+      [
+        share([3, 0], ['0000000000000001', '0000000000000000']),
+        share([1, 5], ['0000000000000002', 'ffffffffffffffff']),
+      ],
+      new Set(['public.big']),
+    );
+
+    expect(joined.tables['public.big']).toMatchObject({
+      rows: 9,
+      buckets: [
+        { from: null, to: '100', rows: 4, checksum: '0000000000000003' },
+        { from: '100', to: null, rows: 5, checksum: 'ffffffffffffffff' },
+      ],
+    });
+    const otherKeys = share([1, 1], ['0000000000000001', '0000000000000001']);
+    otherKeys.tables['public.big']!.buckets![1]!.from = '200';
+    expect(() =>
+      joinParts(
+        [
+          share(
+            [1, 1],
+            ['0', '0'].map((c) => c.padStart(16, '0')),
+          ),
+          otherKeys,
+        ],
+        new Set(['public.big']),
+      ),
+    ).toThrow(/not split on the same keys/);
   });
 
   it('refuses parts that overlap or were hashed differently', () => {

@@ -4,14 +4,8 @@ import { getPolicy } from '../../policy/parse.js';
 import { minutesBetween, REPORT_VERSION, reportKey, type RestoreVerifyReport } from '../../report/report.js';
 import { TAG } from '../../tags.js';
 import { policyOf, requestOf, siteOf, timed } from './common.js';
-import type {
-  DatabaseComparison,
-  DatabaseFingerprintSummary,
-  RestoreVerifyDeps,
-  RunState,
-  StepError,
-  StepTiming,
-} from './types.js';
+import type { DatabaseFingerprint } from '../../fingerprint/types.js';
+import type { DatabaseComparison, RestoreVerifyDeps, RunState, StepError, StepTiming } from './types.js';
 import { comparisonKey, loadFingerprints } from './verify.js';
 
 /** The state keys that hold a step's result, in the order the steps run, with their state names. */
@@ -25,16 +19,14 @@ const STEPS: Array<[keyof RunState, string]> = [
   ['comparison', 'CompareWithBaseline'],
 ];
 
-/** Tables and rows per database, its parts added up, in the order the databases came. */
-function summaryByDatabase(
-  fingerprints: readonly DatabaseFingerprintSummary[],
+/** Tables and rows per database, from its fingerprint (its parts joined). */
+function summaryOf(
+  fingerprints: Record<string, DatabaseFingerprint>,
 ): Array<{ database: string; tables: number; rows: number }> {
-  const totals = new Map<string, { database: string; tables: number; rows: number }>();
-  for (const { database, tables, rows } of fingerprints) {
-    const total = totals.get(database) ?? { database, tables: 0, rows: 0 };
-    totals.set(database, { database, tables: total.tables + tables, rows: total.rows + rows });
-  }
-  return [...totals.values()];
+  return Object.entries(fingerprints).map(([database, fingerprint]) => {
+    const tables = Object.values(fingerprint.tables);
+    return { database, tables: tables.length, rows: tables.reduce((rows, t) => rows + t.rows, 0) };
+  });
 }
 
 function errorsOf(state: RunState): Array<{ step: string; error: string; cause: string }> {
@@ -139,7 +131,7 @@ export async function buildReport(state: RunState, deps: RestoreVerifyDeps): Pro
     },
     timings,
     fingerprints: {
-      summary: summaryByDatabase(state.fingerprints ?? []),
+      summary: summaryOf(fingerprints),
       databases: fingerprints,
     },
     baseline: comparison?.baseline ?? null,

@@ -69,17 +69,17 @@ export async function planFingerprints(state: RunState, deps: RestoreVerifyDeps)
   });
 }
 
-/** The tables of one part, from the stored plan; undefined (every table) without a plan. */
-async function partTables(
+/** One part, from the stored plan; undefined (every table) without a plan. */
+async function partOf(
   item: { database: string; part?: number; plan?: string },
   deps: RestoreVerifyDeps,
-): Promise<string[] | undefined> {
+): Promise<FingerprintPart | undefined> {
   if (item.part === undefined || item.plan === undefined) return undefined;
   const plan = (await deps.reports.get(item.plan)) as FingerprintPlanTables | undefined;
   const part = plan?.[item.database]?.[item.part];
   if (!part)
     throw new InvalidInputError(`part ${item.part} of database ${item.database} is not in ${item.plan}`);
-  return part.tables;
+  return part;
 }
 
 /**
@@ -95,14 +95,15 @@ export async function fingerprintDatabase(
   const { verify } = policyOf(deps, request);
   if (!item.database) throw new InvalidInputError('FingerprintDatabase needs $.database');
   return timed(deps, async () => {
-    const tables = await partTables(item, deps);
+    const part = await partOf(item, deps);
     const scratch = await describeAvailable(item, deps);
     const credentials = await credentialsFor(scratch, verify.secretArn, deps);
     const connection = await deps.connections.connectionFor(scratch, credentials, item.database);
     const fingerprint = await deps.fingerprinter(engineOf(scratch.engine)).fingerprint(connection, {
       databases: [item.database],
       exclude: verify.exclude,
-      ...(tables?.length ? { tables } : {}),
+      ...(part?.tables.length ? { tables: part.tables } : {}),
+      ...(part?.heapSlice ? { heapSlice: part.heapSlice } : {}),
       ...(deps.segments ? { segments: deps.segments } : {}),
     });
     const key = fingerprintKey(request.source.id, request.runId, item.database, item.part);
@@ -114,6 +115,7 @@ export async function fingerprintDatabase(
     return {
       database: item.database,
       ...(item.part !== undefined ? { part: item.part } : {}),
+      ...(part?.heapSlice ? { heapSlice: part.heapSlice } : {}),
       key,
       tables: fingerprinted.length,
       rows: fingerprinted.reduce((n, t) => n + t.rows, 0),
@@ -125,13 +127,18 @@ export async function loadFingerprints(
   state: RunState,
   deps: Pick<RestoreVerifyDeps, 'reports'>,
 ): Promise<Record<string, DatabaseFingerprint>> {
-  const parts: Record<string, DatabaseFingerprint[]> = {};
+  const parts: Record<string, { found: DatabaseFingerprint[]; shared: Set<string> }> = {};
   for (const summary of state.fingerprints ?? []) {
-    const stored = await deps.reports.get(summary.key);
+    const stored = (await deps.reports.get(summary.key)) as DatabaseFingerprint | undefined;
     if (!stored) throw new InvalidInputError(`fingerprint ${summary.key} is missing from the report store`);
-    (parts[summary.database] ??= []).push(stored as DatabaseFingerprint);
+    const database = (parts[summary.database] ??= { found: [], shared: new Set() });
+    database.found.push(stored);
+    // A share of a table's heap: the other shares of the same table add to it.
+    if (summary.heapSlice) for (const table of Object.keys(stored.tables)) database.shared.add(table);
   }
-  return Object.fromEntries(Object.entries(parts).map(([database, found]) => [database, joinParts(found)]));
+  return Object.fromEntries(
+    Object.entries(parts).map(([database, { found, shared }]) => [database, joinParts(found, shared)]),
+  );
 }
 
 /**
