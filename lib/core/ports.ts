@@ -132,5 +132,6 @@ export interface ConnectionResolver {
     scratch: ScratchInstance,
     credentials: ScratchCredentials,
     database: string,
+    options?: { tls?: 'verify-full' | 'require' },
   ): DatabaseConnection | Promise<DatabaseConnection>;
 }

@@ -36,6 +36,7 @@ import {
   type KeyRange,
 } from '../../core/fingerprint/ranges.js';
 import { selectTables, tableKey, type TableName } from '../../core/fingerprint/tables.js';
+import { tlsOptions } from './tls.js';
 import type {
   DatabaseConnection,
   DatabaseFingerprint,
@@ -65,7 +66,7 @@ export async function connectMysql(connection: DatabaseConnection): Promise<mysq
       user: connection.user,
       password: connection.password,
       database: connection.database || undefined,
-      ssl: connection.ssl ? { rejectUnauthorized: connection.ssl === 'verify-full' } : undefined,
+      ssl: tlsOptions(connection),
       connectTimeout: 15_000,
       charset: 'utf8mb4',
     });

@@ -47,6 +47,7 @@ import type {
   TableSize,
 } from '../../core/fingerprint/types.js';
 import { selectTables, tableKey, type TableName } from '../../core/fingerprint/tables.js';
+import { tlsOptions } from './tls.js';
 
 /** About this many sampled rows place the split keys; more buys little evenness. */
 const SAMPLE_ROWS = 30_000;
@@ -70,7 +71,7 @@ export async function connectPostgres(connection: DatabaseConnection, database =
     user: connection.user,
     password: connection.password,
     database,
-    ssl: connection.ssl ? { rejectUnauthorized: connection.ssl === 'verify-full' } : undefined,
+    ssl: tlsOptions(connection),
     connectionTimeoutMillis: 15_000,
     application_name: 'lifeboat-fingerprint',
   });

@@ -18,6 +18,8 @@ export interface DatabaseConnection {
    * PostgreSQL 15+ refuses plain connections by default), `verify-full` checks it too.
    */
   ssl?: 'require' | 'verify-full';
+  /** PEM certificate authorities `verify-full` trusts instead of Node's (RDS's own, for RDS). */
+  ca?: string[];
 }
 
 /**

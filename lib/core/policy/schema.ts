@@ -114,6 +114,11 @@ export const VerifySchema = z.strictObject({
   secretArn: z.string().startsWith('arn:', { error: 'must be a Secrets Manager secret ARN' }).optional(),
   databases: z.array(z.string().min(1)).min(1, { error: 'must name at least one database' }),
   exclude: z.array(TableNameSchema).default([]),
+  /**
+   * TLS to the scratch instance: `verify-full` checks its certificate against the RDS certificate
+   * authorities; `require` only encrypts (for a region whose authority is newer than that bundle).
+   */
+  tls: z.enum(['verify-full', 'require']).default('verify-full'),
   rowCountTolerancePercent: z.number().min(0).max(100).default(5),
   expectations: z
     .array(z.strictObject({ table: TableNameSchema, minRows: z.number().int().min(0) }))

@@ -53,7 +53,9 @@ export async function planFingerprints(state: RunState, deps: RestoreVerifyDeps)
     const fingerprinter = deps.fingerprinter(engineOf(scratch.engine));
     const plan: FingerprintPlanTables = {};
     for (const database of request.databases) {
-      const connection = await deps.connections.connectionFor(scratch, credentials, database);
+      const connection = await deps.connections.connectionFor(scratch, credentials, database, {
+        tls: verify.tls,
+      });
       const tables = await fingerprinter.listTables(connection, {
         databases: [database],
         exclude: verify.exclude,
@@ -98,7 +100,9 @@ export async function fingerprintDatabase(
     const part = await partOf(item, deps);
     const scratch = await describeAvailable(item, deps);
     const credentials = await credentialsFor(scratch, verify.secretArn, deps);
-    const connection = await deps.connections.connectionFor(scratch, credentials, item.database);
+    const connection = await deps.connections.connectionFor(scratch, credentials, item.database, {
+      tls: verify.tls,
+    });
     const fingerprint = await deps.fingerprinter(engineOf(scratch.engine)).fingerprint(connection, {
       databases: [item.database],
       exclude: verify.exclude,
