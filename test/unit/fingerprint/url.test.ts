@@ -31,6 +31,21 @@ describe('database URLs', () => {
     });
   });
 
+  it("checks an RDS endpoint against the RDS authorities with verify-full, any other host against Node's", () => {
+    const rds = connectionFromUrl(
+      'postgres://app:x@orders.abc123.eu-west-1.rds.amazonaws.com/orders?sslmode=verify-full',
+    );
+    expect(rds.ssl).toBe('verify-full');
+    expect(rds.ca?.length).toBeGreaterThan(50);
+    expect(
+      connectionFromUrl('postgres://app:x@db.example.com/orders?sslmode=verify-full').ca,
+    ).toBeUndefined();
+    expect(
+      connectionFromUrl('postgres://app:x@orders.abc123.eu-west-1.rds.amazonaws.com/orders?sslmode=require')
+        .ca,
+    ).toBeUndefined();
+  });
+
   it('refuses other schemes and malformed URLs, without echoing the password', () => {
     expect(() => connectionFromUrl('redis://h/0')).toThrow(/unsupported database URL scheme "redis"/);
     expect(() => connectionFromUrl('postgres://u:secret@h/a/b')).toThrow(/more than one path segment/);
