@@ -103,6 +103,7 @@ function localFingerprinter(): Fingerprinter {
       inner.fingerprint(connection, { ...options, databases: [connection.database] }),
     listTables: (connection, options = {}) =>
       inner.listTables(connection, { ...options, databases: [connection.database] }),
+    splitKeys: (connection, table) => inner.splitKeys(connection, table),
   };
 }
 

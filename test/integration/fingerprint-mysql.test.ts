@@ -125,6 +125,15 @@ describe('MySQL/MariaDB fingerprints', () => {
     ).rejects.toMatchObject({ name: 'ConfigError', message: expect.stringContaining('heap shares') });
   });
 
+  it('names the keys a fingerprint would split a table on, and a table that is not there', async () => {
+    expect(await fingerprinter.splitKeys(connectionTo('base'), 'base.big')).toEqual(
+      boundariesOf(base.tables['base.big']?.buckets),
+    );
+    await expect(fingerprinter.splitKeys(connectionTo('base'), 'base.nope')).rejects.toMatchObject({
+      name: 'NotFoundError',
+    });
+  });
+
   it('gives the same checksum for the same rows loaded in another order', async () => {
     await admin.query('USE base');
     await admin.query(`CREATE TABLE big_shuffled LIKE big; INSERT INTO big_shuffled SELECT * FROM big ORDER BY MD5(id);

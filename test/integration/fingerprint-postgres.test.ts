@@ -212,9 +212,16 @@ describe.each<RowHashMethod>(['typed', 'text'])('PostgreSQL fingerprints, %s row
   it('reads a table in heap shares whose fingerprints add up to the whole table, bucket by bucket', async () => {
     const options = { ranges: 4, segments: 2, tables: ['public.big'] };
     const whole = await fingerprinter.fingerprint(connectionTo('base'), options);
+    // As PlanFingerprints does: the size and the split keys fixed once, for every share.
+    const [{ blocks } = {}] = await postgres.listTables(connectionTo('base'), { tables: ['public.big'] });
+    const boundaries = { 'public.big': boundariesOf(whole.tables['public.big']?.buckets) };
     const shares = await Promise.all(
       [0, 1, 2].map((part) =>
-        fingerprinter.fingerprint(connectionTo('base'), { ...options, heapSlice: { part, of: 3 } }),
+        fingerprinter.fingerprint(connectionTo('base'), {
+          ...options,
+          boundaries,
+          heapSlice: { part, of: 3, ...(blocks ? { blocks } : {}) },
+        }),
       ),
     );
 
@@ -223,6 +230,15 @@ describe.each<RowHashMethod>(['typed', 'text'])('PostgreSQL fingerprints, %s row
     await expect(
       fingerprinter.fingerprint(connectionTo('base'), { heapSlice: { part: 3, of: 3 } }),
     ).rejects.toMatchObject({ name: 'ConfigError', message: expect.stringContaining('share 3 of 3') });
+  });
+
+  it('names the keys a fingerprint would split a table on, and a table that is not there', async () => {
+    expect(await postgres.splitKeys(connectionTo('base'), 'public.big')).toEqual(
+      boundariesOf(base.tables['public.big']?.buckets),
+    );
+    await expect(postgres.splitKeys(connectionTo('base'), 'public.nope')).rejects.toMatchObject({
+      name: 'NotFoundError',
+    });
   });
 
   it('tells apart rows that differ only in where a NULL, an empty string or a separator sits', async () => {

@@ -29,6 +29,7 @@ import {
 import { mapOnConnections } from '../../core/pool.js';
 import {
   DEFAULT_SPLIT,
+  boundariesOf,
   WHOLE_TABLE,
   rangeCountFor,
   rangesFromBoundaries,
@@ -142,6 +143,20 @@ export class MysqlFingerprinter implements Fingerprinter {
       return { engine: 'mysql', rowHash: 'text', tables: fingerprints };
     } finally {
       await Promise.all(workers.map((client) => client.end().catch(() => undefined)));
+    }
+  }
+
+  async splitKeys(connection: DatabaseConnection, table: string): Promise<string[]> {
+    const client = await connectMysql(connection);
+    try {
+      const schemas = await chosenSchemas(client, connection, {});
+      const described = (await describeTables(client, schemas)).find((t) => tableKey(t) === table);
+      if (!described) {
+        throw new NotFoundError(`table ${table} not found on ${connection.host}:${connection.port}`);
+      }
+      return boundariesOf(await planRanges(client, described, {}));
+    } finally {
+      await client.end().catch(() => undefined);
     }
   }
 

@@ -134,6 +134,22 @@ export class PostgresFingerprinter implements Fingerprinter {
     return { engine: 'postgres', rowHash, tables };
   }
 
+  async splitKeys(connection: DatabaseConnection, table: string): Promise<string[]> {
+    const client = await connectPostgres(connection);
+    try {
+      const described = (await describeTables(client)).find((t) => tableKey(t) === table);
+      if (!described) {
+        throw new NotFoundError(
+          `table ${table} not found in ${connection.database} on ${connection.host}:${connection.port}`,
+        );
+      }
+      const version = await serverVersion(client);
+      return (await planTable(client, described, '', {}, 1, version, 'typed')).keys;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
   async listTables(
     connection: DatabaseConnection,
     options: Pick<FingerprintOptions, 'databases' | 'exclude' | 'tables'> = {},

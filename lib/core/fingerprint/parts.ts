@@ -18,7 +18,9 @@ export const MAX_TABLE_SHARES = 64;
 export interface FingerprintPart {
   tables: string[];
   bytes: number;
-  heapSlice?: { part: number; of: number };
+  heapSlice?: { part: number; of: number; blocks: number };
+  /** The keys every share of the table splits its buckets on, found once when planning. */
+  boundaries?: string[];
 }
 
 /**
@@ -36,7 +38,7 @@ export function planParts(tables: readonly TableSize[], budgetBytes = DEFAULT_PA
     if (bytes > budgetBytes && blocks !== undefined && blocks > 1) {
       const of = Math.min(Math.ceil(bytes / budgetBytes), blocks, MAX_TABLE_SHARES);
       for (let part = 0; part < of; part++) {
-        parts.push({ tables: [table], bytes: Math.ceil(bytes / of), heapSlice: { part, of } });
+        parts.push({ tables: [table], bytes: Math.ceil(bytes / of), heapSlice: { part, of, blocks } });
       }
       continue;
     }

@@ -90,7 +90,13 @@ export function heapSlices(blocks: number, count: number): HeapSlice[] {
  * Share `part` of `of` of a heap of `blocks` blocks (as heapSlices cuts it), itself cut into `count`
  * slices for the segments of one run; empty when the heap has fewer blocks than shares.
  */
-export function heapShare(blocks: number, share: { part: number; of: number }, count: number): HeapSlice[] {
+export function heapShare(
+  blocks: number,
+  share: { part: number; of: number; blocks?: number },
+  count: number,
+): HeapSlice[] {
+  // The planned size, so every share cuts the heap alike even if VACUUM truncated it since.
+  blocks = share.blocks ?? blocks;
   const shares = heapSlices(blocks, share.of);
   const range = shares[share.part];
   if (!range) return [];

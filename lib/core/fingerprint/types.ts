@@ -84,10 +84,11 @@ export interface FingerprintOptions {
   snapshot?: string;
   /**
    * PostgreSQL 14+ only: read just this share of each table's heap, blocks [part/of, (part+1)/of)
-   * of its size, so that several runs can split a table too large for one. The runs' fingerprints
-   * of the table add up to the whole table's (joinParts): their buckets split on the same keys.
+   * of `blocks` (the size when the shares were planned; its current size without it), the last
+   * share open-ended, so that several runs can split a table too large for one. Their fingerprints
+   * of the table add up to the whole table's (joinParts) when they split on the same `boundaries`.
    */
-  heapSlice?: { part: number; of: number };
+  heapSlice?: { part: number; of: number; blocks?: number };
   /**
    * PostgreSQL only: how rows are hashed. Default `typed` where the server has it (14+), else
    * `text`; asking for `typed` of an older server is a ConfigError.
@@ -107,6 +108,11 @@ export interface TableSize {
 /** Computes table fingerprints on a live database (lib/adapters/db/postgres.ts, mysql.ts). */
 export interface Fingerprinter {
   fingerprint(connection: DatabaseConnection, options?: FingerprintOptions): Promise<DatabaseFingerprint>;
+  /**
+   * The keys `fingerprint` would split `table` ("schema.table" of the connection's database) into
+   * buckets on, to pass as `boundaries` to runs that must split alike; empty for one bucket.
+   */
+  splitKeys(connection: DatabaseConnection, table: string): Promise<string[]>;
   /** The tables `fingerprint` would read with the same options, with their sizes; reads no rows. */
   listTables(
     connection: DatabaseConnection,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   boundariesOf,
+  heapShare,
   heapSlices,
   rangeCountFor,
   rangesFromBoundaries,
@@ -68,5 +69,19 @@ describe('key ranges', () => {
         { from: '5', to: null, rows: 3, checksum: '0000000000000002' },
       ]),
     ).toEqual({ rows: 5, checksum: '0000000000000001' });
+  });
+});
+
+describe('heapShare', () => {
+  it('cuts a share by the size it was planned on, the last share open-ended', () => {
+    const planned = { of: 2, blocks: 100 };
+    expect(heapShare(100, { part: 0, ...planned }, 1)).toEqual([{ from: 0, to: 50 }]);
+    // VACUUM truncated the heap to 60 blocks since: the shares still meet at block 50.
+    expect(heapShare(60, { part: 1, ...planned }, 2)).toEqual([
+      { from: 50, to: 75 },
+      { from: 75, to: null },
+    ]);
+    // More shares than blocks: the extra ones read nothing.
+    expect(heapShare(1, { part: 1, of: 2 }, 1)).toEqual([]);
   });
 });

@@ -60,7 +60,15 @@ export async function planFingerprints(state: RunState, deps: RestoreVerifyDeps)
         databases: [database],
         exclude: verify.exclude,
       });
-      plan[database] = planParts(tables, deps.fingerprintPartBytes);
+      const parts = planParts(tables, deps.fingerprintPartBytes);
+      // The shares of a table must split on the same keys: found once here, not by each share.
+      const keys = new Map<string, string[]>();
+      for (const part of parts.filter((p) => p.heapSlice)) {
+        const table = part.tables[0]!;
+        if (!keys.has(table)) keys.set(table, await fingerprinter.splitKeys(connection, table));
+        part.boundaries = keys.get(table)!;
+      }
+      plan[database] = parts;
     }
     const key = fingerprintPlanKey(request.source.id, request.runId);
     await deps.reports.put(key, plan);
@@ -108,6 +116,7 @@ export async function fingerprintDatabase(
       exclude: verify.exclude,
       ...(part?.tables.length ? { tables: part.tables } : {}),
       ...(part?.heapSlice ? { heapSlice: part.heapSlice } : {}),
+      ...(part?.boundaries ? { boundaries: { [part.tables[0]!]: part.boundaries } } : {}),
       ...(deps.segments ? { segments: deps.segments } : {}),
     });
     const key = fingerprintKey(request.source.id, request.runId, item.database, item.part);
