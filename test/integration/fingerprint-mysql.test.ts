@@ -2,6 +2,7 @@ import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bisectMysqlTable, MysqlFingerprinter } from '../../lib/adapters/db/mysql.js';
 import { compareFingerprints } from '../../lib/core/compare/compare.js';
+import { joinParts } from '../../lib/core/fingerprint/parts.js';
 import { boundariesOf } from '../../lib/core/fingerprint/ranges.js';
 import type { DatabaseConnection, DatabaseFingerprint } from '../../lib/core/fingerprint/types.js';
 import { startMariaDb, type LocalMariaDb } from '../support/mariadb.js';
@@ -119,10 +120,21 @@ describe('MySQL/MariaDB fingerprints', () => {
     expect(listed.every((t) => t.bytes > 0)).toBe(true);
   });
 
-  it('refuses to read a table in heap shares, which only PostgreSQL has', async () => {
+  it('reads a table in key-range shares whose fingerprints add up to the whole table', async () => {
+    const options = { ranges: 4, tables: ['base.big'] };
+    const whole = await fingerprinter.fingerprint(connectionTo('base'), options);
+    const boundaries = { 'base.big': boundariesOf(whole.tables['base.big']?.buckets) };
+    const shares = await Promise.all(
+      [0, 1, 2].map((part) =>
+        fingerprinter.fingerprint(connectionTo('base'), { ...options, boundaries, share: { part, of: 3 } }),
+      ),
+    );
+
+    for (const share of shares) expect(share.tables['base.big']?.rows).toBeLessThan(4000);
+    expect(joinParts(shares, new Set(['base.big'])).tables).toEqual(whole.tables);
     await expect(
-      fingerprinter.fingerprint(connectionTo('base'), { heapSlice: { part: 0, of: 2 } }),
-    ).rejects.toMatchObject({ name: 'ConfigError', message: expect.stringContaining('heap shares') });
+      fingerprinter.fingerprint(connectionTo('base'), { share: { part: 2, of: 2 } }),
+    ).rejects.toMatchObject({ name: 'ConfigError', message: expect.stringContaining('share 2 of 2') });
   });
 
   it('names the keys a fingerprint would split a table on, and a table that is not there', async () => {

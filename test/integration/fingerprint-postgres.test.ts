@@ -213,14 +213,14 @@ describe.each<RowHashMethod>(['typed', 'text'])('PostgreSQL fingerprints, %s row
     const options = { ranges: 4, segments: 2, tables: ['public.big'] };
     const whole = await fingerprinter.fingerprint(connectionTo('base'), options);
     // As PlanFingerprints does: the size and the split keys fixed once, for every share.
-    const [{ blocks } = {}] = await postgres.listTables(connectionTo('base'), { tables: ['public.big'] });
+    const [{ units } = {}] = await postgres.listTables(connectionTo('base'), { tables: ['public.big'] });
     const boundaries = { 'public.big': boundariesOf(whole.tables['public.big']?.buckets) };
     const shares = await Promise.all(
       [0, 1, 2].map((part) =>
         fingerprinter.fingerprint(connectionTo('base'), {
           ...options,
           boundaries,
-          heapSlice: { part, of: 3, ...(blocks ? { blocks } : {}) },
+          share: { part, of: 3, ...(units ? { units } : {}) },
         }),
       ),
     );
@@ -228,7 +228,7 @@ describe.each<RowHashMethod>(['typed', 'text'])('PostgreSQL fingerprints, %s row
     for (const share of shares) expect(share.tables['public.big']?.rows).toBeLessThan(4000);
     expect(joinParts(shares, new Set(['public.big'])).tables).toEqual(whole.tables);
     await expect(
-      fingerprinter.fingerprint(connectionTo('base'), { heapSlice: { part: 3, of: 3 } }),
+      fingerprinter.fingerprint(connectionTo('base'), { share: { part: 3, of: 3 } }),
     ).rejects.toMatchObject({ name: 'ConfigError', message: expect.stringContaining('share 3 of 3') });
   });
 

@@ -6,7 +6,7 @@ import {
   type BisectResult,
   type BisectSide,
 } from '../../core/fingerprint/bisect.js';
-import { checksumFromSum } from '../../core/fingerprint/checksum.js';
+import { checksumFromSum, EMPTY_CHECKSUM } from '../../core/fingerprint/checksum.js';
 import { columnSignature } from '../../core/fingerprint/columns.js';
 import {
   MYSQL_COLUMNS_QUERY,
@@ -30,6 +30,8 @@ import { mapOnConnections } from '../../core/pool.js';
 import {
   DEFAULT_SPLIT,
   boundariesOf,
+  checkShare,
+  rangesOfShare,
   WHOLE_TABLE,
   rangeCountFor,
   rangesFromBoundaries,
@@ -108,17 +110,18 @@ export class MysqlFingerprinter implements Fingerprinter {
     connection: DatabaseConnection,
     options: FingerprintOptions = {},
   ): Promise<DatabaseFingerprint> {
-    if (options.heapSlice) {
-      throw new ConfigError('MySQL tables cannot be read in heap shares: fingerprint each table in one run');
-    }
+    checkShare(options);
     const coordinator = await connectMysql(connection);
     const workers: mysql.Connection[] = [coordinator];
     try {
       const schemas = await chosenSchemas(coordinator, connection, options);
       const tables = selectTables(await describeTables(coordinator, schemas), '', options);
+      const planned = new Map<MysqlTable, KeyRange[]>();
       const work: Array<{ table: MysqlTable; range: KeyRange }> = [];
       for (const table of tables) {
-        for (const range of await planRanges(coordinator, table, options)) work.push({ table, range });
+        const ranges = await planRanges(coordinator, table, options);
+        planned.set(table, ranges);
+        for (const range of rangesOfShare(ranges, options.share)) work.push({ table, range });
       }
 
       const segments = Math.max(1, Math.min(options.segments ?? 2, work.length));
@@ -130,7 +133,15 @@ export class MysqlFingerprinter implements Fingerprinter {
 
       const fingerprints: Record<string, TableFingerprint> = {};
       for (const table of tables) {
-        const buckets = results.filter((_, index) => work[index]?.table === table);
+        // Every range is a bucket; those of other shares are empty here (joinParts adds them up).
+        const buckets = (planned.get(table) ?? []).map(
+          (range) =>
+            results[work.findIndex((item) => item.table === table && item.range === range)] ?? {
+              ...range,
+              rows: 0,
+              checksum: EMPTY_CHECKSUM,
+            },
+        );
         fingerprints[tableKey(table)] = {
           ...totalOf(buckets),
           columns: columnSignature(
@@ -167,10 +178,10 @@ export class MysqlFingerprinter implements Fingerprinter {
     const client = await connectMysql(connection);
     try {
       const schemas = await chosenSchemas(client, connection, options);
-      return selectTables(await describeTables(client, schemas), '', options).map((table) => ({
-        table: tableKey(table),
-        bytes: table.bytes,
-      }));
+      return selectTables(await describeTables(client, schemas), '', options).map((table) => {
+        const units = rangeCount(table, {});
+        return { table: tableKey(table), bytes: table.bytes, ...(units > 1 ? { units } : {}) };
+      });
     } finally {
       await client.end().catch(() => undefined);
     }
@@ -223,6 +234,16 @@ async function describeTables(client: mysql.Connection, schemas: string[]): Prom
   });
 }
 
+/** Key ranges a table splits into; 1 without an integer key (no sampling clause in MySQL). */
+function rangeCount(table: MysqlTable, options: FingerprintOptions): number {
+  if (table.key === null || mysqlKeyCast(table.key) === null || !isIntegerKey(table.key)) return 1;
+  return rangeCountFor(
+    { rows: table.estimatedRows, bytes: table.bytes },
+    { ...DEFAULT_SPLIT, splitRows: options.splitRows ?? DEFAULT_SPLIT.splitRows },
+    options.ranges,
+  );
+}
+
 async function planRanges(
   client: mysql.Connection,
   table: MysqlTable,
@@ -231,13 +252,7 @@ async function planRanges(
   if (table.key === null || mysqlKeyCast(table.key) === null) return [WHOLE_TABLE];
   const given = options.boundaries?.[tableKey(table)];
   if (given) return rangesFromBoundaries(given);
-  // Without a sampling clause, only integer keys split cheaply: evenly between MIN and MAX.
-  if (!isIntegerKey(table.key)) return [WHOLE_TABLE];
-  const count = rangeCountFor(
-    { rows: table.estimatedRows, bytes: table.bytes },
-    { ...DEFAULT_SPLIT, splitRows: options.splitRows ?? DEFAULT_SPLIT.splitRows },
-    options.ranges,
-  );
+  const count = rangeCount(table, options);
   if (count <= 1) return [WHOLE_TABLE];
   const [rows] = await client.query<mysql.RowDataPacket[]>(mysqlKeyBoundsQuery(table, table.key));
   const bounds = rows[0];

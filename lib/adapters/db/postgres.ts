@@ -26,6 +26,7 @@ import {
 import {
   boundariesOf,
   DEFAULT_SPLIT,
+  checkShare,
   heapShare,
   heapSlices,
   rangeCountFor,
@@ -122,7 +123,7 @@ export class PostgresFingerprinter implements Fingerprinter {
   ): Promise<DatabaseFingerprint> {
     const databases = options.databases?.length ? options.databases : [connection.database];
     checkSnapshotOption(options, databases);
-    checkHeapSlice(options);
+    checkShare(options);
     const tables: Record<string, TableFingerprint> = {};
     let rowHash: RowHashMethod = 'typed';
     for (const database of databases) {
@@ -165,7 +166,7 @@ export class PostgresFingerprinter implements Fingerprinter {
           sizes.push({
             table: tableKey(table, prefix),
             bytes: table.bytes,
-            ...(shares ? { blocks: table.blocks } : {}),
+            ...(shares ? { units: table.blocks } : {}),
           });
         }
       } finally {
@@ -194,15 +195,6 @@ async function beginInSnapshot(client: pg.Client, snapshot: string | undefined):
   }
   await client.query(`SET TRANSACTION SNAPSHOT '${snapshot}'`);
   return snapshot;
-}
-
-/** A share of the heap names one of `of` shares. */
-function checkHeapSlice({ heapSlice }: FingerprintOptions): void {
-  if (heapSlice === undefined) return;
-  const { part, of } = heapSlice;
-  if (!Number.isInteger(part) || !Number.isInteger(of) || part < 0 || part >= of) {
-    throw new ConfigError(`heap share ${part} of ${of} is not one of ${of} shares (0 to ${of - 1})`);
-  }
 }
 
 /** Checks a given snapshot id before any connection is made. */
@@ -241,9 +233,9 @@ async function fingerprintDatabase(
     const snapshot = await beginInSnapshot(coordinator, options.snapshot);
     const version = await serverVersion(coordinator);
     const method = rowHashMethod(options.rowHash, version, connection, database);
-    if (options.heapSlice && version < TID_RANGE_SCANS_SINCE) {
+    if (options.share && version < TID_RANGE_SCANS_SINCE) {
       throw new ConfigError(
-        `reading a table in heap shares needs PostgreSQL 14 or later (TID range scans); ${connection.host}:${connection.port} runs server_version_num ${version}`,
+        `reading a table in shares needs PostgreSQL 14 or later (TID range scans); ${connection.host}:${connection.port} runs server_version_num ${version}`,
       );
     }
     const segments = Math.max(1, options.segments ?? 2);
@@ -378,8 +370,8 @@ async function planTable(
     options.ranges,
   );
   const perRun = segments > 1 && count > 1 ? Math.max(segments, count) : 1;
-  const slices = options.heapSlice
-    ? heapShare(table.blocks, options.heapSlice, perRun)
+  const slices = options.share
+    ? heapShare(table.blocks, options.share, perRun)
     : serverVersion >= TID_RANGE_SCANS_SINCE && perRun > 1
       ? heapSlices(table.blocks, perRun)
       : [{ from: null, to: null }];

@@ -13,20 +13,20 @@ export const MAX_TABLE_SHARES = 64;
 
 /**
  * One run's share of a database's fingerprint: these tables, or all of them when the list is
- * empty; with `heapSlice`, only that share of its one table's heap.
+ * empty; with `share`, only that share of its one table.
  */
 export interface FingerprintPart {
   tables: string[];
   bytes: number;
-  heapSlice?: { part: number; of: number; blocks: number };
+  share?: { part: number; of: number; units: number };
   /** The keys every share of the table splits its buckets on, found once when planning. */
   boundaries?: string[];
 }
 
 /**
  * Groups a database's tables into parts of at most `budgetBytes` each, largest table first into the
- * first part it fits. A table larger than the budget is read in shares of its heap, a part each,
- * when it can be (`blocks` known), else it is a part of its own. The same tables always give the
+ * first part it fits. A table larger than the budget is read in shares, a part each,
+ * when it can be (`units` known), else it is a part of its own. The same tables always give the
  * same parts. A database without tables is one empty part, so it is still fingerprinted and found
  * empty.
  */
@@ -34,15 +34,15 @@ export function planParts(tables: readonly TableSize[], budgetBytes = DEFAULT_PA
   if (!(budgetBytes > 0)) throw new RangeError(`the part budget must be positive, not ${budgetBytes}`);
   const ordered = [...tables].sort((a, b) => b.bytes - a.bytes || a.table.localeCompare(b.table));
   const parts: FingerprintPart[] = [];
-  for (const { table, bytes, blocks } of ordered) {
-    if (bytes > budgetBytes && blocks !== undefined && blocks > 1) {
-      const of = Math.min(Math.ceil(bytes / budgetBytes), blocks, MAX_TABLE_SHARES);
+  for (const { table, bytes, units } of ordered) {
+    if (bytes > budgetBytes && units !== undefined && units > 1) {
+      const of = Math.min(Math.ceil(bytes / budgetBytes), units, MAX_TABLE_SHARES);
       for (let part = 0; part < of; part++) {
-        parts.push({ tables: [table], bytes: Math.ceil(bytes / of), heapSlice: { part, of, blocks } });
+        parts.push({ tables: [table], bytes: Math.ceil(bytes / of), share: { part, of, units } });
       }
       continue;
     }
-    const part = parts.find((candidate) => !candidate.heapSlice && candidate.bytes + bytes <= budgetBytes);
+    const part = parts.find((candidate) => !candidate.share && candidate.bytes + bytes <= budgetBytes);
     if (part) {
       part.tables.push(table);
       part.bytes += bytes;
@@ -55,7 +55,7 @@ export function planParts(tables: readonly TableSize[], budgetBytes = DEFAULT_PA
   return parts;
 }
 
-/** One table's fingerprint from those of shares of its heap, bucket by bucket. */
+/** One table's fingerprint from those of its shares, bucket by bucket. */
 function addShares(table: string, a: TableFingerprint, b: TableFingerprint): TableFingerprint {
   const [left, right] = [a.buckets ?? [], b.buckets ?? []];
   const sameSplit =
@@ -81,7 +81,7 @@ function addShares(table: string, a: TableFingerprint, b: TableFingerprint): Tab
 
 /**
  * The fingerprint of a database from those of its parts: disjoint sets of its tables, or shares of
- * one table's heap (`sharedTables`), whose sums add up.
+ * one table (`sharedTables`), whose sums add up.
  */
 export function joinParts(
   parts: readonly DatabaseFingerprint[],

@@ -1,4 +1,5 @@
-import type { RangeFingerprint } from './types.js';
+import { ConfigError } from '../errors.js';
+import type { FingerprintOptions, RangeFingerprint } from './types.js';
 import { addChecksums } from './checksum.js';
 
 /** A key range: `from` inclusive, `to` exclusive, null unbounded; keys as text. */
@@ -92,11 +93,11 @@ export function heapSlices(blocks: number, count: number): HeapSlice[] {
  */
 export function heapShare(
   blocks: number,
-  share: { part: number; of: number; blocks?: number },
+  share: { part: number; of: number; units?: number },
   count: number,
 ): HeapSlice[] {
   // The planned size, so every share cuts the heap alike even if VACUUM truncated it since.
-  blocks = share.blocks ?? blocks;
+  blocks = share.units ?? blocks;
   const shares = heapSlices(blocks, share.of);
   const range = shares[share.part];
   if (!range) return [];
@@ -107,4 +108,20 @@ export function heapShare(
     // The share's own end; the heap's last share stays open-ended.
     to: index === all.length - 1 ? range.to : from + (slice.to as number),
   }));
+}
+
+/** Checks that a `share` names one of its `of` shares. */
+export function checkShare({ share }: Pick<FingerprintOptions, 'share'>): void {
+  if (share === undefined) return;
+  const { part, of } = share;
+  if (!Number.isInteger(part) || !Number.isInteger(of) || part < 0 || part >= of) {
+    throw new ConfigError(`share ${part} of ${of} is not one of ${of} shares (0 to ${of - 1})`);
+  }
+}
+
+/** The key ranges share `part` of `of` reads: a contiguous run of them, every range in one share. */
+export function rangesOfShare<T>(ranges: readonly T[], share: { part: number; of: number } | undefined): T[] {
+  if (!share) return [...ranges];
+  const cut = (index: number) => Math.floor((index * ranges.length) / share.of);
+  return ranges.slice(cut(share.part), cut(share.part + 1));
 }

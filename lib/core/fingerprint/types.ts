@@ -83,12 +83,13 @@ export interface FingerprintOptions {
    */
   snapshot?: string;
   /**
-   * PostgreSQL 14+ only: read just this share of each table's heap, blocks [part/of, (part+1)/of)
-   * of `blocks` (the size when the shares were planned; its current size without it), the last
-   * share open-ended, so that several runs can split a table too large for one. Their fingerprints
-   * of the table add up to the whole table's (joinParts) when they split on the same `boundaries`.
+   * Read just share `part` of `of` of each table, so that several runs can split a table too large
+   * for one: PostgreSQL 14+ cuts the heap, blocks [part/of, (part+1)/of) of `units` (its size in
+   * blocks when the shares were planned; its current size without it), the last share open-ended;
+   * MySQL cuts the key ranges (integer keys). The runs' fingerprints of the table add up to the
+   * whole table's (joinParts) when they split on the same `boundaries`.
    */
-  heapSlice?: { part: number; of: number; blocks?: number };
+  share?: { part: number; of: number; units?: number };
   /**
    * PostgreSQL only: how rows are hashed. Default `typed` where the server has it (14+), else
    * `text`; asking for `typed` of an older server is a ConfigError.
@@ -101,8 +102,11 @@ export interface TableSize {
   /** As in DatabaseFingerprint.tables: "schema.table" ("db/schema.table" for several databases). */
   table: string;
   bytes: number;
-  /** Heap blocks, when the table can be read in shares by separate runs (`heapSlice`). */
-  blocks?: number;
+  /**
+   * Into how many pieces the table's reads can be shared among runs (`share`): PostgreSQL heap
+   * blocks, MySQL key ranges; absent when it cannot be shared.
+   */
+  units?: number;
 }
 
 /** Computes table fingerprints on a live database (lib/adapters/db/postgres.ts, mysql.ts). */

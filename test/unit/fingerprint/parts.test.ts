@@ -42,30 +42,30 @@ describe('planParts', () => {
     expect(planParts([...tables].reverse(), 100 * GiB)).toEqual(planParts(tables, 100 * GiB));
   });
 
-  it('reads a table larger than the budget in shares of its heap, one part each, when it can', () => {
+  it('reads a table larger than the budget in shares, one part each, when it can be shared', () => {
     const parts = planParts(
       [
-        { table: 's.events', bytes: 20 * GiB, blocks: (20 * GiB) / 8192 },
-        { table: 's.mysql_big', bytes: 20 * GiB },
-        { table: 's.small', bytes: GiB, blocks: GiB / 8192 },
+        { table: 's.events', bytes: 20 * GiB, units: (20 * GiB) / 8192 },
+        { table: 's.unshareable', bytes: 20 * GiB },
+        { table: 's.small', bytes: GiB, units: GiB / 8192 },
       ],
       8 * GiB,
     );
 
     // Each share carries the size it was planned on, so all cut the heap alike.
-    const blocks = (20 * GiB) / 8192;
-    expect(parts.filter((p) => p.tables[0] === 's.events').map((p) => p.heapSlice)).toEqual([
-      { part: 0, of: 3, blocks },
-      { part: 1, of: 3, blocks },
-      { part: 2, of: 3, blocks },
+    const units = (20 * GiB) / 8192;
+    expect(parts.filter((p) => p.tables[0] === 's.events').map((p) => p.share)).toEqual([
+      { part: 0, of: 3, units },
+      { part: 1, of: 3, units },
+      { part: 2, of: 3, units },
     ]);
-    // Without blocks (MySQL) a table is read whole; small tables do not join a share's part.
-    expect(parts.filter((p) => p.tables.includes('s.mysql_big'))).toEqual([
-      { tables: ['s.mysql_big'], bytes: 20 * GiB },
+    // A table that cannot be shared is read whole; small tables do not join a share's part.
+    expect(parts.filter((p) => p.tables.includes('s.unshareable'))).toEqual([
+      { tables: ['s.unshareable'], bytes: 20 * GiB },
     ]);
     expect(parts.find((p) => p.tables.includes('s.small'))).toEqual({ tables: ['s.small'], bytes: GiB });
-    // Never more shares than blocks.
-    expect(planParts([{ table: 's.t', bytes: 3 * 8192, blocks: 3 }], 1)).toHaveLength(3);
+    // Never more shares than units.
+    expect(planParts([{ table: 's.t', bytes: 3 * 8192, units: 3 }], 1)).toHaveLength(3);
   });
 
   it('plans one empty part for a database without tables, so it is still fingerprinted', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   boundariesOf,
+  rangesOfShare,
   heapShare,
   heapSlices,
   rangeCountFor,
@@ -74,7 +75,7 @@ describe('key ranges', () => {
 
 describe('heapShare', () => {
   it('cuts a share by the size it was planned on, the last share open-ended', () => {
-    const planned = { of: 2, blocks: 100 };
+    const planned = { of: 2, units: 100 };
     expect(heapShare(100, { part: 0, ...planned }, 1)).toEqual([{ from: 0, to: 50 }]);
     // VACUUM truncated the heap to 60 blocks since: the shares still meet at block 50.
     expect(heapShare(60, { part: 1, ...planned }, 2)).toEqual([
@@ -83,5 +84,17 @@ describe('heapShare', () => {
     ]);
     // More shares than blocks: the extra ones read nothing.
     expect(heapShare(1, { part: 1, of: 2 }, 1)).toEqual([]);
+  });
+});
+
+describe('rangesOfShare', () => {
+  it('gives each range to exactly one share, in order', () => {
+    const ranges = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
+    const shares = [0, 1, 2].map((part) => rangesOfShare(ranges, { part, of: 3 }));
+    expect(shares.flat()).toEqual(ranges);
+    expect(shares.map((share) => share.length)).toEqual([2, 2, 3]);
+    expect(rangesOfShare(['whole'], { part: 1, of: 2 })).toEqual(['whole']);
+    expect(rangesOfShare(['whole'], { part: 0, of: 2 })).toEqual([]);
+    expect(rangesOfShare(ranges, undefined)).toEqual(ranges);
   });
 });

@@ -125,8 +125,8 @@ export interface DatabaseFingerprintSummary extends StepTiming {
   database: string;
   /** Which part of the database's tables, when PlanFingerprints split them. */
   part?: number;
-  /** The share of its one table's heap the part read, when that table was split too. */
-  heapSlice?: { part: number; of: number };
+  /** The share of its one table the part read, when that table was split too. */
+  share?: { part: number; of: number };
   /** ReportStore key of the full fingerprint (too large for the execution state). */
   key: string;
   tables: number;

@@ -63,7 +63,7 @@ export async function planFingerprints(state: RunState, deps: RestoreVerifyDeps)
       const parts = planParts(tables, deps.fingerprintPartBytes);
       // The shares of a table must split on the same keys: found once here, not by each share.
       const keys = new Map<string, string[]>();
-      for (const part of parts.filter((p) => p.heapSlice)) {
+      for (const part of parts.filter((p) => p.share)) {
         const table = part.tables[0]!;
         if (!keys.has(table)) keys.set(table, await fingerprinter.splitKeys(connection, table));
         part.boundaries = keys.get(table)!;
@@ -115,7 +115,7 @@ export async function fingerprintDatabase(
       databases: [item.database],
       exclude: verify.exclude,
       ...(part?.tables.length ? { tables: part.tables } : {}),
-      ...(part?.heapSlice ? { heapSlice: part.heapSlice } : {}),
+      ...(part?.share ? { share: part.share } : {}),
       ...(part?.boundaries ? { boundaries: { [part.tables[0]!]: part.boundaries } } : {}),
       ...(deps.segments ? { segments: deps.segments } : {}),
     });
@@ -128,7 +128,7 @@ export async function fingerprintDatabase(
     return {
       database: item.database,
       ...(item.part !== undefined ? { part: item.part } : {}),
-      ...(part?.heapSlice ? { heapSlice: part.heapSlice } : {}),
+      ...(part?.share ? { share: part.share } : {}),
       key,
       tables: fingerprinted.length,
       rows: fingerprinted.reduce((n, t) => n + t.rows, 0),
@@ -146,8 +146,8 @@ export async function loadFingerprints(
     if (!stored) throw new InvalidInputError(`fingerprint ${summary.key} is missing from the report store`);
     const database = (parts[summary.database] ??= { found: [], shared: new Set() });
     database.found.push(stored);
-    // A share of a table's heap: the other shares of the same table add to it.
-    if (summary.heapSlice) for (const table of Object.keys(stored.tables)) database.shared.add(table);
+    // A share of a table: the other shares of the same table add to it.
+    if (summary.share) for (const table of Object.keys(stored.tables)) database.shared.add(table);
   }
   return Object.fromEntries(
     Object.entries(parts).map(([database, { found, shared }]) => [database, joinParts(found, shared)]),
