@@ -160,11 +160,7 @@ export class MysqlFingerprinter implements Fingerprinter {
   async splitKeys(connection: DatabaseConnection, table: string): Promise<string[]> {
     const client = await connectMysql(connection);
     try {
-      const schemas = await chosenSchemas(client, connection, {});
-      const described = (await describeTables(client, schemas)).find((t) => tableKey(t) === table);
-      if (!described) {
-        throw new NotFoundError(`table ${table} not found on ${connection.host}:${connection.port}`);
-      }
+      const described = await describeTable(client, connection, table);
       return boundariesOf(await planRanges(client, described, {}));
     } finally {
       await client.end().catch(() => undefined);
@@ -244,6 +240,21 @@ function rangeCount(table: MysqlTable, options: FingerprintOptions): number {
   );
 }
 
+/** One table ("database.table", or a table of the connection's database), or a NotFoundError. */
+async function describeTable(
+  client: mysql.Connection,
+  connection: DatabaseConnection,
+  table: string,
+): Promise<MysqlTable> {
+  const [schema, name] = table.includes('.')
+    ? [table.slice(0, table.indexOf('.')), table.slice(table.indexOf('.') + 1)]
+    : [connection.database, table];
+  const described = (await describeTables(client, [schema])).find((t) => t.name === name);
+  if (!described)
+    throw new NotFoundError(`table ${table} not found on ${connection.host}:${connection.port}`);
+  return described;
+}
+
 async function planRanges(
   client: mysql.Connection,
   table: MysqlTable,
@@ -293,11 +304,7 @@ export async function bisectMysqlTable(
   return withBothSides(
     () => [connectMysql(a), () => connectMysql(b)],
     async (left, right) => {
-      const [schema, name] = table.includes('.')
-        ? [table.slice(0, table.indexOf('.')), table.slice(table.indexOf('.') + 1)]
-        : [a.database, table];
-      const described = (await describeTables(left, [schema])).find((t) => t.name === name);
-      if (!described) throw new NotFoundError(`table ${table} not found on ${a.host}:${a.port}`);
+      const described = await describeTable(left, a, table);
       const key = described.key;
       if (!key) {
         throw new ConfigError(

@@ -138,12 +138,7 @@ export class PostgresFingerprinter implements Fingerprinter {
   async splitKeys(connection: DatabaseConnection, table: string): Promise<string[]> {
     const client = await connectPostgres(connection);
     try {
-      const described = (await describeTables(client)).find((t) => tableKey(t) === table);
-      if (!described) {
-        throw new NotFoundError(
-          `table ${table} not found in ${connection.database} on ${connection.host}:${connection.port}`,
-        );
-      }
+      const described = await describeTable(client, connection, table);
       const version = await serverVersion(client);
       return (await planTable(client, described, '', {}, 1, version, 'typed')).keys;
     } finally {
@@ -277,6 +272,21 @@ async function fingerprintDatabase(
   } finally {
     await Promise.all(workers.map((client) => client.end().catch(() => undefined)));
   }
+}
+
+/** One table ("schema.table") of the connection's database, or a NotFoundError naming it. */
+async function describeTable(
+  client: pg.Client,
+  connection: DatabaseConnection,
+  table: string,
+): Promise<PostgresTable> {
+  const described = (await describeTables(client)).find((t) => tableKey(t) === table);
+  if (!described) {
+    throw new NotFoundError(
+      `table ${table} not found in ${connection.database} on ${connection.host}:${connection.port}`,
+    );
+  }
+  return described;
 }
 
 async function serverVersion(client: pg.Client): Promise<number> {
@@ -447,9 +457,7 @@ export async function bisectTable(
   return withBothSides(
     () => [connectPostgres(a), () => connectPostgres(b)],
     async (left, right) => {
-      const described = (await describeTables(left)).find((t) => tableKey(t) === table);
-      if (!described)
-        throw new NotFoundError(`table ${table} not found in ${a.database} on ${a.host}:${a.port}`);
+      const described = await describeTable(left, a, table);
       const key = described.key;
       if (!key) {
         throw new ConfigError(

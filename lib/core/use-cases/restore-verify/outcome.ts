@@ -1,10 +1,10 @@
 import { ConfigError, InvalidInputError } from '../../errors.js';
+import type { DatabaseFingerprint } from '../../fingerprint/types.js';
 import type { NotificationInput } from '../../notification/message.js';
 import { getPolicy } from '../../policy/parse.js';
 import { minutesBetween, REPORT_VERSION, reportKey, type RestoreVerifyReport } from '../../report/report.js';
 import { TAG } from '../../tags.js';
 import { policyOf, requestOf, siteOf, timed } from './common.js';
-import type { DatabaseFingerprint } from '../../fingerprint/types.js';
 import type { DatabaseComparison, RestoreVerifyDeps, RunState, StepError, StepTiming } from './types.js';
 import { comparisonKey, loadFingerprints } from './verify.js';
 

@@ -3,6 +3,7 @@ import type { CompareRules, Comparison } from '../../compare/types.js';
 import { ConfigError, InvalidInputError } from '../../errors.js';
 import { joinParts, planParts, type FingerprintPart } from '../../fingerprint/parts.js';
 import type { DatabaseEngine, DatabaseFingerprint } from '../../fingerprint/types.js';
+import type { VerifyPolicy } from '../../policy/schema.js';
 import {
   asReport,
   fingerprintKey,
@@ -38,6 +39,17 @@ export function comparisonKey(source: string, runId: string): string {
 
 type FingerprintPlanTables = Record<string, FingerprintPart[]>;
 
+/** The available scratch instance, and how to connect to each of its databases as the policy says. */
+async function scratchConnections(state: RunState, verify: VerifyPolicy, deps: RestoreVerifyDeps) {
+  const scratch = await describeAvailable(state, deps);
+  const credentials = await credentialsFor(scratch, verify.secretArn, deps);
+  return {
+    fingerprinter: deps.fingerprinter(engineOf(scratch.engine)),
+    connectionTo: async (database: string) =>
+      deps.connections.connectionFor(scratch, credentials, database, { tls: verify.tls }),
+  };
+}
+
 /**
  * Lists the tables of every database of the scratch instance with their sizes and splits each
  * database into parts that one fingerprint run (a Lambda invocation, at most 15 minutes) can read.
@@ -48,14 +60,10 @@ export async function planFingerprints(state: RunState, deps: RestoreVerifyDeps)
   const request = requestOf(state);
   const { verify } = policyOf(deps, request);
   return timed(deps, async () => {
-    const scratch = await describeAvailable(state, deps);
-    const credentials = await credentialsFor(scratch, verify.secretArn, deps);
-    const fingerprinter = deps.fingerprinter(engineOf(scratch.engine));
+    const { fingerprinter, connectionTo } = await scratchConnections(state, verify, deps);
     const plan: FingerprintPlanTables = {};
     for (const database of request.databases) {
-      const connection = await deps.connections.connectionFor(scratch, credentials, database, {
-        tls: verify.tls,
-      });
+      const connection = await connectionTo(database);
       const tables = await fingerprinter.listTables(connection, {
         databases: [database],
         exclude: verify.exclude,
@@ -106,12 +114,8 @@ export async function fingerprintDatabase(
   if (!item.database) throw new InvalidInputError('FingerprintDatabase needs $.database');
   return timed(deps, async () => {
     const part = await partOf(item, deps);
-    const scratch = await describeAvailable(item, deps);
-    const credentials = await credentialsFor(scratch, verify.secretArn, deps);
-    const connection = await deps.connections.connectionFor(scratch, credentials, item.database, {
-      tls: verify.tls,
-    });
-    const fingerprint = await deps.fingerprinter(engineOf(scratch.engine)).fingerprint(connection, {
+    const { fingerprinter, connectionTo } = await scratchConnections(item, verify, deps);
+    const fingerprint = await fingerprinter.fingerprint(await connectionTo(item.database), {
       databases: [item.database],
       exclude: verify.exclude,
       ...(part?.tables.length ? { tables: part.tables } : {}),
