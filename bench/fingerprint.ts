@@ -10,13 +10,12 @@
  * Targets: one segment within 1.3x of the COPY floor; two segments at least 1.5x faster than
  * pg_dump | sha256sum. Run: npm run bench:fingerprint [-- --rows N --repeat N]
  */
-import { spawn } from 'node:child_process';
-import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { PostgresFingerprinter } from '../lib/adapters/db/postgres.js';
 import { POSTGRES_BIN, startPostgres } from '../test/support/postgres.js';
+import { best, load, ratio, shell } from './support/timing.js';
 
 const { values } = parseArgs({
   options: { rows: { type: 'string', default: '2000000' }, repeat: { type: 'string', default: '3' } },
@@ -24,40 +23,7 @@ const { values } = parseArgs({
 const ROWS = Number(values.rows);
 const REPEAT = Number(values.repeat);
 
-const load = () =>
-  loadavg()
-    .map((value) => value.toFixed(2))
-    .join(' ');
-
-async function best(label: string, run: () => Promise<unknown>): Promise<number> {
-  const runs: number[] = [];
-  for (let attempt = 0; attempt < REPEAT; attempt++) {
-    const start = process.hrtime.bigint();
-    await run();
-    runs.push(Number(process.hrtime.bigint() - start) / 1e9);
-  }
-  const wall = Math.min(...runs);
-  const rate = Math.round(ROWS / wall).toLocaleString('en');
-  console.log(
-    `${label.padEnd(42)} ${wall.toFixed(2).padStart(6)} s ${rate.padStart(10)} rows/s  load ${load()}` +
-      `  (runs: ${runs.map((t) => t.toFixed(2)).join(', ')})`,
-  );
-  return wall;
-}
-
-function shell(command: string, env: Record<string, string>): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-o', 'pipefail', '-c', command], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('exit', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`${command}: ${stderr}`))));
-  });
-}
+const timed = (label: string, run: () => Promise<unknown>) => best(label, ROWS, REPEAT, run);
 
 console.log(
   `fingerprint bench: ${ROWS.toLocaleString('en')} rows, best of ${REPEAT}; load average ${load()}`,
@@ -123,16 +89,16 @@ try {
       );
     };
 
-  const copy = await best(`COPY bench TO '/dev/null' (floor)`, () =>
+  const copy = await timed(`COPY bench TO '/dev/null' (floor)`, () =>
     client.query(`COPY bench TO '/dev/null'`),
   );
-  const one = await best('lifeboat fingerprint, 1 segment', fingerprint(1));
-  const two = await best('lifeboat fingerprint, 2 segments', fingerprint(2));
-  const text = await best('lifeboat fingerprint, 1 segment, text rows', fingerprint(1, 'text'));
-  const ordered = await best('md5(string_agg(bench::text ORDER BY id))', () =>
+  const one = await timed('lifeboat fingerprint, 1 segment', fingerprint(1));
+  const two = await timed('lifeboat fingerprint, 2 segments', fingerprint(2));
+  const text = await timed('lifeboat fingerprint, 1 segment, text rows', fingerprint(1, 'text'));
+  const ordered = await timed('md5(string_agg(bench::text ORDER BY id))', () =>
     client.query(`SELECT md5(string_agg(bench::text, E'\\n' ORDER BY id)) FROM bench`),
   );
-  const dump = await best('pg_dump --data-only -t bench | sha256sum', () =>
+  const dump = await timed('pg_dump --data-only -t bench | sha256sum', () =>
     shell(
       `${join(POSTGRES_BIN, 'pg_dump')} --data-only -t bench -h ${server.host} -p ${server.port} -U ${server.user} ${server.database} | sha256sum`,
       { PGPASSWORD: server.password ?? '' },
@@ -143,7 +109,6 @@ try {
     throw new Error(`runs disagree: ${[...checksums, ...textChecksums].join(', ')}`);
   }
   console.log('');
-  const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`.padStart(6);
   console.log(`1 segment / COPY floor:          ${ratio(one, copy)}  (target <= 1.30x)`);
   console.log(`pg_dump|sha256sum / 2 segments:  ${ratio(dump, two)}  (target >= 1.50x)`);
   console.log(`pg_dump|sha256sum / 1 segment:   ${ratio(dump, one)}`);

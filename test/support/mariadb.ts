@@ -23,9 +23,12 @@ export interface LocalMariaDb {
 
 /**
  * Installs a fresh data directory, starts mariadbd on loopback only, and creates a password user
- * for TCP clients (root keeps socket-only access, as on a packaged server).
+ * for TCP clients (root keeps socket-only access, as on a packaged server). `settings` are server
+ * options (`{ 'innodb-buffer-pool-size': '1G' }`) given after the defaults, so they win.
  */
-export async function startMariaDb(): Promise<LocalMariaDb> {
+export async function startMariaDb(
+  options: { settings?: Record<string, string> } = {},
+): Promise<LocalMariaDb> {
   const dir = mkdtempSync(join(tmpdir(), 'lifeboat-mariadb-'));
   const dataDir = join(dir, 'data');
   const socket = join(dir, 'mariadb.sock');
@@ -66,6 +69,7 @@ export async function startMariaDb(): Promise<LocalMariaDb> {
       '--innodb-doublewrite=0',
       '--character-set-server=utf8mb4',
       '--collation-server=utf8mb4_bin',
+      ...Object.entries(options.settings ?? {}).map(([name, value]) => `--${name}=${value}`),
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
