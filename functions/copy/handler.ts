@@ -4,7 +4,7 @@ import middy from '@middy/core';
 import type { RDSClientConfig } from '@aws-sdk/client-rds';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { RdsSnapshotStore } from '../../lib/adapters/aws/rds-snapshots.js';
 import { SnsNotifier } from '../../lib/adapters/aws/sns-notifier.js';
 import { copyTargetStore, drRoleArnOf } from '../../lib/adapters/aws/target-stores.js';

@@ -1,7 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { SNSEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseTopicMessage } from '../../lib/core/chat/alarm.js';
 import { deliverNotification } from '../../lib/core/chat/deliver.js';
 import { InvalidInputError } from '../../lib/core/errors.js';

@@ -3,7 +3,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { RdsSnapshotStore } from '../../lib/adapters/aws/rds-snapshots.js';
 import { SnsNotifier } from '../../lib/adapters/aws/sns-notifier.js';
 import { copyTargetStore } from '../../lib/adapters/aws/target-stores.js';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { DBClusterSnapshot, DBSnapshot } from '@aws-sdk/client-rds';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError, GuardRefusedError } from '../core/errors.js';
 import type { DatabaseSource, Snapshot, SourceKind } from '../core/model.js';
 import type { SnapshotStore } from '../core/ports.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInputError } from '../errors.js';
 import { formatIssues } from '../policy/parse.js';
 import { NOTIFICATION_VERSION, parseNotification, type Notification } from '../notification/message.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from '../errors.js';
 import { formatIssues } from '../policy/parse.js';
 import type { Severity } from '../notification/message.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DatabaseFingerprint } from './types.js';
 
 const Checksum = z.string().regex(/^[0-9a-f]{16}$/, 'expected 16 lowercase hex digits');

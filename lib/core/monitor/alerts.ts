@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { NOTIFICATION_VERSION, type NotificationInput } from '../notification/message.js';
 import type { DatabaseRecovery } from './recovery.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The one message format on the Lifeboat SNS topic, versioned so subscribers (the notify function,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError, InvalidInputError, NotFoundError } from '../../errors.js';
 import type { DatabaseSource } from '../../model.js';
 import { formatIssues, getPolicy } from '../../policy/parse.js';
