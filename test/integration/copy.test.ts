@@ -303,6 +303,55 @@ describe('copy function against moto', () => {
     expect(await snapshotIds(world.euRds)).toEqual([]);
   });
 
+  const otherArn = (arn: string) => arn.replace(':123456789012:', ':999999999999:');
+  it.each([
+    ['from another account', { ...snapshotCreated, account: '999999999999' }, /from account 999999999999/],
+    ['from another region', { ...snapshotCreated, region: 'eu-west-1' }, /in eu-west-1/],
+    [
+      'whose SourceIdentifier is an ARN of another account',
+      {
+        ...snapshotCreated,
+        detail: {
+          ...(snapshotCreated as { detail: object }).detail,
+          SourceIdentifier: otherArn(`arn:aws:rds:us-east-1:123456789012:snapshot:${PRIMARY}`),
+        },
+      },
+      /arn:aws:rds:us-east-1:999999999999:snapshot/,
+    ],
+    [
+      'whose SourceArn names another region',
+      {
+        ...snapshotCreated,
+        detail: {
+          ...(snapshotCreated as { detail: object }).detail,
+          SourceArn: `arn:aws:rds:eu-west-1:123456789012:snapshot:${PRIMARY}`,
+        },
+      },
+      /arn:aws:rds:eu-west-1:123456789012:snapshot/,
+    ],
+    [
+      'whose resources name another account',
+      { ...snapshotCreated, resources: [`arn:aws:rds:us-east-1:999999999999:snapshot:${PRIMARY}`] },
+      /999999999999/,
+    ],
+  ] as const)(
+    'refuses an event %s, although a local snapshot has that name, and copies nothing',
+    async (_label, event, message) => {
+      const policies = goldPolicy([{ region: 'eu-west-1', kmsKeyId: euKey }]);
+      await createInstance(world.rds, 'orders', GOLD);
+      await takeGoldSnapshots(world, policies);
+      const before = await snapshotIds(world.rds);
+
+      const run = copyHandler(world, policies)(event);
+
+      await expect(run).rejects.toBeInstanceOf(InvalidInputError);
+      await expect(run).rejects.toThrow(message);
+      expect(await snapshotIds(world.rds)).toEqual(before);
+      expect(await snapshotIds(world.euRds)).toEqual([]);
+      expect(await world.topic!.published()).toEqual([]);
+    },
+  );
+
   it('sweeps recent snapshots whose event never came, and leaves older ones alone', async () => {
     const policies = goldPolicy([{ region: 'eu-west-1', kmsKeyId: euKey }]);
     await createInstance(world.rds, 'orders', GOLD);
