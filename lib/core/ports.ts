@@ -25,7 +25,8 @@ export interface SnapshotStore {
     sourceArn: string;
     sourceRegion: string;
     targetId: string;
-    kmsKeyId: string;
+    /** The copy's key; without it the copy of an unencrypted snapshot stays unencrypted. */
+    kmsKeyId?: string;
     tags: Tags;
   }): Promise<Snapshot>;
   /** Lets exactly one other account restore/copy the snapshot; never `all`. */

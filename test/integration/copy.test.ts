@@ -166,9 +166,10 @@ describe('copy function against moto', () => {
     expect(primary?.tags[`${TAG.copyAnnounced}eu-west-1`]).toBe('true');
   });
 
-  it('copies an Aurora cluster snapshot named as in the AWS sample event ("rds:" prefix)', async () => {
+  it('copies an encrypted Aurora cluster snapshot named as in the AWS sample event ("rds:" prefix)', async () => {
     const policies = goldPolicy([{ region: 'eu-west-1', kmsKeyId: euKey }]);
-    await createCluster(world.rds, 'billing', GOLD);
+    const homeKey = await createKey(new KMSClient(motoClientConfig(world.moto)));
+    await createCluster(world.rds, 'billing', GOLD, { kmsKeyId: homeKey });
     await takeGoldSnapshots(world, policies);
 
     const result = (await copyHandler(world, policies)(clusterSnapshotCreated)) as CopyEventResult;
@@ -250,6 +251,51 @@ describe('copy function against moto', () => {
     expect(await world.topic!.published()).toEqual([]);
     const primary = await world.source.getSnapshot('instance', PRIMARY);
     expect(primary?.tags[`${TAG.copyAnnounced}eu-west-1`]).toBe('refused');
+  });
+
+  // moto 5.2.1 copies an unencrypted cluster snapshot under a KmsKeyId; RDS answers an error
+  // (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CopyDBClusterSnapshot.html).
+  it('refuses once, saying what to do, to copy an unencrypted Aurora cluster under the default policy, and asks RDS for nothing', async () => {
+    const policies = goldPolicy([{ region: 'eu-west-1', kmsKeyId: euKey }]);
+    await createCluster(world.rds, 'billing', GOLD);
+    await takeGoldSnapshots(world, policies);
+    const copy = copyHandler(world, policies);
+
+    const result = (await copy(clusterSnapshotCreated)) as CopyEventResult;
+
+    expect(result.copies?.targets).toEqual([
+      expect.objectContaining({ outcome: 'refused', blocker: 'unencrypted-cluster', announce: true }),
+    ]);
+    expect(await snapshotIds(world.euRds)).toEqual([]);
+    const [refusal, ...more] = await world.topic!.published();
+    expect(more).toEqual([]);
+    expect(refusal).toMatchObject({ kind: 'copy.failed', severity: 'critical', database: 'billing' });
+    expect(refusal!.action).toMatch(/kms-key-id/);
+    expect(refusal!.action).toMatch(/clusters: copy-unencrypted/);
+
+    const swept = (await copy({ sweep: true })) as SweepResult;
+    expect(swept.snapshots[0]?.targets).toEqual([
+      expect.objectContaining({ outcome: 'refused', announce: false }),
+    ]);
+    expect(await world.topic!.published()).toEqual([]);
+  });
+
+  it('copies an unencrypted Aurora cluster unencrypted, with no key, when the policy allows it', async () => {
+    const policies = goldPolicy([{ region: 'eu-west-1', kmsKeyId: euKey }], {
+      unencryptedSources: { clusters: 'copy-unencrypted' },
+    });
+    await createCluster(world.rds, 'billing', GOLD);
+    await takeGoldSnapshots(world, policies);
+
+    const result = (await copyHandler(world, policies)(clusterSnapshotCreated)) as CopyEventResult;
+
+    expect(result.copies?.targets.map((t) => t.outcome)).toEqual(['started']);
+    const copy = await world.euStore.getSnapshot('cluster', 'lifeboat-billing-20261124t1200-eu-west-1');
+    expect(copy).toMatchObject({
+      encrypted: false,
+      tags: expect.objectContaining({ [TAG.tier]: 'dr-region' }),
+    });
+    expect(copy?.kmsKeyId).toBeUndefined();
   });
 
   it('ignores snapshots that Lifeboat does not manage', async () => {

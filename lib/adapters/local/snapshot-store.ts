@@ -208,11 +208,12 @@ export class LocalSnapshotStore implements SnapshotStore {
     sourceArn: string;
     sourceRegion: string;
     targetId: string;
-    kmsKeyId: string;
+    kmsKeyId?: string;
     tags: Tags;
   }): Promise<Snapshot> {
     const { kind, sourceArn, targetId, kmsKeyId, tags } = request;
     if (kind !== 'instance') throw new InvalidInputError('the local engine has DB instance snapshots only');
+    if (kmsKeyId === undefined) throw new InvalidInputError('the local engine makes encrypted copies only');
     const match = ARN.exec(sourceArn);
     if (!match) throw new InvalidInputError(`"${sourceArn}" is not a DB snapshot ARN`);
     const [, region, account, sourceId] = match as unknown as [string, string, string, string];

@@ -162,7 +162,9 @@ function copyNotification(
       severity: 'critical',
       summary: `Copy of ${result.snapshot} to ${target.target} refused: ${target.reason}`,
       action:
-        "Encrypt the source database (or change the policy's unencryptedSources): this database has no DR copy until then.",
+        target.blocker === 'unencrypted-cluster'
+          ? 'This cluster has no DR copy until one of: encrypt it (restore a snapshot of it into a new cluster with a KMS key, RestoreDBClusterFromSnapshot --kms-key-id, and move to that cluster), or allow unencrypted DR copies of clusters in the policy (unencryptedSources: { clusters: copy-unencrypted }).'
+          : "Encrypt the source database (or change the policy's unencryptedSources): this database has no DR copy until then.",
     };
   }
   return undefined;

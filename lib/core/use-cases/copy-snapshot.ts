@@ -1,7 +1,7 @@
 import { LifeboatError, NotFoundError, RetryLaterError } from '../errors.js';
 import type { Snapshot, SourceKind } from '../model.js';
 import { copyId, shareableCopyId } from '../naming/snapshot-id.js';
-import type { CopyTargetPolicy, Policy, PolicyFile } from '../policy/schema.js';
+import { unencryptedRule, type CopyTargetPolicy, type Policy, type PolicyFile } from '../policy/schema.js';
 import type { SnapshotStore } from '../ports.js';
 import { isManaged, TAG, type Tags, type Tier } from '../tags.js';
 import { silentLogger, type UseCaseLogger } from './log.js';
@@ -35,12 +35,21 @@ export interface TargetCopyResult {
   copyId: string;
   outcome: CopyOutcome;
   reason: string;
+  /** Why the copy is refused or held up, for the message to say what to do. */
+  blocker?: CopyBlocker;
   /**
    * `copied` or `refused`, and seen so for the first time: the one run that announces it (the
    * sweep meets the same snapshot every 30 minutes for 48 hours).
    */
   announce?: boolean;
 }
+
+/**
+ * - `unencrypted-refused`: the policy refuses unencrypted sources.
+ * - `unencrypted-cluster`: an unencrypted Aurora cluster snapshot, which RDS cannot encrypt on copy,
+ *   under a policy that did not allow copying it unencrypted.
+ */
+export type CopyBlocker = 'unencrypted-refused' | 'unencrypted-cluster';
 
 export interface SnapshotCopyResult {
   snapshot: string;
@@ -139,13 +148,29 @@ export async function copyToTargets(request: {
     target: CopyTargetPolicy,
     id: string,
     name: string,
-  ): Promise<{ outcome: CopyOutcome; reason: string }> {
-    if (!snapshot.encrypted && policy.unencryptedSources === 'refuse') {
+  ): Promise<{ outcome: CopyOutcome; reason: string; blocker?: CopyBlocker }> {
+    const rule = snapshot.encrypted ? 'encrypt' : unencryptedRule(policy.unencryptedSources, snapshot.kind);
+    if (rule === 'refuse') {
       return {
         outcome: 'refused',
         reason: 'the snapshot is unencrypted and the policy refuses unencrypted sources',
+        blocker: 'unencrypted-refused',
       };
     }
+    if (rule === 'cannot-encrypt') {
+      // CopyDBClusterSnapshot answers an error for an unencrypted source with a KmsKeyId
+      // (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CopyDBClusterSnapshot.html):
+      // asking would fail on every sweep.
+      return {
+        outcome: 'refused',
+        reason:
+          'the Aurora cluster is unencrypted, and RDS cannot encrypt a copy of an unencrypted cluster snapshot',
+        blocker: 'unencrypted-cluster',
+      };
+    }
+    // An unencrypted cluster snapshot copied as it is: no key, and shared as it is (an unencrypted
+    // snapshot needs no key to be shared).
+    const keyFor = (key: string | undefined) => (rule === 'copy-unencrypted' ? undefined : key);
     const sourceRegion = deps.source.region;
     const store = deps.storeFor(target);
     const crossAccount = target.account !== undefined && target.account !== accountOf(snapshot.arn);
@@ -158,14 +183,16 @@ export async function copyToTargets(request: {
         sourceArn: snapshot.arn,
         sourceRegion,
         targetId: id,
-        kmsKeyId: target.kmsKeyId,
+        kmsKeyId: keyFor(target.kmsKeyId),
         tags: copyTags(snapshot, policyName, 'dr-region', snapshot.arn, name),
       });
       return { outcome: 'started', reason: `copy requested in ${target.region} (${copy.status})` };
     }
 
     const account = target.account!;
-    const viaShareableCopy = !snapshot.encrypted || !sameKey(snapshot.kmsKeyId, target.shareKmsKeyId);
+    const viaShareableCopy =
+      rule !== 'copy-unencrypted' &&
+      (!snapshot.encrypted || !sameKey(snapshot.kmsKeyId, target.shareKmsKeyId));
     const shareableId = viaShareableCopy ? shareableCopyId(snapshot.id, account) : snapshot.id;
 
     if (existing) {
@@ -201,7 +228,7 @@ export async function copyToTargets(request: {
       sourceArn: shareable.arn,
       sourceRegion,
       targetId: id,
-      kmsKeyId: target.kmsKeyId,
+      kmsKeyId: keyFor(target.kmsKeyId),
       tags: copyTags(snapshot, policyName, 'dr-account', shareable.arn, name),
     });
     return {

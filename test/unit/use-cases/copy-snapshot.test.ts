@@ -1,5 +1,8 @@
 import {
+  CopyDBClusterSnapshotCommand,
   CopyDBSnapshotCommand,
+  DBClusterSnapshotNotFoundFault,
+  ModifyDBClusterSnapshotAttributeCommand,
   DBSnapshotNotFoundFault,
   DescribeDBClusterSnapshotsCommand,
   DeleteDBSnapshotCommand,
@@ -213,6 +216,64 @@ describe('copyToTargets, another account', () => {
     ]);
     expect(sourceRds).not.toHaveReceivedCommand(ModifyDBSnapshotAttributeCommand);
     expect(drRds).not.toHaveReceivedCommand(CopyDBSnapshotCommand);
+  });
+});
+
+describe('copyToTargets, an unencrypted Aurora cluster', () => {
+  const CLUSTER_PRIMARY = 'lifeboat-billing-20261124t1200';
+  const clusterArn = `arn:aws:rds:us-east-1:${SOURCE_ACCOUNT}:cluster-snapshot:${CLUSTER_PRIMARY}`;
+  const cluster = primary({ kind: 'cluster', id: CLUSTER_PRIMARY, arn: clusterArn, sourceId: 'billing' });
+  const copyRefusingKeys = (input: { KmsKeyId?: string; TargetDBClusterSnapshotIdentifier?: string }) => {
+    // "If you copy an unencrypted DB cluster snapshot and specify a value for the KmsKeyId parameter,
+    // an error is returned" (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CopyDBClusterSnapshot.html).
+    if (input.KmsKeyId !== undefined) throw new Error('InvalidParameterCombination: cannot encrypt');
+    return {
+      DBClusterSnapshot: {
+        DBClusterSnapshotIdentifier: input.TargetDBClusterSnapshotIdentifier,
+        Status: 'copying',
+        StorageEncrypted: false,
+      },
+    };
+  };
+
+  it('shares the unencrypted snapshot itself with the DR account and copies it there with no key, when the policy allows', async () => {
+    drRds
+      .on(DescribeDBClusterSnapshotsCommand)
+      .rejects(new DBClusterSnapshotNotFoundFault({ message: 'not found', $metadata: {} }));
+    drRds.on(CopyDBClusterSnapshotCommand).callsFake(copyRefusingKeys);
+    sourceRds.on(ModifyDBClusterSnapshotAttributeCommand).resolves({});
+    const policy = goldPolicyFile({
+      copies: [drTarget],
+      unencryptedSources: { clusters: 'copy-unencrypted' },
+    }).policies.gold!;
+
+    const result = await copyToTargets({ snapshot: cluster, policyName: 'gold', policy, deps });
+
+    expect(result.targets.map((t) => t.outcome)).toEqual(['started']);
+    expect(sourceRds).not.toHaveReceivedCommand(CopyDBClusterSnapshotCommand);
+    expect(sourceRds).toHaveReceivedCommandWith(ModifyDBClusterSnapshotAttributeCommand, {
+      DBClusterSnapshotIdentifier: CLUSTER_PRIMARY,
+      ValuesToAdd: [DR_ACCOUNT],
+    });
+    expect(drRds).toHaveReceivedCommandWith(CopyDBClusterSnapshotCommand, {
+      SourceDBClusterSnapshotIdentifier: clusterArn,
+      KmsKeyId: undefined,
+    });
+  });
+
+  it('refuses under the default policy without asking RDS, in another region and in another account', async () => {
+    const policy = goldPolicy([drTarget, { region: 'eu-central-1', kmsKeyId: FRA_KEY }]);
+
+    const result = await copyToTargets({ snapshot: cluster, policyName: 'gold', policy, deps });
+
+    expect(result.targets.map((t) => [t.outcome, t.blocker])).toEqual([
+      ['refused', 'unencrypted-cluster'],
+      ['refused', 'unencrypted-cluster'],
+    ]);
+    for (const client of [sourceRds, drRds, fraRds]) {
+      expect(client).not.toHaveReceivedCommand(CopyDBClusterSnapshotCommand);
+      expect(client).not.toHaveReceivedCommand(ModifyDBClusterSnapshotAttributeCommand);
+    }
   });
 });
 
