@@ -190,6 +190,7 @@ export async function runCopy(
     snapshotId: request.snapshotId,
     policies: deps.policies,
     deps: copy,
+    now: deps.now(),
   });
   deps.logger.info('copy event handled', { result });
   await announce(result.copies ? [result.copies] : [], deps);

@@ -437,7 +437,7 @@ describe('copy refused for the snapshot quota, against moto with a quota of 3', 
   });
   afterAll(async () => world?.moto.stop());
 
-  it('reports retry-later without failing the event, and the next sweep makes the copy once room is made', async () => {
+  it('reports retry-later without failing the event, tells the quota once, and the next sweep makes the copy once room is made', async () => {
     const policies = goldPolicy([{ region: 'eu-west-1', kmsKeyId: euKey }]);
     await createInstance(world.rds, 'orders', GOLD);
     await takeGoldSnapshots(world, policies);
@@ -460,7 +460,14 @@ describe('copy refused for the snapshot quota, against moto with a quota of 3', 
         reason: expect.stringMatching(/SnapshotQuotaExceeded/),
       }),
     ]);
-    // The sweep retries it; a copy stuck there shows as the DR target's RPO breach from the monitor.
+    // The quota needs a person (delete snapshots or raise it): told once, and the sweep retries.
+    const [told, ...more] = await world.topic!.published();
+    expect(more).toEqual([]);
+    expect(told).toMatchObject({ kind: 'quota.warning', severity: 'critical', region: 'eu-west-1' });
+    const again = (await copy({ sweep: true })) as SweepResult;
+    expect(again.snapshots[0]?.targets).toEqual([
+      expect.objectContaining({ outcome: 'retry-later', blocker: 'snapshot-quota', announce: false }),
+    ]);
     expect(await world.topic!.published()).toEqual([]);
 
     await world.euRds.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: 'someone-elses-3' }));

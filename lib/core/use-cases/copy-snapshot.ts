@@ -45,11 +45,22 @@ export interface TargetCopyResult {
 }
 
 /**
+ * Why a copy is refused or held up:
  * - `unencrypted-refused`: the policy refuses unencrypted sources.
  * - `unencrypted-cluster`: an unencrypted Aurora cluster snapshot, which RDS cannot encrypt on copy,
  *   under a policy that did not allow copying it unencrypted.
  */
-export type CopyBlocker = 'unencrypted-refused' | 'unencrypted-cluster';
+export type CopyBlocker =
+  | 'unencrypted-refused'
+  | 'unencrypted-cluster'
+  /** The manual-snapshot quota where the copy is made is used up: retried, told once. */
+  | 'snapshot-quota'
+  /** RDS failed the copy; it was deleted and is copied again (bounded). */
+  | 'copy-failed'
+  /** RDS failed the copy MAX_COPY_ATTEMPTS times: no more retries. */
+  | 'retries-exhausted'
+  /** Not available COPY_OVERDUE_HOURS after the snapshot was taken. */
+  | 'overdue';
 
 export interface SnapshotCopyResult {
   snapshot: string;
@@ -107,6 +118,48 @@ function errorText(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
+/** Attempts at one copy, the first included, before Lifeboat stops retrying a copy RDS failed. */
+export const MAX_COPY_ATTEMPTS = 3;
+
+/**
+ * A copy not available this long after its snapshot was taken is announced as overdue, once. Well
+ * inside the sweep's 48-hour lookback, after which nothing looks at the snapshot any more.
+ */
+export const COPY_OVERDUE_HOURS = 24;
+
+/**
+ * What a run announces once per snapshot and target, remembered in the `lifeboat:copy-announced:
+ * <target>` tag on the snapshot Lifeboat took: `true` (copied) and `refused` are ends and stand
+ * alone; the others are words that add up while the copy is on its way ("failed-1 overdue").
+ */
+type Mark = 'copied' | 'refused' | 'quota' | 'overdue' | 'gave-up' | `failed-${number}`;
+
+type Step = { outcome: CopyOutcome; reason: string; blocker?: CopyBlocker; mark?: Mark };
+
+function marksIn(value: string | undefined): string[] {
+  return (value ?? '').split(' ').filter((word) => word !== '');
+}
+
+/** The tag value after `mark` is added to `value`. */
+function withMark(value: string | undefined, mark: Mark): string {
+  if (mark === 'copied') return 'true';
+  if (mark === 'refused') return 'refused';
+  const kept = marksIn(value).filter(
+    (word) =>
+      word !== 'true' &&
+      word !== 'refused' &&
+      word !== mark &&
+      !(mark.startsWith('failed-') && word.startsWith('failed-')),
+  );
+  return [...kept, mark].join(' ');
+}
+
+/** When the snapshot was taken: its scheduled time, else RDS's creation time. */
+function takenAt(snapshot: Snapshot): Date | undefined {
+  const scheduled = snapshot.tags[TAG.scheduledAt];
+  return scheduled !== undefined ? new Date(scheduled) : snapshot.createdAt;
+}
+
 /**
  * Takes the next step towards every copy target of one managed, available snapshot. Never throws
  * for one target: each gets an outcome, and a failure of one does not stop the others.
@@ -116,22 +169,34 @@ export async function copyToTargets(request: {
   policyName: string;
   policy: Policy;
   deps: CopyDeps;
+  now: Date;
 }): Promise<SnapshotCopyResult> {
-  const { snapshot, policyName, policy, deps } = request;
+  const { snapshot, policyName, policy, deps, now } = request;
   const logger = deps.logger ?? silentLogger;
+  const announced = (target: string) => snapshot.tags[`${TAG.copyAnnounced}${target}`];
   const targets: TargetCopyResult[] = [];
   for (const target of policy.copies) {
     const name = targetName(target);
     const id = copyId(snapshot.id, target);
-    let result: TargetCopyResult;
+    let step: Step;
     try {
-      result = { target: name, copyId: id, ...(await stepTowards(target, id, name)) };
-      if (result.outcome === 'copied' || result.outcome === 'refused') {
-        result.announce = await markAnnounced(name, result.outcome);
-      }
+      step = await stepTowards(target, id, name);
     } catch (error) {
-      const outcome = error instanceof RetryLaterError ? 'retry-later' : 'failed';
-      result = { target: name, copyId: id, outcome, reason: errorText(error) };
+      if (error instanceof RetryLaterError && error.limit === 'snapshot-quota') {
+        step = { outcome: 'retry-later', reason: errorText(error), blocker: 'snapshot-quota', mark: 'quota' };
+      } else {
+        step = {
+          outcome: error instanceof RetryLaterError ? 'retry-later' : 'failed',
+          reason: errorText(error),
+        };
+      }
+    }
+    const { mark, ...shown } = step;
+    const result: TargetCopyResult = { target: name, copyId: id, ...shown };
+    if (mark) {
+      const first = await markAnnounced(name, mark);
+      // A failed copy is told on its first failure; the retries after it only count.
+      result.announce = first && (!mark.startsWith('failed-') || mark === 'failed-1');
     }
     const log =
       result.outcome === 'failed'
@@ -144,17 +209,14 @@ export async function copyToTargets(request: {
   }
   return { snapshot: snapshot.id, policy: policyName, targets };
 
-  async function stepTowards(
-    target: CopyTargetPolicy,
-    id: string,
-    name: string,
-  ): Promise<{ outcome: CopyOutcome; reason: string; blocker?: CopyBlocker }> {
+  async function stepTowards(target: CopyTargetPolicy, id: string, name: string): Promise<Step> {
     const rule = snapshot.encrypted ? 'encrypt' : unencryptedRule(policy.unencryptedSources, snapshot.kind);
     if (rule === 'refuse') {
       return {
         outcome: 'refused',
         reason: 'the snapshot is unencrypted and the policy refuses unencrypted sources',
         blocker: 'unencrypted-refused',
+        mark: 'refused',
       };
     }
     if (rule === 'cannot-encrypt') {
@@ -166,6 +228,15 @@ export async function copyToTargets(request: {
         reason:
           'the Aurora cluster is unencrypted, and RDS cannot encrypt a copy of an unencrypted cluster snapshot',
         blocker: 'unencrypted-cluster',
+        mark: 'refused',
+      };
+    }
+    if (marksIn(announced(name)).includes('gave-up')) {
+      return {
+        outcome: 'refused',
+        reason: `RDS failed the copy ${MAX_COPY_ATTEMPTS} times; Lifeboat no longer retries it`,
+        blocker: 'retries-exhausted',
+        mark: 'gave-up',
       };
     }
     // An unencrypted cluster snapshot copied as it is: no key, and shared as it is (an unencrypted
@@ -175,6 +246,7 @@ export async function copyToTargets(request: {
     const store = deps.storeFor(target);
     const crossAccount = target.account !== undefined && target.account !== accountOf(snapshot.arn);
     const existing = await store.getSnapshot(snapshot.kind, id);
+    if (existing?.status === 'failed') return retryFailed(store, existing, name);
 
     if (!crossAccount) {
       if (existing) return progressOf(existing);
@@ -197,7 +269,11 @@ export async function copyToTargets(request: {
 
     if (existing) {
       if (existing.status !== 'available') return progressOf(existing);
-      return { outcome: 'copied', reason: await stopSharing(account, shareableId, viaShareableCopy) };
+      return {
+        outcome: 'copied',
+        reason: await stopSharing(account, shareableId, viaShareableCopy),
+        mark: 'copied',
+      };
     }
 
     let shareable = snapshot;
@@ -217,8 +293,9 @@ export async function copyToTargets(request: {
           reason: `${snapshot.encrypted ? 'under a key the DR account cannot use' : 'unencrypted'}: copying to ${shareableId} under the shareable key first`,
         };
       }
+      if (found.status === 'failed') return retryFailed(deps.source, found, name);
       if (found.status !== 'available') {
-        return { outcome: 'awaiting-shareable-copy', reason: `${shareableId} is ${found.status}` };
+        return overdue({ outcome: 'awaiting-shareable-copy', reason: `${shareableId} is ${found.status}` });
       }
       shareable = found;
     }
@@ -237,19 +314,69 @@ export async function copyToTargets(request: {
     };
   }
 
+  function progressOf(copy: Snapshot): Step {
+    if (copy.status === 'available') {
+      return { outcome: 'copied', reason: `copy ${copy.id} is available`, mark: 'copied' };
+    }
+    const progress = copy.percentProgress !== undefined ? `, ${copy.percentProgress}%` : '';
+    return overdue({ outcome: 'in-progress', reason: `copy ${copy.id} is ${copy.status}${progress}` });
+  }
+
+  /** A copy still on its way long after the snapshot was taken is announced, once. */
+  function overdue(step: Step): Step {
+    const taken = takenAt(snapshot);
+    if (!taken || now.getTime() - taken.getTime() < COPY_OVERDUE_HOURS * 3_600_000) return step;
+    return {
+      ...step,
+      reason: `${step.reason}; not finished ${COPY_OVERDUE_HOURS} h after the snapshot was taken`,
+      blocker: 'overdue',
+      mark: 'overdue',
+    };
+  }
+
+  /**
+   * RDS failed the copy (status `failed`): it will never become available, and its name blocks a
+   * new one. Delete it (the store's guard: a Lifeboat copy, failed now) and let the next pass copy
+   * again, up to MAX_COPY_ATTEMPTS in all.
+   */
+  async function retryFailed(store: SnapshotStore, copy: Snapshot, target: string): Promise<Step> {
+    const failed = marksIn(announced(target)).flatMap((word) => {
+      const n = /^failed-(\d+)$/.exec(word)?.[1];
+      return n !== undefined ? [Number(n)] : [];
+    });
+    const attempt = Math.max(0, ...failed) + 1;
+    await store.deleteSnapshot(copy, { failedCopy: true });
+    if (attempt >= MAX_COPY_ATTEMPTS) {
+      return {
+        outcome: 'refused',
+        reason: `RDS failed copy ${copy.id} in ${store.region} ${attempt} times; deleted it, and Lifeboat no longer retries`,
+        blocker: 'retries-exhausted',
+        mark: 'gave-up',
+      };
+    }
+    return {
+      outcome: 'retry-later',
+      reason: `RDS failed copy ${copy.id} in ${store.region} (attempt ${attempt} of ${MAX_COPY_ATTEMPTS}); deleted it, the next sweep copies again`,
+      blocker: 'copy-failed',
+      mark: `failed-${attempt}`,
+    };
+  }
+
   /**
    * Remembers, on the snapshot Lifeboat took (in the source account, which the copy role may tag),
-   * how its copy at `target` ended as announced: `true` for copied, `refused`. Returns whether this
-   * run is the first to see that end; a copy refused, then made after a policy change, is
-   * announced both times. A failed tag only means the sweep announces it again, so it does not
-   * fail the copy.
+   * what was announced about its copy at `target` (Mark). Returns whether this run is the first to
+   * see it; a copy refused, then made after a policy change, is announced both times. A failed tag
+   * only means the sweep announces it again, so it does not fail the copy.
    */
-  async function markAnnounced(target: string, end: 'copied' | 'refused'): Promise<boolean> {
+  async function markAnnounced(target: string, mark: Mark): Promise<boolean> {
     const key = `${TAG.copyAnnounced}${target}`;
-    const value = end === 'copied' ? 'true' : end;
-    if (snapshot.tags[key] === value) return false;
+    const before = snapshot.tags[key];
+    const value = withMark(before, mark);
+    if (before === value || (before !== undefined && marksIn(before).includes(mark))) return false;
     try {
       await deps.source.tagSnapshot(snapshot, { [key]: value });
+      // Later targets and steps of this run see it too.
+      snapshot.tags[key] = value;
     } catch (error) {
       logger.warn(`could not mark the copy of ${snapshot.id} to ${target} as announced: ${errorText(error)}`);
     }
@@ -274,12 +401,6 @@ export async function copyToTargets(request: {
   }
 }
 
-function progressOf(copy: Snapshot): { outcome: CopyOutcome; reason: string } {
-  if (copy.status === 'available') return { outcome: 'copied', reason: `copy ${copy.id} is available` };
-  const progress = copy.percentProgress !== undefined ? `, ${copy.percentProgress}%` : '';
-  return { outcome: 'in-progress', reason: `copy ${copy.id} is ${copy.status}${progress}` };
-}
-
 export interface CopyEventResult {
   snapshot: string;
   /** Set when nothing was done for the event, with why. */
@@ -297,8 +418,9 @@ export async function copyOnEvent(request: {
   snapshotId: string;
   policies: PolicyFile;
   deps: CopyDeps;
+  now: Date;
 }): Promise<CopyEventResult> {
-  const { kind, policies, deps } = request;
+  const { kind, policies, deps, now } = request;
   let seen = await deps.source.getSnapshot(kind, request.snapshotId);
   // AWS's sample events show SourceIdentifier as "rds:<name>" even for manual snapshots
   // (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-cloudwatch-events.sample.html),
@@ -334,7 +456,7 @@ export async function copyOnEvent(request: {
   }
   if (policy.copies.length === 0)
     return { snapshot: snapshot.id, ignored: `policy ${policyName} has no copies` };
-  return { snapshot: snapshot.id, copies: await copyToTargets({ snapshot, policyName, policy, deps }) };
+  return { snapshot: snapshot.id, copies: await copyToTargets({ snapshot, policyName, policy, deps, now }) };
 }
 
 export interface SweepResult {
@@ -380,7 +502,7 @@ export async function sweepCopies(request: {
     const policyName = snapshot.tags[TAG.policy] ?? '';
     const policy = policies.policies[policyName];
     if (!policy || policy.copies.length === 0) continue;
-    snapshots.push(await copyToTargets({ snapshot, policyName, policy, deps }));
+    snapshots.push(await copyToTargets({ snapshot, policyName, policy, deps, now }));
   }
   return { since: since.toISOString(), snapshots };
 }
