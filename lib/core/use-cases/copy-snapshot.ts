@@ -20,7 +20,7 @@ import { silentLogger, type UseCaseLogger } from './log.js';
  *   (or the sweep) takes the next step: share it with that account only, assume the DR role and
  *   copy it there under the DR account's key. When the DR copy is available, the sweep removes
  *   the share (and deletes the shareable copy, which only existed to be shared).
- * - A refusal that passes (throttling, the 20-copies-in-flight limit, the snapshot quota) is
+ * - A refusal that passes (throttling, the copies-in-flight limit per kind, the snapshot quota) is
  *   `retry-later` for that target only; the other targets go on, and the next sweep tries again.
  *   Copies in progress in another region or account send their events there, not here: the sweep
  *   is what sees them finish.
@@ -118,6 +118,28 @@ function errorText(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
+/**
+ * Snapshot copies RDS runs at once into one destination region of one account: 20 DB snapshots
+ * (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_CopySnapshot.html, "Limitations"),
+ * 5 Aurora DB cluster snapshots
+ * (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-copy-snapshot.html,
+ * "Limitations"). At the limit a copy waits for the next sweep instead of asking RDS into the wall.
+ */
+export const COPIES_IN_FLIGHT: Record<SourceKind, number> = { instance: 20, cluster: 5 };
+
+/** Copies in progress per target store and kind, counted once per run and kept up to date by it. */
+export type InFlightCounts = WeakMap<SnapshotStore, Partial<Record<SourceKind, number>>>;
+
+/** A copy RDS is still making: `copying`, or one of Lifeboat's copies not yet available. */
+function inFlight(snapshot: Snapshot): boolean {
+  if (snapshot.status === 'copying') return true;
+  return (
+    isManaged(snapshot.tags) &&
+    snapshot.tags[TAG.copyOf] !== undefined &&
+    (snapshot.status === 'pending' || snapshot.status === 'creating')
+  );
+}
+
 /** Attempts at one copy, the first included, before Lifeboat stops retrying a copy RDS failed. */
 export const MAX_COPY_ATTEMPTS = 3;
 
@@ -170,8 +192,11 @@ export async function copyToTargets(request: {
   policy: Policy;
   deps: CopyDeps;
   now: Date;
+  /** Shared by the snapshots of one sweep, so each target is listed once per run. */
+  inFlight?: InFlightCounts;
 }): Promise<SnapshotCopyResult> {
   const { snapshot, policyName, policy, deps, now } = request;
+  const counts: InFlightCounts = request.inFlight ?? new WeakMap();
   const logger = deps.logger ?? silentLogger;
   const announced = (target: string) => snapshot.tags[`${TAG.copyAnnounced}${target}`];
   const targets: TargetCopyResult[] = [];
@@ -250,6 +275,8 @@ export async function copyToTargets(request: {
 
     if (!crossAccount) {
       if (existing) return progressOf(existing);
+      const full = await atLimit(store);
+      if (full) return full;
       const copy = await store.copySnapshot({
         kind: snapshot.kind,
         sourceArn: snapshot.arn,
@@ -299,6 +326,8 @@ export async function copyToTargets(request: {
       }
       shareable = found;
     }
+    const full = await atLimit(store);
+    if (full) return full;
     await deps.source.shareSnapshot(shareable, account);
     const copy = await store.copySnapshot({
       kind: snapshot.kind,
@@ -312,6 +341,34 @@ export async function copyToTargets(request: {
       outcome: 'started',
       reason: `shared ${shareable.id} with ${account} only; copy requested there in ${target.region} (${copy.status})`,
     };
+  }
+
+  /**
+   * `retry-later` when the target already runs as many copies of this kind as RDS allows; else
+   * counts the copy about to be requested. A count that cannot be read leaves it to RDS to refuse.
+   */
+  async function atLimit(store: SnapshotStore): Promise<Step | undefined> {
+    const kind = snapshot.kind;
+    const known = counts.get(store) ?? {};
+    let running = known[kind];
+    if (running === undefined) {
+      try {
+        running = (await store.listSnapshots({ kind })).filter(inFlight).length;
+      } catch (error) {
+        logger.warn(`could not count the copies in progress in ${store.region}: ${errorText(error)}`);
+        return undefined;
+      }
+    }
+    const limit = COPIES_IN_FLIGHT[kind];
+    if (running >= limit) {
+      counts.set(store, { ...known, [kind]: running });
+      return {
+        outcome: 'retry-later',
+        reason: `${running} ${kind} snapshot copies already in progress in ${store.region}, the most RDS runs at once (${limit})`,
+      };
+    }
+    counts.set(store, { ...known, [kind]: running + 1 });
+    return undefined;
   }
 
   function progressOf(copy: Snapshot): Step {
@@ -498,11 +555,12 @@ export async function sweepCopies(request: {
     })
     .sort((a, b) => a.id.localeCompare(b.id));
   const snapshots: SnapshotCopyResult[] = [];
+  const inFlight: InFlightCounts = new WeakMap();
   for (const snapshot of candidates) {
     const policyName = snapshot.tags[TAG.policy] ?? '';
     const policy = policies.policies[policyName];
     if (!policy || policy.copies.length === 0) continue;
-    snapshots.push(await copyToTargets({ snapshot, policyName, policy, deps, now }));
+    snapshots.push(await copyToTargets({ snapshot, policyName, policy, deps, now, inFlight }));
   }
   return { since: since.toISOString(), snapshots };
 }

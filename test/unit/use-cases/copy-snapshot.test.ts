@@ -587,3 +587,78 @@ describe('copyToTargets, the manual snapshot quota and the copies in flight', ()
     expect(sourceRds).not.toHaveReceivedCommand(AddTagsToResourceCommand);
   });
 });
+
+describe('copyToTargets, copies in flight per kind', () => {
+  const policy = goldPolicy([{ region: 'eu-west-1', kmsKeyId: EU_KEY }]);
+  const clusterArn = `arn:aws:rds:us-east-1:${SOURCE_ACCOUNT}:cluster-snapshot:lifeboat-billing-20261124t1200`;
+  const cluster = primary({
+    kind: 'cluster',
+    id: 'lifeboat-billing-20261124t1200',
+    arn: clusterArn,
+    sourceId: 'billing',
+    encrypted: true,
+    kmsKeyId: EU_KEY,
+  });
+  const copying = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      DBClusterSnapshotIdentifier: `someone-elses-${i}`,
+      SnapshotType: 'manual',
+      Status: 'copying',
+    }));
+  const inEuWest = (running: number) => {
+    drRds
+      .on(DescribeDBClusterSnapshotsCommand)
+      .callsFake((input: { DBClusterSnapshotIdentifier?: string }) => {
+        if (input.DBClusterSnapshotIdentifier) {
+          throw new DBClusterSnapshotNotFoundFault({ message: 'not found', $metadata: {} });
+        }
+        return { DBClusterSnapshots: copying(running) };
+      });
+    drRds.on(CopyDBClusterSnapshotCommand).resolves({ DBClusterSnapshot: { Status: 'copying' } });
+  };
+
+  it('waits for the next sweep at 5 Aurora cluster copies in progress, without asking RDS', async () => {
+    inEuWest(5);
+
+    const result = await copyToTargets({ snapshot: cluster, policyName: 'gold', policy, deps, now: NOW });
+
+    expect(result.targets[0]).toMatchObject({
+      outcome: 'retry-later',
+      reason: expect.stringMatching(/5 cluster snapshot copies already in progress in eu-west-1/),
+    });
+    expect(drRds).not.toHaveReceivedCommand(CopyDBClusterSnapshotCommand);
+    expect(copyNotifications([result], NOW)).toEqual([]);
+  });
+
+  it('copies a cluster snapshot at 4 in progress, and a DB snapshot with 5 DB snapshot copies in progress', async () => {
+    inEuWest(4);
+    drRds.on(DescribeDBSnapshotsCommand).callsFake((input: { DBSnapshotIdentifier?: string }) =>
+      input.DBSnapshotIdentifier
+        ? describeFrom({})(input)
+        : {
+            DBSnapshots: Array.from({ length: 5 }, (_, i) => dbSnapshot(`other-${i}`, { Status: 'copying' })),
+          },
+    );
+    drRds
+      .on(CopyDBSnapshotCommand)
+      .resolves({ DBSnapshot: dbSnapshot(`${PRIMARY}-eu-west-1`, { Status: 'pending' }) });
+    const instance = primary({ encrypted: true, kmsKeyId: EU_KEY });
+
+    const clusterResult = await copyToTargets({
+      snapshot: cluster,
+      policyName: 'gold',
+      policy,
+      deps,
+      now: NOW,
+    });
+    const instanceResult = await copyToTargets({
+      snapshot: instance,
+      policyName: 'gold',
+      policy,
+      deps,
+      now: NOW,
+    });
+
+    expect([clusterResult, instanceResult].map((r) => r.targets[0]!.outcome)).toEqual(['started', 'started']);
+  });
+});
