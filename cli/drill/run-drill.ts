@@ -420,7 +420,7 @@ async function copyAll(
   if (!snapshot) throw new Error(`snapshot ${snapshotId} vanished`);
   const outcomes: string[] = [];
   for (let step = 0; step < 4; step++) {
-    const result = await copyToTargets({ snapshot, policyName: POLICY, policy, deps });
+    const result = await copyToTargets({ snapshot, policyName: POLICY, policy, deps, now: new Date() });
     const outcome = result.targets[0]!;
     outcomes.push(outcome.outcome);
     update?.(`${outcome.outcome}: ${outcome.reason}`);

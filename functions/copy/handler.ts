@@ -17,6 +17,7 @@ import { formatIssues } from '../../lib/core/policy/parse.js';
 import type { CopyTargetPolicy, PolicyFile } from '../../lib/core/policy/schema.js';
 import type { Notifier, SnapshotStore } from '../../lib/core/ports.js';
 import {
+  accountOf,
   copyOnEvent,
   failuresOf,
   snapshotIdOf,
@@ -45,15 +46,19 @@ export const COPY_EVENT_IDS = {
   'RDS DB Cluster Snapshot Event': ['RDS-EVENT-0075'],
 } as const;
 
+// Not strict: the event's shape is AWS's, and EventBridge adds fields (version, id, time, ...).
 const RdsSnapshotEventSchema = z.object({
   source: z.literal('aws.rds'),
   'detail-type': z.enum(['RDS DB Snapshot Event', 'RDS DB Cluster Snapshot Event']),
+  account: z.string().regex(/^\d{12}$/, { error: 'must be the 12-digit account the event is from' }),
   region: z.string().min(1),
+  resources: z.array(z.string()).optional(),
   detail: z.object({
     EventID: z
       .string()
       .regex(/^RDS-EVENT-\d{4}$/, { error: 'must be an RDS event id such as RDS-EVENT-0042' }),
     SourceIdentifier: z.string().min(1, { error: 'must name the snapshot' }),
+    SourceArn: z.string().optional(),
   }),
 });
 
@@ -69,7 +74,16 @@ const SweepInputSchema = z.strictObject({
 });
 
 export type CopyRequest =
-  | { kind: 'event'; snapshotKind: SourceKind; snapshotId: string; eventId: string }
+  | {
+      kind: 'event';
+      snapshotKind: SourceKind;
+      snapshotId: string;
+      eventId: string;
+      /** Where the event says the snapshot is: its account and region, and every ARN it names. */
+      account: string;
+      region: string;
+      arns: string[];
+    }
   | { kind: 'sweep'; lookbackHours: number };
 
 const DEFAULT_LOOKBACK_HOURS = 48;
@@ -94,7 +108,38 @@ export function parseCopyRequest(event: unknown): CopyRequest {
     snapshotKind: parsed.data['detail-type'] === 'RDS DB Cluster Snapshot Event' ? 'cluster' : 'instance',
     snapshotId: identifier.startsWith('arn:') ? snapshotIdOf(identifier) : identifier,
     eventId: detail.EventID,
+    account: parsed.data.account,
+    region: parsed.data.region,
+    arns: [
+      ...(identifier.startsWith('arn:') ? [identifier] : []),
+      ...(detail.SourceArn !== undefined ? [detail.SourceArn] : []),
+      ...(parsed.data.resources ?? []),
+    ],
   };
+}
+
+/**
+ * The snapshot an event names is looked up by its name in this account and region, so an event
+ * (or an ARN in it) about another account or region would act on a local snapshot that merely has
+ * the same name: refused before anything is read or written.
+ */
+export function checkEventSite(
+  request: Extract<CopyRequest, { kind: 'event' }>,
+  here: { account: string | undefined; region: string },
+): void {
+  const elsewhere = [
+    ...(request.account !== here.account || request.region !== here.region
+      ? [`the event is from account ${request.account} in ${request.region}`]
+      : []),
+    ...request.arns
+      .filter((arn) => arn.split(':')[3] !== here.region || accountOf(arn) !== here.account)
+      .map((arn) => `${arn} is not in account ${here.account ?? '(unknown)'} ${here.region}`),
+  ];
+  if (elsewhere.length > 0) {
+    throw new InvalidInputError(
+      `copy event refused, nothing done: this function copies snapshots of account ${here.account ?? '(unknown)'} in ${here.region} only; ${elsewhere.join('; ')}`,
+    );
+  }
 }
 
 export interface CopyHandlerDeps {
@@ -107,7 +152,15 @@ export interface CopyHandlerDeps {
 
 export type CopyResult = CopyEventResult | SweepResult;
 
-export async function runCopy(event: unknown, deps: CopyHandlerDeps): Promise<CopyResult> {
+/**
+ * `account` is the function's own account (from its ARN in the Lambda context); an RDS event from
+ * any other account or region is refused.
+ */
+export async function runCopy(
+  event: unknown,
+  deps: CopyHandlerDeps,
+  here: { account: string | undefined },
+): Promise<CopyResult> {
   const request = parseCopyRequest(event);
   const copy = { ...deps.copy, logger: deps.logger };
   if (request.kind === 'sweep') {
@@ -121,6 +174,7 @@ export async function runCopy(event: unknown, deps: CopyHandlerDeps): Promise<Co
     await announce(result.snapshots, deps);
     return result;
   }
+  checkEventSite(request, { account: here.account, region: deps.copy.source.region });
   const acted: readonly string[] =
     COPY_EVENT_IDS[
       request.snapshotKind === 'cluster' ? 'RDS DB Cluster Snapshot Event' : 'RDS DB Snapshot Event'
@@ -136,6 +190,7 @@ export async function runCopy(event: unknown, deps: CopyHandlerDeps): Promise<Co
     snapshotId: request.snapshotId,
     policies: deps.policies,
     deps: copy,
+    now: deps.now(),
   });
   deps.logger.info('copy event handled', { result });
   await announce(result.copies ? [result.copies] : [], deps);
@@ -196,9 +251,13 @@ function defaultDeps(): CopyHandlerDeps {
 export function createHandler(deps: () => CopyHandlerDeps) {
   return middy<unknown, CopyResult, Error, Context>()
     .use(injectLambdaContext(deps().logger))
-    .handler(async (event) => runCopy(event, deps()));
+    .handler(async (event, context) =>
+      runCopy(event, deps(), { account: accountOf(context.invokedFunctionArn) }),
+    );
 }
 
 export const handler = middy<unknown, CopyResult, Error, Context>()
   .use(injectLambdaContext(logger))
-  .handler(async (event) => runCopy(event, defaultDeps()));
+  .handler(async (event, context) =>
+    runCopy(event, defaultDeps(), { account: accountOf(context.invokedFunctionArn) }),
+  );

@@ -13,11 +13,11 @@ import { RdsScratchRestorer } from '../../lib/adapters/aws/rds-restores.js';
 import { RdsSnapshotStore } from '../../lib/adapters/aws/rds-snapshots.js';
 import { S3ReportStore } from '../../lib/adapters/aws/s3-reports.js';
 import { SnsNotifier } from '../../lib/adapters/aws/sns-notifier.js';
-import { copyTargetStore } from '../../lib/adapters/aws/target-stores.js';
+import { copyTargetClient } from '../../lib/adapters/aws/target-stores.js';
 import { policyFromEnv, requireEnv } from '../../lib/config/env.js';
 import { LifeboatError } from '../../lib/core/errors.js';
 import { recoveryMetrics } from '../../lib/core/monitor/metrics.js';
-import { runMonitor } from '../../lib/core/monitor/run.js';
+import { runMonitor, type QuotaReader } from '../../lib/core/monitor/run.js';
 import { targetLabel } from '../../lib/core/monitor/recovery.js';
 import type { CopyTargetPolicy, Policy } from '../../lib/core/policy/schema.js';
 import type { SnapshotStore } from '../../lib/core/ports.js';
@@ -31,11 +31,17 @@ const rds = new RDSClient({ region });
 const sts = new STSClient({ region });
 // One client per copy target for the container's life; DR-account clients renew their AssumeRole
 // credentials themselves.
-const targetStores = new Map<string, SnapshotStore>();
-function storeOf(target: CopyTargetPolicy): SnapshotStore {
+const targets = new Map<string, { store: SnapshotStore; quotas: QuotaReader }>();
+function atTarget(target: CopyTargetPolicy): { store: SnapshotStore; quotas: QuotaReader } {
   const label = targetLabel(target);
-  if (!targetStores.has(label)) targetStores.set(label, copyTargetStore(target, {}, sts));
-  return targetStores.get(label)!;
+  if (!targets.has(label)) {
+    const client = copyTargetClient(target, {}, sts);
+    targets.set(label, {
+      store: new RdsSnapshotStore({ region: target.region, client }),
+      quotas: new RdsAccountQuotas({ client }),
+    });
+  }
+  return targets.get(label)!;
 }
 
 /*
@@ -48,7 +54,7 @@ function storeOf(target: CopyTargetPolicy): SnapshotStore {
 const ports = {
   policies,
   store: new RdsSnapshotStore({ region, client: rds }),
-  targetStores: (policy: Policy) => policy.copies.map((target) => ({ target, store: storeOf(target) })),
+  targetStores: (policy: Policy) => policy.copies.map((target) => ({ target, ...atTarget(target) })),
   reports: new S3ReportStore({
     bucket: requireEnv('LIFEBOAT_REPORTS_BUCKET'),
     client: new S3Client({ region }),
@@ -62,7 +68,10 @@ const ports = {
   logger,
 };
 
-/** Every 15 minutes (EventBridge): RPO, verification freshness, expired scratch, snapshot quota. */
+/**
+ * Every 15 minutes (EventBridge): RPO, verification freshness, expired scratch, the snapshot quota
+ * here and at every copy target.
+ */
 export async function monitor(_event: unknown, context: Context) {
   // The account is the fifth field of the function's own ARN; no STS call needed.
   const account = context.invokedFunctionArn?.split(':')[4];

@@ -46,9 +46,16 @@ export class GuardRefusedError extends LifeboatError {
  * same request later may succeed. Step Functions retries it, the copy function re-queues it.
  */
 export class RetryLaterError extends LifeboatError {
-  constructor(message: string, options?: ErrorOptions) {
+  /**
+   * Which limit refused, where the caller treats them apart: the copies in flight pass as copies
+   * finish; the manual-snapshot quota needs a person (delete snapshots or raise it).
+   */
+  readonly limit?: 'copies-in-flight' | 'snapshot-quota';
+
+  constructor(message: string, options?: ErrorOptions & { limit?: 'copies-in-flight' | 'snapshot-quota' }) {
     super(message, options);
     this.name = 'RetryLaterError';
+    if (options?.limit) this.limit = options.limit;
   }
 }
 

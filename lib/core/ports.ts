@@ -25,14 +25,19 @@ export interface SnapshotStore {
     sourceArn: string;
     sourceRegion: string;
     targetId: string;
-    kmsKeyId: string;
+    /** The copy's key; without it the copy of an unencrypted snapshot stays unencrypted. */
+    kmsKeyId?: string;
     tags: Tags;
   }): Promise<Snapshot>;
   /** Lets exactly one other account restore/copy the snapshot; never `all`. */
   shareSnapshot(snapshot: Snapshot, account: string): Promise<void>;
   unshareSnapshot(snapshot: Snapshot, account: string): Promise<void>;
-  /** Deletes a snapshot Lifeboat manages; refuses (GuardRefusedError) anything else. */
-  deleteSnapshot(snapshot: Snapshot): Promise<void>;
+  /**
+   * Deletes a snapshot Lifeboat manages; refuses (GuardRefusedError) anything else. With
+   * `failedCopy`, deletes only a copy Lifeboat made (named lifeboat-*, tagged lifeboat:copy-of) whose
+   * status RDS reports as `failed` now, so that a retry can take its name.
+   */
+  deleteSnapshot(snapshot: Snapshot, guard?: { failedCopy: true }): Promise<void>;
   /** Adds tags to a snapshot Lifeboat manages (AddTagsToResource); refuses anything else. */
   tagSnapshot(snapshot: Snapshot, tags: Tags): Promise<void>;
 }

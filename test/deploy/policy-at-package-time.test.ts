@@ -42,6 +42,26 @@ describe('serverless package', () => {
     expect(output).not.toMatch(/\n\s+at /);
   });
 
+  it('fails on encrypting the copies of unencrypted Aurora clusters, which RDS cannot do, before building anything', () => {
+    const result = packageWith(
+      [
+        'policies:',
+        '  gold:',
+        '    select: { tags: { tier: gold } }',
+        '    schedule: rate(1 hour)',
+        '    rpoMinutes: 60',
+        '    rtoMinutes: 60',
+        '    retention: { daily: 2 }',
+        '    unencryptedSources: { clusters: encrypt }',
+        '',
+      ].join('\n'),
+    );
+    const output = result.stdout + result.stderr;
+
+    expect(result.status).not.toBe(0);
+    expect(output).toContain('policies.gold.unencryptedSources.clusters: cannot be "encrypt"');
+  });
+
   it('fails on a policy file that does not exist, naming it', () => {
     const env = { ...process.env, LIFEBOAT_POLICY_FILE: join(workDir, 'missing.yml') };
     const result = spawnSync(

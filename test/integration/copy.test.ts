@@ -166,9 +166,10 @@ describe('copy function against moto', () => {
     expect(primary?.tags[`${TAG.copyAnnounced}eu-west-1`]).toBe('true');
   });
 
-  it('copies an Aurora cluster snapshot named as in the AWS sample event ("rds:" prefix)', async () => {
+  it('copies an encrypted Aurora cluster snapshot named as in the AWS sample event ("rds:" prefix)', async () => {
     const policies = goldPolicy([{ region: 'eu-west-1', kmsKeyId: euKey }]);
-    await createCluster(world.rds, 'billing', GOLD);
+    const homeKey = await createKey(new KMSClient(motoClientConfig(world.moto)));
+    await createCluster(world.rds, 'billing', GOLD, { kmsKeyId: homeKey });
     await takeGoldSnapshots(world, policies);
 
     const result = (await copyHandler(world, policies)(clusterSnapshotCreated)) as CopyEventResult;
@@ -252,6 +253,51 @@ describe('copy function against moto', () => {
     expect(primary?.tags[`${TAG.copyAnnounced}eu-west-1`]).toBe('refused');
   });
 
+  // moto 5.2.1 copies an unencrypted cluster snapshot under a KmsKeyId; RDS answers an error
+  // (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CopyDBClusterSnapshot.html).
+  it('refuses once, saying what to do, to copy an unencrypted Aurora cluster under the default policy, and asks RDS for nothing', async () => {
+    const policies = goldPolicy([{ region: 'eu-west-1', kmsKeyId: euKey }]);
+    await createCluster(world.rds, 'billing', GOLD);
+    await takeGoldSnapshots(world, policies);
+    const copy = copyHandler(world, policies);
+
+    const result = (await copy(clusterSnapshotCreated)) as CopyEventResult;
+
+    expect(result.copies?.targets).toEqual([
+      expect.objectContaining({ outcome: 'refused', blocker: 'unencrypted-cluster', announce: true }),
+    ]);
+    expect(await snapshotIds(world.euRds)).toEqual([]);
+    const [refusal, ...more] = await world.topic!.published();
+    expect(more).toEqual([]);
+    expect(refusal).toMatchObject({ kind: 'copy.failed', severity: 'critical', database: 'billing' });
+    expect(refusal!.action).toMatch(/kms-key-id/);
+    expect(refusal!.action).toMatch(/clusters: copy-unencrypted/);
+
+    const swept = (await copy({ sweep: true })) as SweepResult;
+    expect(swept.snapshots[0]?.targets).toEqual([
+      expect.objectContaining({ outcome: 'refused', announce: false }),
+    ]);
+    expect(await world.topic!.published()).toEqual([]);
+  });
+
+  it('copies an unencrypted Aurora cluster unencrypted, with no key, when the policy allows it', async () => {
+    const policies = goldPolicy([{ region: 'eu-west-1', kmsKeyId: euKey }], {
+      unencryptedSources: { clusters: 'copy-unencrypted' },
+    });
+    await createCluster(world.rds, 'billing', GOLD);
+    await takeGoldSnapshots(world, policies);
+
+    const result = (await copyHandler(world, policies)(clusterSnapshotCreated)) as CopyEventResult;
+
+    expect(result.copies?.targets.map((t) => t.outcome)).toEqual(['started']);
+    const copy = await world.euStore.getSnapshot('cluster', 'lifeboat-billing-20261124t1200-eu-west-1');
+    expect(copy).toMatchObject({
+      encrypted: false,
+      tags: expect.objectContaining({ [TAG.tier]: 'dr-region' }),
+    });
+    expect(copy?.kmsKeyId).toBeUndefined();
+  });
+
   it('ignores snapshots that Lifeboat does not manage', async () => {
     const policies = goldPolicy([{ region: 'eu-west-1', kmsKeyId: euKey }]);
     await createInstance(world.rds, 'orders', GOLD);
@@ -303,6 +349,55 @@ describe('copy function against moto', () => {
     expect(await snapshotIds(world.euRds)).toEqual([]);
   });
 
+  const otherArn = (arn: string) => arn.replace(':123456789012:', ':999999999999:');
+  it.each([
+    ['from another account', { ...snapshotCreated, account: '999999999999' }, /from account 999999999999/],
+    ['from another region', { ...snapshotCreated, region: 'eu-west-1' }, /in eu-west-1/],
+    [
+      'whose SourceIdentifier is an ARN of another account',
+      {
+        ...snapshotCreated,
+        detail: {
+          ...(snapshotCreated as { detail: object }).detail,
+          SourceIdentifier: otherArn(`arn:aws:rds:us-east-1:123456789012:snapshot:${PRIMARY}`),
+        },
+      },
+      /arn:aws:rds:us-east-1:999999999999:snapshot/,
+    ],
+    [
+      'whose SourceArn names another region',
+      {
+        ...snapshotCreated,
+        detail: {
+          ...(snapshotCreated as { detail: object }).detail,
+          SourceArn: `arn:aws:rds:eu-west-1:123456789012:snapshot:${PRIMARY}`,
+        },
+      },
+      /arn:aws:rds:eu-west-1:123456789012:snapshot/,
+    ],
+    [
+      'whose resources name another account',
+      { ...snapshotCreated, resources: [`arn:aws:rds:us-east-1:999999999999:snapshot:${PRIMARY}`] },
+      /999999999999/,
+    ],
+  ] as const)(
+    'refuses an event %s, although a local snapshot has that name, and copies nothing',
+    async (_label, event, message) => {
+      const policies = goldPolicy([{ region: 'eu-west-1', kmsKeyId: euKey }]);
+      await createInstance(world.rds, 'orders', GOLD);
+      await takeGoldSnapshots(world, policies);
+      const before = await snapshotIds(world.rds);
+
+      const run = copyHandler(world, policies)(event);
+
+      await expect(run).rejects.toBeInstanceOf(InvalidInputError);
+      await expect(run).rejects.toThrow(message);
+      expect(await snapshotIds(world.rds)).toEqual(before);
+      expect(await snapshotIds(world.euRds)).toEqual([]);
+      expect(await world.topic!.published()).toEqual([]);
+    },
+  );
+
   it('sweeps recent snapshots whose event never came, and leaves older ones alone', async () => {
     const policies = goldPolicy([{ region: 'eu-west-1', kmsKeyId: euKey }]);
     await createInstance(world.rds, 'orders', GOLD);
@@ -342,7 +437,7 @@ describe('copy refused for the snapshot quota, against moto with a quota of 3', 
   });
   afterAll(async () => world?.moto.stop());
 
-  it('reports retry-later without failing the event, and the next sweep makes the copy once room is made', async () => {
+  it('reports retry-later without failing the event, tells the quota once, and the next sweep makes the copy once room is made', async () => {
     const policies = goldPolicy([{ region: 'eu-west-1', kmsKeyId: euKey }]);
     await createInstance(world.rds, 'orders', GOLD);
     await takeGoldSnapshots(world, policies);
@@ -365,7 +460,14 @@ describe('copy refused for the snapshot quota, against moto with a quota of 3', 
         reason: expect.stringMatching(/SnapshotQuotaExceeded/),
       }),
     ]);
-    // The sweep retries it; a copy stuck there shows as the DR target's RPO breach from the monitor.
+    // The quota needs a person (delete snapshots or raise it): told once, and the sweep retries.
+    const [told, ...more] = await world.topic!.published();
+    expect(more).toEqual([]);
+    expect(told).toMatchObject({ kind: 'quota.warning', severity: 'critical', region: 'eu-west-1' });
+    const again = (await copy({ sweep: true })) as SweepResult;
+    expect(again.snapshots[0]?.targets).toEqual([
+      expect.objectContaining({ outcome: 'retry-later', blocker: 'snapshot-quota', announce: false }),
+    ]);
     expect(await world.topic!.published()).toEqual([]);
 
     await world.euRds.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: 'someone-elses-3' }));

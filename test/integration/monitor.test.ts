@@ -248,6 +248,51 @@ describe('monitor, a scratch instance it cannot delete', () => {
   });
 });
 
+describe('monitor, snapshot quota at the copy targets', () => {
+  it('warns once on the quota of a copy target, apart from the home region, and keeps the others open when one cannot be read', async () => {
+    const drStore = new RdsSnapshotStore({ region: 'eu-west-1', client: drRds });
+    let drQuota = async () => [{ name: 'ManualSnapshots', used: 100, max: 100 }];
+    const withTargetQuotas: MonitorPorts = {
+      ...ports,
+      targetStores: (policy) =>
+        policy.copies.map((target) => ({
+          target,
+          store: drStore,
+          quotas: { accountQuotas: () => drQuota() },
+        })),
+    };
+    const start = new Date();
+
+    const first = await runMonitor(withTargetQuotas, start);
+    const told = (await published()).filter((n) => n.kind === 'quota.warning' && n.region === 'eu-west-1');
+
+    const quotaErrors = (run: { errors: Array<{ step: string }> }) =>
+      run.errors.filter((e) => e.step.startsWith('quota'));
+    expect(quotaErrors(first)).toEqual([]);
+    expect(told).toEqual([
+      expect.objectContaining({
+        severity: 'critical',
+        region: 'eu-west-1',
+        summary: expect.stringContaining('100 of 100 manual DB snapshots used in eu-west-1 (copy target)'),
+        details: expect.objectContaining({ target: 'eu-west-1' }),
+      }),
+    ]);
+    expect(first.open).toContain('quota:eu-west-1:ManualSnapshots');
+
+    await runMonitor(withTargetQuotas, new Date(start.getTime() + minutes(15)));
+    expect((await published()).filter((n) => n.kind === 'quota.warning')).toEqual([]);
+
+    drQuota = async () => {
+      throw new Error('AccessDenied: rds:DescribeAccountAttributes');
+    };
+    const unreadable = await runMonitor(withTargetQuotas, new Date(start.getTime() + minutes(30)));
+    expect(quotaErrors(unreadable)).toEqual([
+      { step: 'quota eu-west-1', error: expect.stringContaining('AccessDenied') },
+    ]);
+    expect(unreadable.open).toContain('quota:eu-west-1:ManualSnapshots');
+  });
+});
+
 describe('monitor handler', () => {
   it('does what it can, publishes the age metrics, and fails the invocation on a step it could not do', async () => {
     process.env.AWS_ENDPOINT_URL = moto.endpoint;
@@ -266,7 +311,7 @@ describe('monitor handler', () => {
 
       // moto 5.2.1 has no DescribeAccountAttributes: the quota step fails, the rest of the run stands.
       await expect(handler({}, lambdaContext('lifeboat-dev-monitor'))).rejects.toThrow(
-        /monitor run incomplete: quota: /,
+        /monitor run incomplete: quota: [\s\S]*quota eu-west-1: /,
       );
     } finally {
       vi.restoreAllMocks();

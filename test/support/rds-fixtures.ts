@@ -35,7 +35,7 @@ export async function createCluster(
   rds: RDSClient,
   id: string,
   tags: Record<string, string> = {},
-  extra: { backupRetentionDays?: number } = {},
+  extra: { backupRetentionDays?: number; kmsKeyId?: string } = {},
 ): Promise<void> {
   await rds.send(
     new CreateDBClusterCommand({
@@ -43,6 +43,7 @@ export async function createCluster(
       Engine: 'aurora-postgresql',
       MasterUsername: 'admin',
       MasterUserPassword: 'password-123',
+      ...(extra.kmsKeyId !== undefined ? { StorageEncrypted: true, KmsKeyId: extra.kmsKeyId } : {}),
       ...(extra.backupRetentionDays !== undefined
         ? { BackupRetentionPeriod: extra.backupRetentionDays }
         : {}),

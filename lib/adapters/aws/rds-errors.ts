@@ -17,10 +17,9 @@ const THROTTLING = new Set([
   'TooManyRequestsException',
 ]);
 
-// Refusals that go away on their own: the manual-snapshot quota frees up when prune runs, a source
-// still `creating`/`copying` becomes `available`, an instance `backing-up` finishes.
+// Refusals that go away on their own: a source still `creating`/`copying` becomes `available`, an
+// instance `backing-up` finishes.
 const BUSY = new Set([
-  'SnapshotQuotaExceeded',
   'InvalidDBSnapshotState',
   'InvalidDBClusterSnapshotState',
   'InvalidDBInstanceState',
@@ -34,10 +33,16 @@ const NOT_FOUND = new Set([
   'DBClusterNotFound',
 ]);
 
-// RDS allows 20 snapshot copies in flight per destination region and account
+// RDS allows 20 DB snapshot copies in flight per destination region and account
 // (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_CopySnapshot.html, "Limitations"),
-// but documents no error code for going over: match the message too.
-const CONCURRENCY_MESSAGE = /concurrent|in progress|at a time|too many/i;
+// Aurora 5 DB cluster snapshot copies
+// (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-copy-snapshot.html,
+// "Limitations"), and documents no error code for going over. RDS has been seen to answer
+// SnapshotQuotaExceeded "Cannot copy more than 5 snapshots across regions", the same code as for
+// the manual-snapshot quota ("Cannot create more than 100 manual snapshots"): the message tells
+// the two apart. The in-flight limit passes as copies finish; the quota only when someone deletes
+// snapshots or raises it.
+const CONCURRENCY_MESSAGE = /concurrent|in progress|at a time|too many|across regions/i;
 
 /**
  * Turns an SDK error into a Lifeboat error where the caller can act on it: RetryLaterError for
@@ -48,6 +53,15 @@ export function mapRdsError(error: unknown, what: string): unknown {
   const code = rdsErrorCode(error);
   if (code === undefined) return error;
   const message = error instanceof Error ? error.message : String(error);
+  if (code === 'SnapshotQuotaExceeded') {
+    const inFlight = CONCURRENCY_MESSAGE.test(message) && !/manual/i.test(message);
+    return new RetryLaterError(
+      inFlight
+        ? `${what}: too many copies in progress (${code}: ${message})`
+        : `${what}: the manual snapshot quota is used up (${code}: ${message})`,
+      { cause: error, limit: inFlight ? 'copies-in-flight' : 'snapshot-quota' },
+    );
+  }
   if (THROTTLING.has(code) || BUSY.has(code)) {
     return new RetryLaterError(`${what}: RDS refused for now (${code}: ${message})`, { cause: error });
   }
@@ -58,6 +72,7 @@ export function mapRdsError(error: unknown, what: string): unknown {
   ) {
     return new RetryLaterError(`${what}: too many copies in progress (${code}: ${message})`, {
       cause: error,
+      limit: 'copies-in-flight',
     });
   }
   if (NOT_FOUND.has(code)) return new NotFoundError(`${what}: ${code}: ${message}`, { cause: error });

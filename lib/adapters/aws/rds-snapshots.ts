@@ -22,7 +22,7 @@ import {
 import { GuardRefusedError, InvalidInputError, NotFoundError } from '../../core/errors.js';
 import type { DatabaseSource, Snapshot, SourceKind } from '../../core/model.js';
 import type { SnapshotStore } from '../../core/ports.js';
-import { isManaged, type Tags } from '../../core/tags.js';
+import { isManaged, TAG, type Tags } from '../../core/tags.js';
 import { mapRdsError, rdsErrorCode } from './rds-errors.js';
 
 export type RdsSnapshotStoreOptions = { region: string } & (
@@ -312,7 +312,7 @@ export class RdsSnapshotStore implements SnapshotStore {
     }
   }
 
-  async deleteSnapshot(snapshot: Snapshot): Promise<void> {
+  async deleteSnapshot(snapshot: Snapshot, guard?: { failedCopy: true }): Promise<void> {
     // The guard reads the snapshot's tags from RDS now, not from the caller's copy, so a stale or
     // hand-built Snapshot cannot delete what Lifeboat does not own.
     const current = await this.getSnapshot(snapshot.kind, snapshot.id);
@@ -323,6 +323,18 @@ export class RdsSnapshotStore implements SnapshotStore {
         `refusing to delete snapshot ${snapshot.id}: it is ${current.type}` +
           `${isManaged(current.tags) ? '' : ' and not tagged lifeboat:managed=true'}`,
       );
+    }
+    if (guard?.failedCopy) {
+      const problems = [
+        ...(current.id.startsWith('lifeboat-') ? [] : ['not named lifeboat-*']),
+        ...(current.tags[TAG.copyOf] !== undefined ? [] : ['not a copy (no lifeboat:copy-of)']),
+        ...(current.status === 'failed' ? [] : [`${current.status}, not failed`]),
+      ];
+      if (problems.length > 0) {
+        throw new GuardRefusedError(
+          `refusing to delete snapshot ${snapshot.id} as a failed copy: ${problems.join(', ')}`,
+        );
+      }
     }
     try {
       if (snapshot.kind === 'instance') {

@@ -1,4 +1,4 @@
-import type { RDSClientConfig } from '@aws-sdk/client-rds';
+import type { RDSClient, RDSClientConfig } from '@aws-sdk/client-rds';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { SnapshotStore } from '../../core/ports.js';
 import type { CopyTargetPolicy } from '../../core/policy/schema.js';
@@ -23,13 +23,21 @@ export function copyTargetStore(
   base: RDSClientConfig = {},
   sts?: STSClient,
 ): SnapshotStore {
+  return new RdsSnapshotStore({ region: target.region, client: copyTargetClient(target, base, sts) });
+}
+
+/** The RDS client of one copy target: its region, and for a DR account the role assumed there. */
+export function copyTargetClient(
+  target: CopyTargetPolicy,
+  base: RDSClientConfig = {},
+  sts?: STSClient,
+): RDSClient {
   const roleArn = drRoleArnOf(target);
-  const client = rdsClientFor({
+  return rdsClientFor({
     region: target.region,
     base,
     ...(roleArn ? { roleArn } : {}),
     ...(roleArn && target.externalId ? { externalId: target.externalId } : {}),
     ...(sts ? { sts } : {}),
   });
-  return new RdsSnapshotStore({ region: target.region, client });
 }

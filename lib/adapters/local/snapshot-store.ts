@@ -208,11 +208,12 @@ export class LocalSnapshotStore implements SnapshotStore {
     sourceArn: string;
     sourceRegion: string;
     targetId: string;
-    kmsKeyId: string;
+    kmsKeyId?: string;
     tags: Tags;
   }): Promise<Snapshot> {
     const { kind, sourceArn, targetId, kmsKeyId, tags } = request;
     if (kind !== 'instance') throw new InvalidInputError('the local engine has DB instance snapshots only');
+    if (kmsKeyId === undefined) throw new InvalidInputError('the local engine makes encrypted copies only');
     const match = ARN.exec(sourceArn);
     if (!match) throw new InvalidInputError(`"${sourceArn}" is not a DB snapshot ARN`);
     const [, region, account, sourceId] = match as unknown as [string, string, string, string];
@@ -289,12 +290,18 @@ export class LocalSnapshotStore implements SnapshotStore {
     await writeManifest(this.snapshotFolder(snapshot.id), manifest);
   }
 
-  async deleteSnapshot(snapshot: Snapshot): Promise<void> {
+  async deleteSnapshot(snapshot: Snapshot, guard?: { failedCopy: true }): Promise<void> {
     // The guard reads the tags from the snapshot's own manifest, never from the caller's copy.
     const manifest = await this.#require(snapshot);
     if (!isManaged(manifest.snapshot.tags) || manifest.snapshot.type !== 'manual') {
       throw new GuardRefusedError(
         `refusing to delete snapshot ${snapshot.id}: it is not a manual snapshot tagged lifeboat:managed=true`,
+      );
+    }
+    // The local engine's copies never fail: nothing it holds is a failed copy.
+    if (guard?.failedCopy && manifest.snapshot.status !== 'failed') {
+      throw new GuardRefusedError(
+        `refusing to delete snapshot ${snapshot.id} as a failed copy: it is not failed`,
       );
     }
     await rm(this.snapshotFolder(snapshot.id), { recursive: true, force: true });

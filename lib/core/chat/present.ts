@@ -15,6 +15,7 @@ const TITLES: Record<NotificationKind, string> = {
   'snapshot.run': 'Snapshot run',
   'copy.done': 'DR copy done',
   'copy.failed': 'DR copy failed',
+  'copy.overdue': 'DR copy overdue',
   'prune.run': 'Retention prune',
   'restore-verify.passed': 'Restore verified',
   'restore-verify.failed': 'Restore verification failed',
@@ -31,6 +32,8 @@ const TITLES: Record<NotificationKind, string> = {
 // Used when the producer gave no `action`: a failure must always say what to do next.
 const DEFAULT_ACTIONS: Partial<Record<NotificationKind, string>> = {
   'copy.failed': 'Open the report or the function logs; the next snapshot run retries the copy.',
+  'copy.overdue':
+    'Look at the copy in the target region (RDS events, PercentProgress); the monitor shows an RPO breach of that target while it lasts.',
   'restore-verify.failed':
     'Open the report: it names the tables that differ from the baseline. Treat the snapshot as suspect until a new one verifies.',
   'rpo.breach':

@@ -65,16 +65,20 @@ const QUOTA_WORDS: Record<string, string> = {
   ManualClusterSnapshots: 'manual DB cluster snapshots',
 };
 
-/** Warn at 80% of a snapshot quota: past 100% every snapshot and copy fails. */
+/**
+ * Warn at 80% of a snapshot quota: past 100% every snapshot and copy fails. `target` names a copy
+ * target ("eu-west-1", "222222222222/eu-west-1") whose quota this is, apart from the home region's.
+ */
 export function quotaChecks(
   quotas: readonly AccountQuota[],
   where: { account?: string; region: string },
   now: Date,
+  target?: string,
 ): Check[] {
   return quotas
     .filter((quota) => (SNAPSHOT_QUOTAS as readonly string[]).includes(quota.name) && quota.max > 0)
     .map((quota) => {
-      const key = `quota:${quota.name}`;
+      const key = target === undefined ? `quota:${quota.name}` : `quota:${target}:${quota.name}`;
       const ratio = quota.used / quota.max;
       if (ratio < QUOTA_WARNING_RATIO) return { key };
       return {
@@ -85,8 +89,13 @@ export function quotaChecks(
           severity: ratio >= 1 ? 'critical' : 'warning',
           region: where.region,
           ...(where.account ? { account: where.account } : {}),
-          summary: `${quota.used} of ${quota.max} ${QUOTA_WORDS[quota.name]} used in ${where.region} (${Math.floor(ratio * 100)}%).`,
-          details: { quota: quota.name, used: quota.used, max: quota.max },
+          summary: `${quota.used} of ${quota.max} ${QUOTA_WORDS[quota.name]} used in ${where.account && target?.includes('/') ? `account ${where.account} ` : ''}${where.region}${target === undefined ? '' : ' (copy target)'} (${Math.floor(ratio * 100)}%).`,
+          details: {
+            quota: quota.name,
+            used: quota.used,
+            max: quota.max,
+            ...(target === undefined ? {} : { target }),
+          },
           at: now.toISOString(),
         },
       };

@@ -38,8 +38,13 @@ export interface SurveyPorts {
   policies: PolicyFile;
   /** The databases' own region. */
   store: SnapshotStore;
-  /** The snapshot store of each copy target of a policy (another region, a DR account). */
-  targetStores(policy: Policy): Array<{ target: CopyTargetPolicy; store: SnapshotStore }>;
+  /**
+   * The snapshot store of each copy target of a policy (another region, a DR account), and for the
+   * monitor the account quotas there: copies count against the target's manual snapshot quota.
+   */
+  targetStores(
+    policy: Policy,
+  ): Array<{ target: CopyTargetPolicy; store: SnapshotStore; quotas?: QuotaReader }>;
   /** Restore-verify reports; without it, the last verified restore comes from snapshot tags only. */
   reports?: ReportStore;
   logger?: UseCaseLogger;
@@ -188,6 +193,26 @@ export async function runMonitor(ports: MonitorPorts, now: Date): Promise<Monito
   } catch (error) {
     complete = false;
     errors.push({ step: 'quota', error: errorText(error) });
+  }
+  // Every copy target once, though several policies may share it.
+  const quotaTargets = new Map<string, { target: CopyTargetPolicy; quotas: QuotaReader }>();
+  for (const policy of Object.values(ports.policies.policies)) {
+    for (const { target, quotas } of ports.targetStores(policy)) {
+      if (quotas && !quotaTargets.has(targetLabel(target)))
+        quotaTargets.set(targetLabel(target), { target, quotas });
+    }
+  }
+  for (const [label, { target, quotas }] of quotaTargets) {
+    const where = {
+      region: target.region,
+      ...((target.account ?? ports.where.account) ? { account: target.account ?? ports.where.account } : {}),
+    };
+    try {
+      checks.push(...quotaChecks(await quotas.accountQuotas(), where, now, label));
+    } catch (error) {
+      complete = false;
+      errors.push({ step: `quota ${label}`, error: errorText(error) });
+    }
   }
 
   const scratch = await deleteExpiredScratch(ports, now, errors, logger);

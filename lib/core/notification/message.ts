@@ -14,6 +14,7 @@ export const NotificationKindSchema = z.enum([
   'snapshot.run',
   'copy.done',
   'copy.failed',
+  'copy.overdue',
   'prune.run',
   'restore-verify.passed',
   'restore-verify.failed',

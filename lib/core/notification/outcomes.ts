@@ -1,4 +1,10 @@
-import type { SnapshotCopyResult, TargetCopyResult } from '../use-cases/copy-snapshot.js';
+import { TAG } from '../tags.js';
+import {
+  COPY_OVERDUE_HOURS,
+  MAX_COPY_ATTEMPTS,
+  type SnapshotCopyResult,
+  type TargetCopyResult,
+} from '../use-cases/copy-snapshot.js';
 import type { PruneResult } from '../use-cases/prune.js';
 import type { TakeSnapshotsResult } from '../use-cases/take-snapshots.js';
 import type { NotificationInput, Severity } from './message.js';
@@ -153,6 +159,43 @@ function copyNotification(
         'Check the copy function logs and the target (KMS key grants, DR role trust, snapshot quota there); the next sweep tries again once it is fixed.',
     };
   }
+  if (target.blocker && !target.announce) return undefined;
+  if (target.blocker === 'snapshot-quota') {
+    return {
+      ...common,
+      kind: 'quota.warning',
+      severity: 'critical',
+      summary: `Copy of ${result.snapshot} to ${target.target} waits: the manual snapshot quota there is used up`,
+      action: `Delete snapshots in ${target.target} or raise its "Manual DB snapshots" / "Manual DB cluster snapshots" quota (Service Quotas, RDS); the sweep retries every 30 minutes, and this is told once.`,
+    };
+  }
+  if (target.blocker === 'copy-failed') {
+    return {
+      ...common,
+      kind: 'copy.failed',
+      severity: 'critical',
+      summary: `Copy ${target.copyId} of ${result.snapshot} to ${target.target} failed in RDS; Lifeboat deleted it and copies again`,
+      action: `Nothing yet if a retry succeeds (copy.done follows). Otherwise look at the RDS events in ${target.target} for why (KMS key and grants there, the source snapshot deleted too early); Lifeboat tries ${MAX_COPY_ATTEMPTS} times in all.`,
+    };
+  }
+  if (target.blocker === 'retries-exhausted') {
+    return {
+      ...common,
+      kind: 'copy.failed',
+      severity: 'critical',
+      summary: `Copy of ${result.snapshot} to ${target.target} failed ${MAX_COPY_ATTEMPTS} times; Lifeboat gave up: ${target.reason}`,
+      action: `This snapshot has no copy in ${target.target}. Find why in the RDS events there and fix it; the next snapshot is copied as usual. To retry this one, remove the tag ${TAG.copyAnnounced}${target.target} from ${result.snapshot} (the sweep looks 48 h back).`,
+    };
+  }
+  if (target.blocker === 'overdue') {
+    return {
+      ...common,
+      kind: 'copy.overdue',
+      severity: 'warning',
+      summary: `Copy of ${result.snapshot} to ${target.target} not finished ${COPY_OVERDUE_HOURS} h after the snapshot: ${target.reason}`,
+      action: `Look at ${target.copyId} in ${target.target} (status, progress, RDS events). RDS may queue cross-region copies for hours; the sweep stops looking 48 h after the snapshot.`,
+    };
+  }
   if (target.outcome === 'refused') {
     // A refusal is the policy's own rule, so it needs a person; once per snapshot is enough.
     if (!target.announce) return undefined;
@@ -162,7 +205,9 @@ function copyNotification(
       severity: 'critical',
       summary: `Copy of ${result.snapshot} to ${target.target} refused: ${target.reason}`,
       action:
-        "Encrypt the source database (or change the policy's unencryptedSources): this database has no DR copy until then.",
+        target.blocker === 'unencrypted-cluster'
+          ? 'This cluster has no DR copy until one of: encrypt it (restore a snapshot of it into a new cluster with a KMS key, RestoreDBClusterFromSnapshot --kms-key-id, and move to that cluster), or allow unencrypted DR copies of clusters in the policy (unencryptedSources: { clusters: copy-unencrypted }).'
+          : "Encrypt the source database (or change the policy's unencryptedSources): this database has no DR copy until then.",
     };
   }
   return undefined;

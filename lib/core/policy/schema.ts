@@ -127,6 +127,61 @@ export const VerifySchema = z.strictObject({
   appendOnly: z.array(TableNameSchema).default([]),
 });
 
+/*
+ * What to do with the copies of an unencrypted source. RDS encrypts a DB snapshot's copy under the
+ * given key, but refuses a KmsKeyId for an unencrypted DB cluster snapshot ("If you copy an
+ * unencrypted DB cluster snapshot and specify a value for the KmsKeyId parameter, an error is
+ * returned", https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CopyDBClusterSnapshot.html).
+ * Short of a restore there is no way to encrypt it: Aurora cannot encrypt an existing cluster, only
+ * restore an unencrypted snapshot into a new cluster under a KMS key
+ * (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Overview.Encryption.html,
+ * "Limitations of Amazon Aurora encrypted DB clusters"). So a cluster's copies are refused, or made
+ * unencrypted where the policy says so; `encrypt` for clusters is refused here, at package time.
+ */
+const UNENCRYPTED_FORMS =
+  'must be "encrypt", "refuse", or { instances: encrypt | refuse, clusters: refuse | copy-unencrypted }';
+
+export const UnencryptedSourcesSchema = z
+  .union(
+    [
+      z.enum(['encrypt', 'refuse']),
+      z.strictObject({
+        instances: z.enum(['encrypt', 'refuse']).default('encrypt'),
+        clusters: z.enum(['refuse', 'copy-unencrypted', 'encrypt']).default('refuse'),
+      }),
+    ],
+    { error: UNENCRYPTED_FORMS },
+  )
+  .superRefine((value, ctx) => {
+    if (typeof value === 'object' && value.clusters === 'encrypt') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['clusters'],
+        message:
+          'cannot be "encrypt": RDS cannot encrypt a copy of an unencrypted Aurora cluster snapshot. ' +
+          'Choose "refuse" or "copy-unencrypted", or encrypt the cluster itself (restore a snapshot of it ' +
+          'into a new cluster with a KMS key and move to that cluster)',
+      });
+    }
+  })
+  .default('encrypt');
+
+export type UnencryptedSources = z.infer<typeof UnencryptedSourcesSchema>;
+
+/**
+ * What happens to the copies of an unencrypted snapshot of this kind. `encrypt` alone means: encrypt
+ * instance snapshots' copies; refuse clusters' (with what to do), since RDS cannot encrypt those.
+ */
+export function unencryptedRule(
+  setting: UnencryptedSources,
+  kind: 'instance' | 'cluster',
+): 'encrypt' | 'refuse' | 'copy-unencrypted' | 'cannot-encrypt' {
+  if (setting === 'refuse') return 'refuse';
+  if (setting === 'encrypt') return kind === 'instance' ? 'encrypt' : 'cannot-encrypt';
+  const chosen = kind === 'instance' ? setting.instances : setting.clusters;
+  return kind === 'cluster' && chosen === 'encrypt' ? 'cannot-encrypt' : chosen;
+}
+
 export const PolicySchema = z.strictObject({
   select: z.strictObject({
     tags: z.record(z.string().min(1), z.string()).refine((tags) => Object.keys(tags).length > 0, {
@@ -138,8 +193,7 @@ export const PolicySchema = z.strictObject({
   rpoMinutes: z.number().int().positive({ error: 'must be a positive number of minutes' }),
   rtoMinutes: z.number().int().positive({ error: 'must be a positive number of minutes' }),
   retention: RetentionSchema,
-  /** What to do with an unencrypted source: encrypt its copies, or refuse to copy it. */
-  unencryptedSources: z.enum(['encrypt', 'refuse']).default('encrypt'),
+  unencryptedSources: UnencryptedSourcesSchema,
   copies: z.array(CopyTargetSchema).default([]),
   verify: VerifySchema.optional(),
 });

@@ -1,10 +1,23 @@
 import { LifeboatError, NotFoundError, RetryLaterError } from '../errors.js';
 import type { Snapshot, SourceKind } from '../model.js';
 import { copyId, shareableCopyId } from '../naming/snapshot-id.js';
-import type { CopyTargetPolicy, Policy, PolicyFile } from '../policy/schema.js';
+import { unencryptedRule, type CopyTargetPolicy, type Policy, type PolicyFile } from '../policy/schema.js';
 import type { SnapshotStore } from '../ports.js';
 import { isManaged, TAG, type Tags, type Tier } from '../tags.js';
+import {
+  COPIES_IN_FLIGHT,
+  COPY_OVERDUE_HOURS,
+  inFlight,
+  marksIn,
+  MAX_COPY_ATTEMPTS,
+  takenAt,
+  withMark,
+  type InFlightCounts,
+  type Mark,
+} from './copy-progress.js';
 import { silentLogger, type UseCaseLogger } from './log.js';
+
+export { COPIES_IN_FLIGHT, COPY_OVERDUE_HOURS, MAX_COPY_ATTEMPTS } from './copy-progress.js';
 
 /*
  * How copies reach every target without losing one (README, "Snapshot copies"):
@@ -20,7 +33,7 @@ import { silentLogger, type UseCaseLogger } from './log.js';
  *   (or the sweep) takes the next step: share it with that account only, assume the DR role and
  *   copy it there under the DR account's key. When the DR copy is available, the sweep removes
  *   the share (and deletes the shareable copy, which only existed to be shared).
- * - A refusal that passes (throttling, the 20-copies-in-flight limit, the snapshot quota) is
+ * - A refusal that passes (throttling, the copies-in-flight limit per kind, the snapshot quota) is
  *   `retry-later` for that target only; the other targets go on, and the next sweep tries again.
  *   Copies in progress in another region or account send their events there, not here: the sweep
  *   is what sees them finish.
@@ -35,12 +48,32 @@ export interface TargetCopyResult {
   copyId: string;
   outcome: CopyOutcome;
   reason: string;
+  /** Why the copy is refused or held up, for the message to say what to do. */
+  blocker?: CopyBlocker;
   /**
    * `copied` or `refused`, and seen so for the first time: the one run that announces it (the
    * sweep meets the same snapshot every 30 minutes for 48 hours).
    */
   announce?: boolean;
 }
+
+/**
+ * Why a copy is refused or held up:
+ * - `unencrypted-refused`: the policy refuses unencrypted sources.
+ * - `unencrypted-cluster`: an unencrypted Aurora cluster snapshot, which RDS cannot encrypt on copy,
+ *   under a policy that did not allow copying it unencrypted.
+ */
+export type CopyBlocker =
+  | 'unencrypted-refused'
+  | 'unencrypted-cluster'
+  /** The manual-snapshot quota where the copy is made is used up: retried, told once. */
+  | 'snapshot-quota'
+  /** RDS failed the copy; it was deleted and is copied again (bounded). */
+  | 'copy-failed'
+  /** RDS failed the copy MAX_COPY_ATTEMPTS times: no more retries. */
+  | 'retries-exhausted'
+  /** Not available COPY_OVERDUE_HOURS after the snapshot was taken. */
+  | 'overdue';
 
 export interface SnapshotCopyResult {
   snapshot: string;
@@ -98,6 +131,8 @@ function errorText(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
+type Step = { outcome: CopyOutcome; reason: string; blocker?: CopyBlocker; mark?: Mark };
+
 /**
  * Takes the next step towards every copy target of one managed, available snapshot. Never throws
  * for one target: each gets an outcome, and a failure of one does not stop the others.
@@ -107,22 +142,37 @@ export async function copyToTargets(request: {
   policyName: string;
   policy: Policy;
   deps: CopyDeps;
+  now: Date;
+  /** Shared by the snapshots of one sweep, so each target is listed once per run. */
+  inFlight?: InFlightCounts;
 }): Promise<SnapshotCopyResult> {
-  const { snapshot, policyName, policy, deps } = request;
+  const { snapshot, policyName, policy, deps, now } = request;
+  const counts: InFlightCounts = request.inFlight ?? new WeakMap();
   const logger = deps.logger ?? silentLogger;
+  const announced = (target: string) => snapshot.tags[`${TAG.copyAnnounced}${target}`];
   const targets: TargetCopyResult[] = [];
   for (const target of policy.copies) {
     const name = targetName(target);
     const id = copyId(snapshot.id, target);
-    let result: TargetCopyResult;
+    let step: Step;
     try {
-      result = { target: name, copyId: id, ...(await stepTowards(target, id, name)) };
-      if (result.outcome === 'copied' || result.outcome === 'refused') {
-        result.announce = await markAnnounced(name, result.outcome);
-      }
+      step = await stepTowards(target, id, name);
     } catch (error) {
-      const outcome = error instanceof RetryLaterError ? 'retry-later' : 'failed';
-      result = { target: name, copyId: id, outcome, reason: errorText(error) };
+      if (error instanceof RetryLaterError && error.limit === 'snapshot-quota') {
+        step = { outcome: 'retry-later', reason: errorText(error), blocker: 'snapshot-quota', mark: 'quota' };
+      } else {
+        step = {
+          outcome: error instanceof RetryLaterError ? 'retry-later' : 'failed',
+          reason: errorText(error),
+        };
+      }
+    }
+    const { mark, ...shown } = step;
+    const result: TargetCopyResult = { target: name, copyId: id, ...shown };
+    if (mark) {
+      const first = await markAnnounced(name, mark);
+      // A failed copy is told on its first failure; the retries after it only count.
+      result.announce = first && (!mark.startsWith('failed-') || mark === 'failed-1');
     }
     const log =
       result.outcome === 'failed'
@@ -135,42 +185,73 @@ export async function copyToTargets(request: {
   }
   return { snapshot: snapshot.id, policy: policyName, targets };
 
-  async function stepTowards(
-    target: CopyTargetPolicy,
-    id: string,
-    name: string,
-  ): Promise<{ outcome: CopyOutcome; reason: string }> {
-    if (!snapshot.encrypted && policy.unencryptedSources === 'refuse') {
+  async function stepTowards(target: CopyTargetPolicy, id: string, name: string): Promise<Step> {
+    const rule = snapshot.encrypted ? 'encrypt' : unencryptedRule(policy.unencryptedSources, snapshot.kind);
+    if (rule === 'refuse') {
       return {
         outcome: 'refused',
         reason: 'the snapshot is unencrypted and the policy refuses unencrypted sources',
+        blocker: 'unencrypted-refused',
+        mark: 'refused',
       };
     }
+    if (rule === 'cannot-encrypt') {
+      // CopyDBClusterSnapshot answers an error for an unencrypted source with a KmsKeyId
+      // (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CopyDBClusterSnapshot.html):
+      // asking would fail on every sweep.
+      return {
+        outcome: 'refused',
+        reason:
+          'the Aurora cluster is unencrypted, and RDS cannot encrypt a copy of an unencrypted cluster snapshot',
+        blocker: 'unencrypted-cluster',
+        mark: 'refused',
+      };
+    }
+    if (marksIn(announced(name)).includes('gave-up')) {
+      return {
+        outcome: 'refused',
+        reason: `RDS failed the copy ${MAX_COPY_ATTEMPTS} times; Lifeboat no longer retries it`,
+        blocker: 'retries-exhausted',
+        mark: 'gave-up',
+      };
+    }
+    // An unencrypted cluster snapshot copied as it is: no key, and shared as it is (an unencrypted
+    // snapshot needs no key to be shared).
+    const keyFor = (key: string | undefined) => (rule === 'copy-unencrypted' ? undefined : key);
     const sourceRegion = deps.source.region;
     const store = deps.storeFor(target);
     const crossAccount = target.account !== undefined && target.account !== accountOf(snapshot.arn);
     const existing = await store.getSnapshot(snapshot.kind, id);
+    if (existing?.status === 'failed') return retryFailed(store, existing, name);
 
     if (!crossAccount) {
       if (existing) return progressOf(existing);
+      const full = await atLimit(store);
+      if (full) return full;
       const copy = await store.copySnapshot({
         kind: snapshot.kind,
         sourceArn: snapshot.arn,
         sourceRegion,
         targetId: id,
-        kmsKeyId: target.kmsKeyId,
+        kmsKeyId: keyFor(target.kmsKeyId),
         tags: copyTags(snapshot, policyName, 'dr-region', snapshot.arn, name),
       });
       return { outcome: 'started', reason: `copy requested in ${target.region} (${copy.status})` };
     }
 
     const account = target.account!;
-    const viaShareableCopy = !snapshot.encrypted || !sameKey(snapshot.kmsKeyId, target.shareKmsKeyId);
+    const viaShareableCopy =
+      rule !== 'copy-unencrypted' &&
+      (!snapshot.encrypted || !sameKey(snapshot.kmsKeyId, target.shareKmsKeyId));
     const shareableId = viaShareableCopy ? shareableCopyId(snapshot.id, account) : snapshot.id;
 
     if (existing) {
       if (existing.status !== 'available') return progressOf(existing);
-      return { outcome: 'copied', reason: await stopSharing(account, shareableId, viaShareableCopy) };
+      return {
+        outcome: 'copied',
+        reason: await stopSharing(account, shareableId, viaShareableCopy),
+        mark: 'copied',
+      };
     }
 
     let shareable = snapshot;
@@ -190,18 +271,21 @@ export async function copyToTargets(request: {
           reason: `${snapshot.encrypted ? 'under a key the DR account cannot use' : 'unencrypted'}: copying to ${shareableId} under the shareable key first`,
         };
       }
+      if (found.status === 'failed') return retryFailed(deps.source, found, name);
       if (found.status !== 'available') {
-        return { outcome: 'awaiting-shareable-copy', reason: `${shareableId} is ${found.status}` };
+        return overdue({ outcome: 'awaiting-shareable-copy', reason: `${shareableId} is ${found.status}` });
       }
       shareable = found;
     }
+    const full = await atLimit(store);
+    if (full) return full;
     await deps.source.shareSnapshot(shareable, account);
     const copy = await store.copySnapshot({
       kind: snapshot.kind,
       sourceArn: shareable.arn,
       sourceRegion,
       targetId: id,
-      kmsKeyId: target.kmsKeyId,
+      kmsKeyId: keyFor(target.kmsKeyId),
       tags: copyTags(snapshot, policyName, 'dr-account', shareable.arn, name),
     });
     return {
@@ -211,18 +295,96 @@ export async function copyToTargets(request: {
   }
 
   /**
-   * Remembers, on the snapshot Lifeboat took (in the source account, which the copy role may tag),
-   * how its copy at `target` ended as announced: `true` for copied, `refused`. Returns whether this
-   * run is the first to see that end; a copy refused, then made after a policy change, is
-   * announced both times. A failed tag only means the sweep announces it again, so it does not
-   * fail the copy.
+   * `retry-later` when the target already runs as many copies of this kind as RDS allows; else
+   * counts the copy about to be requested. A count that cannot be read leaves it to RDS to refuse.
    */
-  async function markAnnounced(target: string, end: 'copied' | 'refused'): Promise<boolean> {
+  async function atLimit(store: SnapshotStore): Promise<Step | undefined> {
+    const kind = snapshot.kind;
+    const known = counts.get(store) ?? {};
+    let running = known[kind];
+    if (running === undefined) {
+      try {
+        running = (await store.listSnapshots({ kind })).filter(inFlight).length;
+      } catch (error) {
+        logger.warn(`could not count the copies in progress in ${store.region}: ${errorText(error)}`);
+        return undefined;
+      }
+    }
+    const limit = COPIES_IN_FLIGHT[kind];
+    if (running >= limit) {
+      counts.set(store, { ...known, [kind]: running });
+      return {
+        outcome: 'retry-later',
+        reason: `${running} ${kind} snapshot copies already in progress in ${store.region}, the most RDS runs at once (${limit})`,
+      };
+    }
+    counts.set(store, { ...known, [kind]: running + 1 });
+    return undefined;
+  }
+
+  function progressOf(copy: Snapshot): Step {
+    if (copy.status === 'available') {
+      return { outcome: 'copied', reason: `copy ${copy.id} is available`, mark: 'copied' };
+    }
+    const progress = copy.percentProgress !== undefined ? `, ${copy.percentProgress}%` : '';
+    return overdue({ outcome: 'in-progress', reason: `copy ${copy.id} is ${copy.status}${progress}` });
+  }
+
+  /** A copy still on its way long after the snapshot was taken is announced, once. */
+  function overdue(step: Step): Step {
+    const taken = takenAt(snapshot);
+    if (!taken || now.getTime() - taken.getTime() < COPY_OVERDUE_HOURS * 3_600_000) return step;
+    return {
+      ...step,
+      reason: `${step.reason}; not finished ${COPY_OVERDUE_HOURS} h after the snapshot was taken`,
+      blocker: 'overdue',
+      mark: 'overdue',
+    };
+  }
+
+  /**
+   * RDS failed the copy (status `failed`): it will never become available, and its name blocks a
+   * new one. Delete it (the store's guard: a Lifeboat copy, failed now) and let the next pass copy
+   * again, up to MAX_COPY_ATTEMPTS in all.
+   */
+  async function retryFailed(store: SnapshotStore, copy: Snapshot, target: string): Promise<Step> {
+    const failed = marksIn(announced(target)).flatMap((word) => {
+      const n = /^failed-(\d+)$/.exec(word)?.[1];
+      return n !== undefined ? [Number(n)] : [];
+    });
+    const attempt = Math.max(0, ...failed) + 1;
+    await store.deleteSnapshot(copy, { failedCopy: true });
+    if (attempt >= MAX_COPY_ATTEMPTS) {
+      return {
+        outcome: 'refused',
+        reason: `RDS failed copy ${copy.id} in ${store.region} ${attempt} times; deleted it, and Lifeboat no longer retries`,
+        blocker: 'retries-exhausted',
+        mark: 'gave-up',
+      };
+    }
+    return {
+      outcome: 'retry-later',
+      reason: `RDS failed copy ${copy.id} in ${store.region} (attempt ${attempt} of ${MAX_COPY_ATTEMPTS}); deleted it, the next sweep copies again`,
+      blocker: 'copy-failed',
+      mark: `failed-${attempt}`,
+    };
+  }
+
+  /**
+   * Remembers, on the snapshot Lifeboat took (in the source account, which the copy role may tag),
+   * what was announced about its copy at `target` (Mark). Returns whether this run is the first to
+   * see it; a copy refused, then made after a policy change, is announced both times. A failed tag
+   * only means the sweep announces it again, so it does not fail the copy.
+   */
+  async function markAnnounced(target: string, mark: Mark): Promise<boolean> {
     const key = `${TAG.copyAnnounced}${target}`;
-    const value = end === 'copied' ? 'true' : end;
-    if (snapshot.tags[key] === value) return false;
+    const before = snapshot.tags[key];
+    const value = withMark(before, mark);
+    if (before === value || (before !== undefined && marksIn(before).includes(mark))) return false;
     try {
       await deps.source.tagSnapshot(snapshot, { [key]: value });
+      // Later targets and steps of this run see it too.
+      snapshot.tags[key] = value;
     } catch (error) {
       logger.warn(`could not mark the copy of ${snapshot.id} to ${target} as announced: ${errorText(error)}`);
     }
@@ -247,12 +409,6 @@ export async function copyToTargets(request: {
   }
 }
 
-function progressOf(copy: Snapshot): { outcome: CopyOutcome; reason: string } {
-  if (copy.status === 'available') return { outcome: 'copied', reason: `copy ${copy.id} is available` };
-  const progress = copy.percentProgress !== undefined ? `, ${copy.percentProgress}%` : '';
-  return { outcome: 'in-progress', reason: `copy ${copy.id} is ${copy.status}${progress}` };
-}
-
 export interface CopyEventResult {
   snapshot: string;
   /** Set when nothing was done for the event, with why. */
@@ -270,8 +426,9 @@ export async function copyOnEvent(request: {
   snapshotId: string;
   policies: PolicyFile;
   deps: CopyDeps;
+  now: Date;
 }): Promise<CopyEventResult> {
-  const { kind, policies, deps } = request;
+  const { kind, policies, deps, now } = request;
   let seen = await deps.source.getSnapshot(kind, request.snapshotId);
   // AWS's sample events show SourceIdentifier as "rds:<name>" even for manual snapshots
   // (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-cloudwatch-events.sample.html),
@@ -307,7 +464,7 @@ export async function copyOnEvent(request: {
   }
   if (policy.copies.length === 0)
     return { snapshot: snapshot.id, ignored: `policy ${policyName} has no copies` };
-  return { snapshot: snapshot.id, copies: await copyToTargets({ snapshot, policyName, policy, deps }) };
+  return { snapshot: snapshot.id, copies: await copyToTargets({ snapshot, policyName, policy, deps, now }) };
 }
 
 export interface SweepResult {
@@ -349,11 +506,12 @@ export async function sweepCopies(request: {
     })
     .sort((a, b) => a.id.localeCompare(b.id));
   const snapshots: SnapshotCopyResult[] = [];
+  const inFlight: InFlightCounts = new WeakMap();
   for (const snapshot of candidates) {
     const policyName = snapshot.tags[TAG.policy] ?? '';
     const policy = policies.policies[policyName];
     if (!policy || policy.copies.length === 0) continue;
-    snapshots.push(await copyToTargets({ snapshot, policyName, policy, deps }));
+    snapshots.push(await copyToTargets({ snapshot, policyName, policy, deps, now, inFlight }));
   }
   return { since: since.toISOString(), snapshots };
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../lib/core/errors.js';
 import { parsePolicyFile } from '../../../lib/core/policy/file.js';
 import { getPolicy } from '../../../lib/core/policy/parse.js';
+import { unencryptedRule } from '../../../lib/core/policy/schema.js';
 
 const example = readFileSync('lifeboat.example.yml', 'utf8');
 const minimal = readFileSync('test/fixtures/policies/valid-minimal.yml', 'utf8');
@@ -147,6 +148,47 @@ describe('parsePolicyFile', () => {
     expect(
       problemsOf(copy(', account: "222222222222", shareKmsKeyId: alias/share, externalId: "has spaces"')),
     ).toContain('policies.bronze.copies.0.externalId: must be 2 to 1224');
+  });
+
+  it('refuses encrypting the copies of unencrypted Aurora clusters, which RDS cannot do, naming what to choose', () => {
+    const problems = problemsOf(
+      minimalWith(
+        'retention: { daily: 3 }',
+        'retention: { daily: 3 }\n    unencryptedSources: { instances: encrypt, clusters: encrypt }',
+      ),
+    );
+
+    expect(problems).toContain('policies.bronze.unencryptedSources.clusters: cannot be "encrypt"');
+    expect(problems).toMatch(/"refuse" or "copy-unencrypted"/);
+  });
+
+  it('refuses an unencryptedSources that is none of its forms', () => {
+    expect(
+      problemsOf(
+        minimalWith('retention: { daily: 3 }', 'retention: { daily: 3 }\n    unencryptedSources: allow'),
+      ),
+    ).toContain('policies.bronze.unencryptedSources: must be "encrypt", "refuse", or {');
+  });
+
+  it('reads unencryptedSources per kind, clusters refused unless copied unencrypted on purpose', () => {
+    const file = parsePolicyFile(
+      minimalWith(
+        'retention: { daily: 3 }',
+        'retention: { daily: 3 }\n    unencryptedSources: { clusters: copy-unencrypted }',
+      ),
+    );
+    const setting = getPolicy(file, 'bronze').unencryptedSources;
+
+    expect(setting).toEqual({ instances: 'encrypt', clusters: 'copy-unencrypted' });
+    expect([unencryptedRule(setting, 'instance'), unencryptedRule(setting, 'cluster')]).toEqual([
+      'encrypt',
+      'copy-unencrypted',
+    ]);
+    expect([unencryptedRule('encrypt', 'instance'), unencryptedRule('encrypt', 'cluster')]).toEqual([
+      'encrypt',
+      'cannot-encrypt',
+    ]);
+    expect(unencryptedRule('refuse', 'cluster')).toBe('refuse');
   });
 
   it('reports every problem at once', () => {

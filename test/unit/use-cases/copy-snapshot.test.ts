@@ -1,5 +1,9 @@
 import {
+  AddTagsToResourceCommand,
+  CopyDBClusterSnapshotCommand,
   CopyDBSnapshotCommand,
+  DBClusterSnapshotNotFoundFault,
+  ModifyDBClusterSnapshotAttributeCommand,
   DBSnapshotNotFoundFault,
   DescribeDBClusterSnapshotsCommand,
   DeleteDBSnapshotCommand,
@@ -12,7 +16,9 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RdsSnapshotStore } from '../../../lib/adapters/aws/rds-snapshots.js';
+import { GuardRefusedError } from '../../../lib/core/errors.js';
 import type { Snapshot } from '../../../lib/core/model.js';
+import { copyNotifications } from '../../../lib/core/notification/outcomes.js';
 import type { CopyTargetPolicy, Policy } from '../../../lib/core/policy/schema.js';
 import {
   copyToTargets,
@@ -74,6 +80,7 @@ function primary(extra: Partial<Snapshot> = {}): Snapshot {
   };
 }
 
+const NOW = new Date('2026-11-24T12:30:00Z');
 const goldPolicy = (copies: object[]): Policy => goldPolicyFile({ copies }).policies.gold!;
 
 const notFound = (id: string) =>
@@ -111,7 +118,7 @@ const deps: CopyDeps = {
 const drTarget = { region: 'eu-west-1', account: DR_ACCOUNT, shareKmsKeyId: SHARE_KEY, kmsKeyId: DR_KEY };
 /** The unencrypted primary snapshot, towards the one DR-account target. */
 const copyToDrAccount = () =>
-  copyToTargets({ snapshot: primary(), policyName: 'gold', policy: goldPolicy([drTarget]), deps });
+  copyToTargets({ snapshot: primary(), policyName: 'gold', policy: goldPolicy([drTarget]), deps, now: NOW });
 
 describe('copyToTargets, another account', () => {
   it('shares the available shareable copy with the DR account only, and copies it there by ARN under the DR key', async () => {
@@ -181,8 +188,20 @@ describe('copyToTargets, another account', () => {
     drRds.on(CopyDBSnapshotCommand).resolves({ DBSnapshot: dbSnapshot(DR_COPY, { Status: 'pending' }) });
     const policy = goldPolicy([drTarget]);
 
-    const started = await copyToTargets({ snapshot: underShareKey, policyName: 'gold', policy, deps });
-    const finished = await copyToTargets({ snapshot: underShareKey, policyName: 'gold', policy, deps });
+    const started = await copyToTargets({
+      snapshot: underShareKey,
+      policyName: 'gold',
+      policy,
+      deps,
+      now: NOW,
+    });
+    const finished = await copyToTargets({
+      snapshot: underShareKey,
+      policyName: 'gold',
+      policy,
+      deps,
+      now: NOW,
+    });
 
     expect([...started.targets, ...finished.targets].map((t) => t.outcome)).toEqual(['started', 'copied']);
     expect(sourceRds).not.toHaveReceivedCommand(CopyDBSnapshotCommand);
@@ -216,6 +235,64 @@ describe('copyToTargets, another account', () => {
   });
 });
 
+describe('copyToTargets, an unencrypted Aurora cluster', () => {
+  const CLUSTER_PRIMARY = 'lifeboat-billing-20261124t1200';
+  const clusterArn = `arn:aws:rds:us-east-1:${SOURCE_ACCOUNT}:cluster-snapshot:${CLUSTER_PRIMARY}`;
+  const cluster = primary({ kind: 'cluster', id: CLUSTER_PRIMARY, arn: clusterArn, sourceId: 'billing' });
+  const copyRefusingKeys = (input: { KmsKeyId?: string; TargetDBClusterSnapshotIdentifier?: string }) => {
+    // "If you copy an unencrypted DB cluster snapshot and specify a value for the KmsKeyId parameter,
+    // an error is returned" (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CopyDBClusterSnapshot.html).
+    if (input.KmsKeyId !== undefined) throw new Error('InvalidParameterCombination: cannot encrypt');
+    return {
+      DBClusterSnapshot: {
+        DBClusterSnapshotIdentifier: input.TargetDBClusterSnapshotIdentifier,
+        Status: 'copying',
+        StorageEncrypted: false,
+      },
+    };
+  };
+
+  it('shares the unencrypted snapshot itself with the DR account and copies it there with no key, when the policy allows', async () => {
+    drRds
+      .on(DescribeDBClusterSnapshotsCommand)
+      .rejects(new DBClusterSnapshotNotFoundFault({ message: 'not found', $metadata: {} }));
+    drRds.on(CopyDBClusterSnapshotCommand).callsFake(copyRefusingKeys);
+    sourceRds.on(ModifyDBClusterSnapshotAttributeCommand).resolves({});
+    const policy = goldPolicyFile({
+      copies: [drTarget],
+      unencryptedSources: { clusters: 'copy-unencrypted' },
+    }).policies.gold!;
+
+    const result = await copyToTargets({ snapshot: cluster, policyName: 'gold', policy, deps, now: NOW });
+
+    expect(result.targets.map((t) => t.outcome)).toEqual(['started']);
+    expect(sourceRds).not.toHaveReceivedCommand(CopyDBClusterSnapshotCommand);
+    expect(sourceRds).toHaveReceivedCommandWith(ModifyDBClusterSnapshotAttributeCommand, {
+      DBClusterSnapshotIdentifier: CLUSTER_PRIMARY,
+      ValuesToAdd: [DR_ACCOUNT],
+    });
+    expect(drRds).toHaveReceivedCommandWith(CopyDBClusterSnapshotCommand, {
+      SourceDBClusterSnapshotIdentifier: clusterArn,
+      KmsKeyId: undefined,
+    });
+  });
+
+  it('refuses under the default policy without asking RDS, in another region and in another account', async () => {
+    const policy = goldPolicy([drTarget, { region: 'eu-central-1', kmsKeyId: FRA_KEY }]);
+
+    const result = await copyToTargets({ snapshot: cluster, policyName: 'gold', policy, deps, now: NOW });
+
+    expect(result.targets.map((t) => [t.outcome, t.blocker])).toEqual([
+      ['refused', 'unencrypted-cluster'],
+      ['refused', 'unencrypted-cluster'],
+    ]);
+    for (const client of [sourceRds, drRds, fraRds]) {
+      expect(client).not.toHaveReceivedCommand(CopyDBClusterSnapshotCommand);
+      expect(client).not.toHaveReceivedCommand(ModifyDBClusterSnapshotAttributeCommand);
+    }
+  });
+});
+
 describe('copyToTargets, partial failure', () => {
   it('goes on to the next target when one is refused for the snapshot quota, and calls that retry-later, not failed', async () => {
     drRds.on(DescribeDBSnapshotsCommand).callsFake(describeFrom({}));
@@ -231,7 +308,7 @@ describe('copyToTargets, partial failure', () => {
       { region: 'eu-central-1', kmsKeyId: FRA_KEY },
     ]);
 
-    const result = await copyToTargets({ snapshot: primary(), policyName: 'gold', policy, deps });
+    const result = await copyToTargets({ snapshot: primary(), policyName: 'gold', policy, deps, now: NOW });
 
     expect(result.targets.map((t) => [t.target, t.outcome])).toEqual([
       ['eu-west-1', 'retry-later'],
@@ -250,7 +327,7 @@ describe('copyToTargets, partial failure', () => {
     fraRds.on(CopyDBSnapshotCommand).resolves({ DBSnapshot: dbSnapshot(`${PRIMARY}-eu-central-1`) });
     const policy = goldPolicy([drTarget, { region: 'eu-central-1', kmsKeyId: FRA_KEY }]);
 
-    const result = await copyToTargets({ snapshot: primary(), policyName: 'gold', policy, deps });
+    const result = await copyToTargets({ snapshot: primary(), policyName: 'gold', policy, deps, now: NOW });
 
     expect(result.targets.map((t) => t.outcome)).toEqual(['failed', 'started']);
     expect(failuresOf([result])?.message).toMatch(
@@ -304,5 +381,284 @@ describe('sweepCopies', () => {
     expect(sourceRds).toHaveReceivedCommandWith(DeleteDBSnapshotCommand, {
       DBSnapshotIdentifier: oldShareable,
     });
+  });
+});
+
+describe('copyToTargets, a DR copy that RDS failed', () => {
+  const EU_COPY = `${PRIMARY}-eu-west-1`;
+  const policy = goldPolicy([{ region: 'eu-west-1', kmsKeyId: EU_KEY }]);
+  const MARK = 'lifeboat:copy-announced:eu-west-1';
+  const failedCopy = dbSnapshot(EU_COPY, {
+    DBSnapshotArn: arnOf(EU_COPY, SOURCE_ACCOUNT, 'eu-west-1'),
+    Status: 'failed',
+    TagList: [...MANAGED_TAGS, { Key: 'lifeboat:copy-of', Value: arnOf(PRIMARY) }],
+  });
+  const withMark = (value: string | undefined) =>
+    primary(value === undefined ? {} : { tags: { ...primary().tags, [MARK]: value } });
+  const marked = () =>
+    sourceRds.commandCalls(AddTagsToResourceCommand).map((call) => call.args[0].input.Tags?.[0]?.Value);
+
+  it('announces the first failure once, deletes the failed copy and retries, and gives up after the last attempt', async () => {
+    drRds.on(DescribeDBSnapshotsCommand).callsFake(describeFrom({ [EU_COPY]: failedCopy }));
+    drRds.on(DeleteDBSnapshotCommand).resolves({});
+
+    const first = await copyToTargets({
+      snapshot: withMark(undefined),
+      policyName: 'gold',
+      policy,
+      deps,
+      now: NOW,
+    });
+    const second = await copyToTargets({
+      snapshot: withMark('failed-1'),
+      policyName: 'gold',
+      policy,
+      deps,
+      now: NOW,
+    });
+    const third = await copyToTargets({
+      snapshot: withMark('failed-2'),
+      policyName: 'gold',
+      policy,
+      deps,
+      now: NOW,
+    });
+
+    expect(
+      [first, second, third].map((r) => [
+        r.targets[0]!.outcome,
+        r.targets[0]!.blocker,
+        r.targets[0]!.announce,
+      ]),
+    ).toEqual([
+      ['retry-later', 'copy-failed', true],
+      ['retry-later', 'copy-failed', false],
+      ['refused', 'retries-exhausted', true],
+    ]);
+    expect(marked()).toEqual(['failed-1', 'failed-2', 'failed-2 gave-up']);
+    expect(drRds).toHaveReceivedCommandTimes(DeleteDBSnapshotCommand, 3);
+    expect(drRds).toHaveReceivedCommandWith(DeleteDBSnapshotCommand, { DBSnapshotIdentifier: EU_COPY });
+    expect(drRds).not.toHaveReceivedCommand(CopyDBSnapshotCommand);
+    const messages = copyNotifications([first, second, third], NOW);
+    expect(messages.map((m) => [m.kind, m.severity])).toEqual([
+      ['copy.failed', 'critical'],
+      ['copy.failed', 'critical'],
+    ]);
+    expect(messages[1]!.summary).toMatch(/gave up/);
+  });
+
+  it('copies again on the pass after the failed copy was deleted, and not at all once it gave up', async () => {
+    drRds.on(DescribeDBSnapshotsCommand).callsFake(describeFrom({}));
+    drRds.on(CopyDBSnapshotCommand).resolves({ DBSnapshot: dbSnapshot(EU_COPY, { Status: 'pending' }) });
+
+    const retried = await copyToTargets({
+      snapshot: withMark('failed-1'),
+      policyName: 'gold',
+      policy,
+      deps,
+      now: NOW,
+    });
+    const gaveUp = await copyToTargets({
+      snapshot: withMark('failed-2 gave-up'),
+      policyName: 'gold',
+      policy,
+      deps,
+      now: NOW,
+    });
+
+    expect(retried.targets[0]!.outcome).toBe('started');
+    expect(gaveUp.targets[0]).toMatchObject({
+      outcome: 'refused',
+      blocker: 'retries-exhausted',
+      announce: false,
+    });
+    expect(drRds).toHaveReceivedCommandTimes(CopyDBSnapshotCommand, 1);
+    expect(copyNotifications([gaveUp], NOW)).toEqual([]);
+  });
+
+  it.each([
+    ['that is no longer failed', { Status: 'copying' }, /copying, not failed/],
+    ['that is not a copy', { TagList: MANAGED_TAGS }, /not a copy/],
+    ['not named lifeboat-*', { DBSnapshotIdentifier: 'orders-by-hand' }, /not named lifeboat-/],
+    [
+      'not managed',
+      { TagList: [{ Key: 'lifeboat:copy-of', Value: arnOf(PRIMARY) }] },
+      /not tagged lifeboat:managed/,
+    ],
+  ] as Array<[string, Partial<DBSnapshot>, RegExp]>)(
+    'refuses to delete, as a failed copy, a snapshot %s',
+    async (_label, now, message) => {
+      const current: DBSnapshot = { ...failedCopy, ...now };
+      drRds.on(DescribeDBSnapshotsCommand).resolves({ DBSnapshots: [current] });
+      const store = new RdsSnapshotStore({ client: drClient, region: 'eu-west-1' });
+
+      const run = store.deleteSnapshot(
+        { ...primary(), id: current.DBSnapshotIdentifier!, status: 'failed' },
+        { failedCopy: true },
+      );
+
+      await expect(run).rejects.toBeInstanceOf(GuardRefusedError);
+      await expect(run).rejects.toThrow(message);
+      expect(drRds).not.toHaveReceivedCommand(DeleteDBSnapshotCommand);
+    },
+  );
+
+  it('announces once a copy still copying a day after its snapshot was taken', async () => {
+    drRds
+      .on(DescribeDBSnapshotsCommand)
+      .callsFake(
+        describeFrom({ [EU_COPY]: dbSnapshot(EU_COPY, { Status: 'copying', PercentProgress: 12 }) }),
+      );
+    const dayLater = new Date('2026-11-25T12:30:00Z');
+
+    const early = await copyToTargets({
+      snapshot: withMark(undefined),
+      policyName: 'gold',
+      policy,
+      deps,
+      now: NOW,
+    });
+    const late = await copyToTargets({
+      snapshot: withMark(undefined),
+      policyName: 'gold',
+      policy,
+      deps,
+      now: dayLater,
+    });
+    const again = await copyToTargets({
+      snapshot: withMark('overdue'),
+      policyName: 'gold',
+      policy,
+      deps,
+      now: dayLater,
+    });
+
+    expect(
+      [early, late, again].map((r) => [r.targets[0]!.outcome, r.targets[0]!.blocker, r.targets[0]!.announce]),
+    ).toEqual([
+      ['in-progress', undefined, undefined],
+      ['in-progress', 'overdue', true],
+      ['in-progress', 'overdue', false],
+    ]);
+    expect(copyNotifications([early, late, again], dayLater).map((m) => [m.kind, m.severity])).toEqual([
+      ['copy.overdue', 'warning'],
+    ]);
+  });
+});
+
+describe('copyToTargets, the manual snapshot quota and the copies in flight', () => {
+  const policy = goldPolicy([{ region: 'eu-west-1', kmsKeyId: EU_KEY }]);
+  const refusedWith = (message: string) => {
+    drRds.on(DescribeDBSnapshotsCommand).callsFake(describeFrom({}));
+    drRds.on(CopyDBSnapshotCommand).rejects(new SnapshotQuotaExceededFault({ message, $metadata: {} }));
+  };
+
+  it('tells the manual snapshot quota once, and keeps retrying', async () => {
+    refusedWith('Cannot create more than 100 manual snapshots');
+    const marked = primary({ tags: { ...primary().tags, 'lifeboat:copy-announced:eu-west-1': 'quota' } });
+
+    const first = await copyToTargets({ snapshot: primary(), policyName: 'gold', policy, deps, now: NOW });
+    const again = await copyToTargets({ snapshot: marked, policyName: 'gold', policy, deps, now: NOW });
+
+    expect(
+      [first, again].map((r) => [r.targets[0]!.outcome, r.targets[0]!.blocker, r.targets[0]!.announce]),
+    ).toEqual([
+      ['retry-later', 'snapshot-quota', true],
+      ['retry-later', 'snapshot-quota', false],
+    ]);
+    const messages = copyNotifications([first, again], NOW);
+    expect(messages.map((m) => [m.kind, m.severity, m.region])).toEqual([
+      ['quota.warning', 'critical', 'eu-west-1'],
+    ]);
+    expect(failuresOf([first, again])).toBeUndefined();
+  });
+
+  it('takes SnapshotQuotaExceeded for copies in flight as passing, with nothing to tell', async () => {
+    refusedWith('Cannot copy more than 5 snapshots across regions');
+
+    const result = await copyToTargets({ snapshot: primary(), policyName: 'gold', policy, deps, now: NOW });
+
+    expect(result.targets[0]).toMatchObject({
+      outcome: 'retry-later',
+      reason: expect.stringMatching(/in progress/),
+    });
+    expect(result.targets[0]!.blocker).toBeUndefined();
+    expect(copyNotifications([result], NOW)).toEqual([]);
+    expect(sourceRds).not.toHaveReceivedCommand(AddTagsToResourceCommand);
+  });
+});
+
+describe('copyToTargets, copies in flight per kind', () => {
+  const policy = goldPolicy([{ region: 'eu-west-1', kmsKeyId: EU_KEY }]);
+  const clusterArn = `arn:aws:rds:us-east-1:${SOURCE_ACCOUNT}:cluster-snapshot:lifeboat-billing-20261124t1200`;
+  const cluster = primary({
+    kind: 'cluster',
+    id: 'lifeboat-billing-20261124t1200',
+    arn: clusterArn,
+    sourceId: 'billing',
+    encrypted: true,
+    kmsKeyId: EU_KEY,
+  });
+  const copying = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      DBClusterSnapshotIdentifier: `someone-elses-${i}`,
+      SnapshotType: 'manual',
+      Status: 'copying',
+    }));
+  const inEuWest = (running: number) => {
+    drRds
+      .on(DescribeDBClusterSnapshotsCommand)
+      .callsFake((input: { DBClusterSnapshotIdentifier?: string }) => {
+        if (input.DBClusterSnapshotIdentifier) {
+          throw new DBClusterSnapshotNotFoundFault({ message: 'not found', $metadata: {} });
+        }
+        return { DBClusterSnapshots: copying(running) };
+      });
+    drRds.on(CopyDBClusterSnapshotCommand).resolves({ DBClusterSnapshot: { Status: 'copying' } });
+  };
+
+  it('waits for the next sweep at 5 Aurora cluster copies in progress, without asking RDS', async () => {
+    inEuWest(5);
+
+    const result = await copyToTargets({ snapshot: cluster, policyName: 'gold', policy, deps, now: NOW });
+
+    expect(result.targets[0]).toMatchObject({
+      outcome: 'retry-later',
+      reason: expect.stringMatching(/5 cluster snapshot copies already in progress in eu-west-1/),
+    });
+    expect(drRds).not.toHaveReceivedCommand(CopyDBClusterSnapshotCommand);
+    expect(copyNotifications([result], NOW)).toEqual([]);
+  });
+
+  it('copies a cluster snapshot at 4 in progress, and a DB snapshot with 5 DB snapshot copies in progress', async () => {
+    inEuWest(4);
+    drRds.on(DescribeDBSnapshotsCommand).callsFake((input: { DBSnapshotIdentifier?: string }) =>
+      input.DBSnapshotIdentifier
+        ? describeFrom({})(input)
+        : {
+            DBSnapshots: Array.from({ length: 5 }, (_, i) => dbSnapshot(`other-${i}`, { Status: 'copying' })),
+          },
+    );
+    drRds
+      .on(CopyDBSnapshotCommand)
+      .resolves({ DBSnapshot: dbSnapshot(`${PRIMARY}-eu-west-1`, { Status: 'pending' }) });
+    const instance = primary({ encrypted: true, kmsKeyId: EU_KEY });
+
+    const clusterResult = await copyToTargets({
+      snapshot: cluster,
+      policyName: 'gold',
+      policy,
+      deps,
+      now: NOW,
+    });
+    const instanceResult = await copyToTargets({
+      snapshot: instance,
+      policyName: 'gold',
+      policy,
+      deps,
+      now: NOW,
+    });
+
+    expect([clusterResult, instanceResult].map((r) => r.targets[0]!.outcome)).toEqual(['started', 'started']);
   });
 });
