@@ -430,4 +430,21 @@ describe('restore-verify state machine', () => {
     const [notification] = await publishedNotifications(fixture);
     expect(notification!.summary).toContain(`warning: ${warning}`);
   });
+
+  it('fails, naming it in the report, when a verify.databases entry names no database', async () => {
+    const policies = structuredClone(fixture.deps.policies);
+    policies.policies.gold!.verify!.databases = ['app', 'nowhere'];
+    const run = await runRestoreVerifyLocally({ source: INSTANCE }, { ...fixture.deps, policies });
+
+    const report = await readReport((await reportKeys())[0]!);
+    expect(report.verdict).toBe('failed');
+    expect(report.errors).toEqual([
+      expect.objectContaining({
+        error: 'NotFoundError',
+        cause: expect.stringContaining('"nowhere" does not exist'),
+      }),
+    ]);
+    expect(run.states).toContain('DeleteScratch');
+    expect(await scratchLeft(fixture.rds)).toEqual([]);
+  });
 });
