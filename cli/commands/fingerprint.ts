@@ -20,8 +20,13 @@ export function registerFingerprint(program: Command): void {
     .description('row count, order-independent checksum and column signature of every user table')
     .option('--url <url>', 'postgres://user:password@host:port/db or mysql://... (or LIFEBOAT_DATABASE_URL)')
     .option('--database <name>', 'database to fingerprint (repeatable; default: the URL one)', collect, [])
-    .option('--table <schema.table>', 'only this table (repeatable)', collect, [])
-    .option('--exclude <schema.table>', 'leave this table out (repeatable)', collect, [])
+    .option(
+      '--table <schema.table>',
+      'only this table (repeatable; double-quote a name holding . / or ": public."a.b")',
+      collect,
+      [],
+    )
+    .option('--exclude <schema.table>', 'leave this table out (repeatable; quoted as --table)', collect, [])
     .option('--segments <n>', 'key ranges read at once, each on its own connection', '2')
     .option('--json', 'print {"engine","tables":{"schema.table":{"rows","checksum","columns"}}}')
     .action(async (options: FingerprintCommandOptions) => {

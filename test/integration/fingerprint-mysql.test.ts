@@ -292,6 +292,53 @@ describe('MySQL/MariaDB fingerprints', () => {
     expect(bisected.keys).toEqual(['2222']);
   });
 
+  it('keys tables whose names hold dots and quotes apart, so a change to one of them shows', async () => {
+    await admin.query('CREATE DATABASE `odd.db`; CREATE DATABASE `odd`');
+    await admin.query('CREATE TABLE `odd.db`.`t` (id INT PRIMARY KEY, v VARCHAR(10))');
+    await admin.query('CREATE TABLE `odd`.`db.t` (id INT PRIMARY KEY, v VARCHAR(10))');
+    await admin.query('CREATE TABLE `odd`.`say "hi"` (id INT PRIMARY KEY)');
+    await admin.query("INSERT INTO `odd.db`.`t` VALUES (1, 'one')");
+    await admin.query("INSERT INTO `odd`.`db.t` VALUES (1, 'one')");
+    await admin.query('INSERT INTO `odd`.`say "hi"` VALUES (7)');
+    const options = { databases: ['odd.db', 'odd'] };
+
+    const before = await fingerprinter.fingerprint(connectionTo(''), options);
+    expect(Object.keys(before.tables).sort()).toEqual(['"odd.db".t', 'odd."db.t"', 'odd."say ""hi"""']);
+    await admin.query("UPDATE `odd.db`.`t` SET v = 'changed'");
+    const after = await fingerprinter.fingerprint(connectionTo(''), options);
+    const comparison = compareFingerprints(before, after, { mode: 'exact' });
+    expect(comparison.tables.filter((t) => t.verdict !== 'exact').map((t) => t.table)).toEqual([
+      '"odd.db".t',
+    ]);
+
+    const only = await fingerprinter.fingerprint(connectionTo(''), {
+      ...options,
+      tables: ['odd."db.t"', '"odd"."say ""hi"""'],
+      exclude: ['odd."db.t"'],
+    });
+    expect(Object.keys(only.tables)).toEqual(['odd."say ""hi"""']);
+    const bisected = await bisectMysqlTable(connectionTo(''), connectionTo(''), '"odd.db".t');
+    expect(bisected.keys).toEqual([]);
+  });
+
+  it('names a --table key that names no table, and one that is not a key', async () => {
+    await expect(
+      fingerprinter.fingerprint(connectionTo('base'), { tables: ['base.kinds', 'base.nope'] }),
+    ).rejects.toMatchObject({
+      name: 'NotFoundError',
+      message: expect.stringMatching(/^table base\.nope not found in MySQL database base on /),
+    });
+    await expect(
+      fingerprinter.listTables(connectionTo('base'), { tables: ['base/base.kinds'] }),
+    ).rejects.toMatchObject({ name: 'NotFoundError' });
+    await expect(
+      fingerprinter.fingerprint({ ...connectionTo('base'), port: 1 }, { tables: ['base.a.b'] }),
+    ).rejects.toMatchObject({
+      name: 'ConfigError',
+      message: expect.stringContaining('"base.a.b" is not one table'),
+    });
+  });
+
   it('fingerprints every user database when the connection names none, and names a missing one', async () => {
     const all = await fingerprinter.fingerprint(connectionTo(''), { exclude: ['base.big'] });
     expect(Object.keys(all.tables)).toEqual(expect.arrayContaining(['base.kinds', 'base.events']));

@@ -413,6 +413,66 @@ describe.each<RowHashMethod>(['typed', 'text'])('PostgreSQL fingerprints, %s row
     expect(both.tables[`${database}/public.kinds`]).toEqual(base.tables['public.kinds']);
   });
 
+  it('keys tables whose names hold dots and quotes apart, so a change to one of them shows', async () => {
+    const setup = `CREATE SCHEMA "public.a";
+      CREATE TABLE "public.a".b (id int PRIMARY KEY, v text);
+      CREATE TABLE public."a.b" (id int PRIMARY KEY, v text);
+      CREATE TABLE public."say ""hi""" (id int PRIMARY KEY);
+      INSERT INTO "public.a".b VALUES (1, 'one');
+      INSERT INTO public."a.b" VALUES (1, 'one');
+      INSERT INTO public."say ""hi""" VALUES (7);`;
+    const { database, fingerprint: before } = await changedCopy(setup);
+    expect(Object.keys(before.tables)).toEqual(
+      expect.arrayContaining(['"public.a".b', 'public."a.b"', 'public."say ""hi"""']),
+    );
+    expect(Object.keys(before.tables)).not.toContain('public.a.b');
+
+    await run(database, `UPDATE "public.a".b SET v = 'changed'`);
+    const after = await fingerprinter.fingerprint(connectionTo(database));
+    const comparison = compareFingerprints(before, after, { mode: 'exact' });
+    expect(comparison.tables.filter((t) => t.verdict !== 'exact').map((t) => t.table)).toEqual([
+      '"public.a".b',
+    ]);
+
+    const only = await fingerprinter.fingerprint(connectionTo(database), {
+      tables: ['public."a.b"', '"public"."say ""hi"""'],
+      exclude: ['"public.a".b'],
+    });
+    expect(Object.keys(only.tables)).toEqual(['public."a.b"', 'public."say ""hi"""']);
+    expect(await postgres.splitKeys(connectionTo(database), '"public.a".b')).toEqual([]);
+  });
+
+  it('names a --table key that names no table, in any database, and one that is not a key', async () => {
+    await expect(
+      fingerprinter.fingerprint(connectionTo('base'), { tables: ['public.kinds', 'public.nope'] }),
+    ).rejects.toMatchObject({
+      name: 'NotFoundError',
+      message: expect.stringMatching(/^table public\.nope not found in database base on /),
+    });
+    const { database } = await changedCopy('CREATE TABLE only_here (id int)');
+    // A key without a database may name a table of any one of them.
+    const found = await fingerprinter.fingerprint(connectionTo('base'), {
+      databases: ['base', database],
+      tables: ['public.only_here'],
+    });
+    expect(Object.keys(found.tables)).toEqual([`${database}/public.only_here`]);
+    await expect(
+      postgres.listTables(connectionTo('base'), {
+        databases: ['base', database],
+        tables: [`${database}/public.kinds`, 'base/public.only_here'],
+      }),
+    ).rejects.toMatchObject({
+      name: 'NotFoundError',
+      message: expect.stringContaining('table base/public.only_here not found'),
+    });
+    await expect(
+      fingerprinter.fingerprint({ ...connectionTo('base'), port: 1 }, { tables: ['public.a.b'] }),
+    ).rejects.toMatchObject({
+      name: 'ConfigError',
+      message: expect.stringContaining('"public.a.b" is not one table'),
+    });
+  });
+
   it('reads in a given exported snapshot: the data as it was then, while others have changed it since', async () => {
     const { database } = await changedCopy('SELECT 1');
     const options = { ranges: 4, segments: 3 };

@@ -134,6 +134,7 @@ describe('restore-verify state machine', () => {
 
   it('splits databases whose tables outgrow one fingerprint run over several runs, to the same fingerprints', async () => {
     const whole = await runRestoreVerifyLocally({ source: INSTANCE }, fixture.deps);
+    await new Promise((r) => setTimeout(r, 1100)); // report keys have a one-second resolution
     // Every table over the budget: the tables of several blocks are read in shares of their heap.
     const split = await runRestoreVerifyLocally(
       { source: INSTANCE },
@@ -404,6 +405,46 @@ describe('restore-verify state machine', () => {
       { source: INSTANCE, policy: 'gold' },
     ]);
     expect(started.map((s) => s.name)).toContain('gold-app-db-20260301T030000Z');
+    expect(await scratchLeft(fixture.rds)).toEqual([]);
+  });
+
+  it('warns in the report of an exclusion that names no table, and leaves out those that do, per database', async () => {
+    const policies = structuredClone(fixture.deps.policies);
+    policies.policies.gold!.verify!.exclude = [
+      'public.audit_log',
+      'public.audit_logs',
+      'crm/public.contacts',
+    ];
+    const run = await runRestoreVerifyLocally({ source: INSTANCE }, { ...fixture.deps, policies });
+
+    expect(run.status).toBe('SUCCEEDED');
+    const report = await readReport((await reportKeys())[0]!);
+    expect(report.verdict).toBe('passed');
+    expect(Object.keys(report.fingerprints.databases.app!.tables).sort()).toEqual([
+      'public.customers',
+      'public.orders',
+    ]);
+    expect(report.fingerprints.databases.crm!.tables).toEqual({});
+    const warning = 'verify.exclude "public.audit_logs" names no table in databases app, crm';
+    for (const { comparison } of report.comparison.databases) expect(comparison.warnings).toEqual([warning]);
+    const [notification] = await publishedNotifications(fixture);
+    expect(notification!.summary).toContain(`warning: ${warning}`);
+  });
+
+  it('fails, naming it in the report, when a verify.databases entry names no database', async () => {
+    const policies = structuredClone(fixture.deps.policies);
+    policies.policies.gold!.verify!.databases = ['app', 'nowhere'];
+    const run = await runRestoreVerifyLocally({ source: INSTANCE }, { ...fixture.deps, policies });
+
+    const report = await readReport((await reportKeys())[0]!);
+    expect(report.verdict).toBe('failed');
+    expect(report.errors).toEqual([
+      expect.objectContaining({
+        error: 'NotFoundError',
+        cause: expect.stringContaining('"nowhere" does not exist'),
+      }),
+    ]);
+    expect(run.states).toContain('DeleteScratch');
     expect(await scratchLeft(fixture.rds)).toEqual([]);
   });
 });

@@ -38,7 +38,7 @@ import {
   totalOf,
   type KeyRange,
 } from '../../core/fingerprint/ranges.js';
-import { selectTables, tableKey, type TableName } from '../../core/fingerprint/tables.js';
+import { parseTableKey, TableSelection, tableKey, type TableName } from '../../core/fingerprint/tables.js';
 import { tlsOptions } from './tls.js';
 import type {
   DatabaseConnection,
@@ -111,11 +111,13 @@ export class MysqlFingerprinter implements Fingerprinter {
     options: FingerprintOptions = {},
   ): Promise<DatabaseFingerprint> {
     checkShare(options);
+    const selection = new TableSelection(options);
     const coordinator = await connectMysql(connection);
     const workers: mysql.Connection[] = [coordinator];
     try {
       const schemas = await chosenSchemas(coordinator, connection, options);
-      const tables = selectTables(await describeTables(coordinator, schemas), '', options);
+      const tables = selection.select(await describeTables(coordinator, schemas));
+      requireFound(selection, connection, schemas);
       const planned = new Map<MysqlTable, KeyRange[]>();
       const work: Array<{ table: MysqlTable; range: KeyRange }> = [];
       for (const table of tables) {
@@ -171,10 +173,13 @@ export class MysqlFingerprinter implements Fingerprinter {
     connection: DatabaseConnection,
     options: Pick<FingerprintOptions, 'databases' | 'exclude' | 'tables'> = {},
   ): Promise<TableSize[]> {
+    const selection = new TableSelection(options);
     const client = await connectMysql(connection);
     try {
       const schemas = await chosenSchemas(client, connection, options);
-      return selectTables(await describeTables(client, schemas), '', options).map((table) => {
+      const tables = selection.select(await describeTables(client, schemas));
+      requireFound(selection, connection, schemas);
+      return tables.map((table) => {
         const units = rangeCount(table, {});
         return { table: tableKey(table), bytes: table.bytes, ...(units > 1 ? { units } : {}) };
       });
@@ -182,6 +187,15 @@ export class MysqlFingerprinter implements Fingerprinter {
       await client.end().catch(() => undefined);
     }
   }
+}
+
+/** A `tables` key that named no table is a mistake to name, not an empty fingerprint to pass. */
+function requireFound(selection: TableSelection, connection: DatabaseConnection, schemas: string[]): void {
+  const missing = selection.tablesNotFound();
+  if (missing.length === 0) return;
+  throw new NotFoundError(
+    `table${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not found in MySQL database${schemas.length === 1 ? '' : 's'} ${schemas.join(', ') || '(none)'} on ${connection.host}:${connection.port}`,
+  );
 }
 
 async function chosenSchemas(
@@ -240,16 +254,17 @@ function rangeCount(table: MysqlTable, options: FingerprintOptions): number {
   );
 }
 
-/** One table ("database.table", or a table of the connection's database), or a NotFoundError. */
+/** One table (its key, "database.table"), or a NotFoundError. */
 async function describeTable(
   client: mysql.Connection,
   connection: DatabaseConnection,
   table: string,
 ): Promise<MysqlTable> {
-  const [schema, name] = table.includes('.')
-    ? [table.slice(0, table.indexOf('.')), table.slice(table.indexOf('.') + 1)]
-    : [connection.database, table];
-  const described = (await describeTables(client, [schema])).find((t) => t.name === name);
+  const key = parseTableKey(table);
+  const described =
+    key.database === undefined
+      ? (await describeTables(client, [key.schema])).find((t) => t.name === key.name)
+      : undefined;
   if (!described)
     throw new NotFoundError(`table ${table} not found on ${connection.host}:${connection.port}`);
   return described;

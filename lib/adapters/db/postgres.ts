@@ -47,7 +47,7 @@ import type {
   TableFingerprint,
   TableSize,
 } from '../../core/fingerprint/types.js';
-import { selectTables, tableKey, type TableName } from '../../core/fingerprint/tables.js';
+import { parseTableKey, TableSelection, tableKey, type TableName } from '../../core/fingerprint/tables.js';
 import { tlsOptions } from './tls.js';
 
 /** About this many sampled rows place the split keys; more buys little evenness. */
@@ -124,14 +124,16 @@ export class PostgresFingerprinter implements Fingerprinter {
     const databases = options.databases?.length ? options.databases : [connection.database];
     checkSnapshotOption(options, databases);
     checkShare(options);
+    const selection = new TableSelection(options);
     const tables: Record<string, TableFingerprint> = {};
     let rowHash: RowHashMethod = 'typed';
     for (const database of databases) {
-      const prefix = databases.length > 1 ? `${database}/` : '';
-      const fingerprinted = await fingerprintDatabase(connection, database, prefix, options);
+      const keyedBy = databases.length > 1 ? database : undefined;
+      const fingerprinted = await fingerprintDatabase(connection, database, keyedBy, selection, options);
       rowHash = fingerprinted.method;
       for (const [name, fingerprint] of Object.entries(fingerprinted.tables)) tables[name] = fingerprint;
     }
+    requireFound(selection, connection, databases);
     return { engine: 'postgres', rowHash, tables };
   }
 
@@ -140,7 +142,7 @@ export class PostgresFingerprinter implements Fingerprinter {
     try {
       const described = await describeTable(client, connection, table);
       const version = await serverVersion(client);
-      return (await planTable(client, described, '', {}, 1, version, 'typed')).keys;
+      return (await planTable(client, described, undefined, {}, 1, version, 'typed')).keys;
     } finally {
       await client.end().catch(() => undefined);
     }
@@ -151,15 +153,16 @@ export class PostgresFingerprinter implements Fingerprinter {
     options: Pick<FingerprintOptions, 'databases' | 'exclude' | 'tables'> = {},
   ): Promise<TableSize[]> {
     const databases = options.databases?.length ? options.databases : [connection.database];
+    const selection = new TableSelection(options);
     const sizes: TableSize[] = [];
     for (const database of databases) {
-      const prefix = databases.length > 1 ? `${database}/` : '';
+      const keyedBy = databases.length > 1 ? database : undefined;
       const client = await connectPostgres(connection, database);
       try {
         const shares = (await serverVersion(client)) >= TID_RANGE_SCANS_SINCE;
-        for (const table of selectTables(await describeTables(client), prefix, options)) {
+        for (const table of selection.select(await describeTables(client), database)) {
           sizes.push({
-            table: tableKey(table, prefix),
+            table: tableKey(table, keyedBy),
             bytes: table.bytes,
             ...(shares ? { units: table.blocks } : {}),
           });
@@ -168,8 +171,18 @@ export class PostgresFingerprinter implements Fingerprinter {
         await client.end().catch(() => undefined);
       }
     }
+    requireFound(selection, connection, databases);
     return sizes;
   }
+}
+
+/** A `tables` key that named no table is a mistake to name, not an empty fingerprint to pass. */
+function requireFound(selection: TableSelection, connection: DatabaseConnection, databases: string[]): void {
+  const missing = selection.tablesNotFound();
+  if (missing.length === 0) return;
+  throw new NotFoundError(
+    `table${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not found in database${databases.length > 1 ? 's' : ''} ${databases.join(', ')} on ${connection.host}:${connection.port}`,
+  );
 }
 
 /** TID range scans arrived in PostgreSQL 14; before, a ctid condition scans the whole table. */
@@ -219,7 +232,8 @@ interface TablePlan {
 async function fingerprintDatabase(
   connection: DatabaseConnection,
   database: string,
-  prefix: string,
+  keyedBy: string | undefined,
+  selection: TableSelection,
   options: FingerprintOptions,
 ): Promise<{ method: RowHashMethod; tables: Record<string, TableFingerprint> }> {
   const coordinator = await connectPostgres(connection, database);
@@ -234,10 +248,10 @@ async function fingerprintDatabase(
       );
     }
     const segments = Math.max(1, options.segments ?? 2);
-    const tables = selectTables(await describeTables(coordinator), prefix, options);
+    const tables = selection.select(await describeTables(coordinator), database);
     const plans: TablePlan[] = [];
     for (const table of tables)
-      plans.push(await planTable(coordinator, table, prefix, options, segments, version, method));
+      plans.push(await planTable(coordinator, table, keyedBy, options, segments, version, method));
     const work = plans.flatMap((plan) => plan.slices.map((slice) => ({ plan, slice })));
 
     const pool = Math.min(segments, work.length);
@@ -261,7 +275,7 @@ async function fingerprintDatabase(
           checksum: addChecksums(...parts.map((part) => part?.checksum ?? EMPTY_CHECKSUM)),
         };
       });
-      fingerprints[tableKey(plan.table, prefix)] = {
+      fingerprints[tableKey(plan.table, keyedBy)] = {
         ...totalOf(buckets),
         columns: columnSignature(plan.table.columns),
         ...(plan.table.key ? { key: plan.table.key.name } : {}),
@@ -280,7 +294,11 @@ async function describeTable(
   connection: DatabaseConnection,
   table: string,
 ): Promise<PostgresTable> {
-  const described = (await describeTables(client)).find((t) => tableKey(t) === table);
+  const key = parseTableKey(table);
+  const described =
+    key.database === undefined || key.database === connection.database
+      ? (await describeTables(client)).find((t) => t.schema === key.schema && t.name === key.name)
+      : undefined;
   if (!described) {
     throw new NotFoundError(
       `table ${table} not found in ${connection.database} on ${connection.host}:${connection.port}`,
@@ -368,7 +386,7 @@ async function describeTables(client: pg.Client): Promise<PostgresTable[]> {
 async function planTable(
   client: pg.Client,
   table: PostgresTable,
-  prefix: string,
+  keyedBy: string | undefined,
   options: FingerprintOptions,
   segments: number,
   serverVersion: number,
@@ -386,7 +404,7 @@ async function planTable(
       ? heapSlices(table.blocks, perRun)
       : [{ from: null, to: null }];
   if (table.key === null) return { table, method, keys: [], slices };
-  const given = options.boundaries?.[tableKey(table, prefix)] ?? options.boundaries?.[tableKey(table, '')];
+  const given = options.boundaries?.[tableKey(table, keyedBy)] ?? options.boundaries?.[tableKey(table)];
   if (given) return { table, method, keys: boundariesOf(rangesFromBoundaries(given)), slices };
   if (count <= 1) return { table, method, keys: [], slices };
   const percent = table.estimatedRows > 0 ? Math.min(100, (100 * SAMPLE_ROWS) / table.estimatedRows) : 100;

@@ -1,3 +1,4 @@
+import { canonicalTableKey, parseTableKey } from '../fingerprint/tables.js';
 import type { DatabaseFingerprint, TableFingerprint } from '../fingerprint/types.js';
 import type { CompareRules, Comparison, TableComparison } from './types.js';
 
@@ -20,15 +21,27 @@ export function compareFingerprints(
   candidate: DatabaseFingerprint,
   rules: CompareRules,
 ): Comparison {
-  const excluded = new Set(rules.exclude ?? []);
+  const excluded = (rules.exclude ?? []).map(parseTableKey);
   const expectations = new Map<string, number>();
   for (const { table, minRows } of rules.expectations ?? []) {
-    expectations.set(table, Math.max(minRows, expectations.get(table) ?? 0));
+    const key = canonicalTableKey(table);
+    expectations.set(key, Math.max(minRows, expectations.get(key) ?? 0));
   }
+  const isExcluded = (name: string) => {
+    const table = readableKey(name);
+    if (table === undefined) return false;
+    const database = table.database ?? rules.database;
+    return excluded.some(
+      (entry) =>
+        entry.schema === table.schema &&
+        entry.name === table.name &&
+        (entry.database === undefined || entry.database === database),
+    );
+  };
   const names = [
     ...new Set([...Object.keys(baseline.tables), ...Object.keys(candidate.tables), ...expectations.keys()]),
   ]
-    .filter((name) => !excluded.has(name))
+    .filter((name) => !isExcluded(name))
     .sort();
 
   const tables = names.map((name) =>
@@ -43,6 +56,15 @@ export function compareFingerprints(
   }
   const same = tables.every((table) => table.verdict === 'exact' || table.verdict === 'within-tolerance');
   return { verdict: same ? 'same' : 'different', tables };
+}
+
+/** A fingerprint's table key, read; undefined for one that cannot be (stored by an older version). */
+function readableKey(key: string): ReturnType<typeof parseTableKey> | undefined {
+  try {
+    return parseTableKey(key);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Why the checksums of these two fingerprints can never be equal, if so. */

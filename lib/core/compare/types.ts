@@ -9,9 +9,15 @@ import type { RangeFingerprint } from '../fingerprint/types.js';
 export interface CompareRules {
   mode: 'exact' | 'previous-report';
   rowCountTolerancePercent?: number;
+  /** Minimum rows per table key; an expected table absent from the candidate is missing. */
   expectations?: Array<{ table: string; minRows: number }>;
-  /** "schema.table" names left out of the comparison. */
+  /**
+   * Table keys (tables.ts: "schema.table", "database/schema.table") left out of the comparison; a
+   * key without a database leaves the table out in every database.
+   */
   exclude?: string[];
+  /** The database both fingerprints are of, for `exclude` keys that name theirs. */
+  database?: string;
 }
 
 export type TableVerdict = 'exact' | 'within-tolerance' | 'mismatch' | 'missing' | 'unexpected';
@@ -33,4 +39,6 @@ export interface Comparison {
   /** `same`: every table exact or within tolerance; `different`: at least one is not. */
   verdict: 'same' | 'different';
   tables: TableComparison[];
+  /** What may make the comparison mean less than it says, e.g. an exclusion that named no table. */
+  warnings?: string[];
 }

@@ -53,7 +53,10 @@ export interface DatabaseFingerprint {
    * fingerprints stored before it was recorded.
    */
   rowHash?: RowHashMethod;
-  /** Keyed "schema.table" (PostgreSQL: database-qualified when several databases: "db/schema.table"). */
+  /**
+   * Keyed by table key (tables.ts formatTableKey): "schema.table", PostgreSQL database-qualified when
+   * several databases ("db/schema.table"); identifiers holding . / or " are double-quoted.
+   */
   tables: Record<string, TableFingerprint>;
   takenAt?: string;
 }
@@ -61,9 +64,12 @@ export interface DatabaseFingerprint {
 export interface FingerprintOptions {
   /** Databases to fingerprint; default: the connection's database. */
   databases?: string[];
-  /** "schema.table" names to leave out. */
+  /** Table keys to leave out; one without a database leaves the table out in every database. */
   exclude?: string[];
-  /** Only these tables ("schema.table"); default: every user table. */
+  /**
+   * Only these tables (table keys); default: every user table. A key that names no table in any of
+   * the databases is a NotFoundError.
+   */
   tables?: string[];
   /** Upper bound on key ranges fingerprinted at once, each on its own connection. Default 2. */
   segments?: number;

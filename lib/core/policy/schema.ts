@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { parseTableKey } from '../fingerprint/tables.js';
 
 const count = (what: string) =>
   z
@@ -96,9 +97,14 @@ export const CopyTargetSchema = z
     }
   });
 
-const TableNameSchema = z
-  .string()
-  .regex(/^[^.\s]+\.[^.\s]+$/, { error: 'must be "schema.table" (for MySQL "database.table")' });
+/** A table key (fingerprint/tables.ts), read once here so a typo fails the policy, not the run. */
+const TableNameSchema = z.string().superRefine((key, ctx) => {
+  try {
+    parseTableKey(key);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+  }
+});
 
 export const VerifySchema = z.strictObject({
   schedule: ScheduleSchema.optional(),

@@ -183,6 +183,14 @@ describe('lifeboat fingerprint and compare', { timeout: 180_000 }, () => {
       ],
       [['fingerprint', '--url', server.urlFor('nowhere')], /database "nowhere" does not exist/],
       [['fingerprint', '--url', server.url, '--segments', '0'], /--segments/],
+      [
+        ['fingerprint', '--url', server.url, '--table', 'public.accounts', '--table', 'public.nope'],
+        /table public\.nope not found in database postgres/,
+      ],
+      [
+        ['fingerprint', '--url', server.url, '--exclude', 'public.a.b'],
+        /table "public\.a\.b" is not one table/,
+      ],
     ];
     const runs = await Promise.all(cases.map(([args]) => lifeboat(...args)));
     runs.forEach((run, index) => {

@@ -218,3 +218,26 @@ describe('parsePolicyFile', () => {
     );
   });
 });
+
+describe('verify table keys in a policy file', () => {
+  const withVerify = (exclude: string) =>
+    minimalWith(
+      'retention: { daily: 3 }',
+      `retention: { daily: 3 }\n    verify:\n      instanceClass: db.t4g.medium\n      databases: [app]\n      exclude: [${exclude}]\n      expectations: [{ table: 'app/public."a.b"', minRows: 1 }]`,
+    );
+
+  it('accepts keys whose identifiers are double-quoted, as fingerprints write them', () => {
+    const policy = getPolicy(
+      parsePolicyFile(withVerify(`'public."a.b"', '"public.a".b', audit.log_2024`)),
+      'bronze',
+    );
+    expect(policy.verify?.exclude).toEqual(['public."a.b"', '"public.a".b', 'audit.log_2024']);
+  });
+
+  it('refuses an ambiguous or malformed key, naming it', () => {
+    expect(problemsOf(withVerify('public.a.b'))).toContain(
+      'policies.bronze.verify.exclude.0: table "public.a.b" is not one table',
+    );
+    expect(problemsOf(withVerify(`'public."a'`))).toContain('table "public."a" has an unclosed quote');
+  });
+});

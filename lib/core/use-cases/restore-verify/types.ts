@@ -119,6 +119,8 @@ export interface ReadyScratch extends StepTiming {
 export interface FingerprintPlan extends StepTiming {
   key: string;
   items: Array<{ database: string; part: number }>;
+  /** Policy settings that selected nothing (an exclusion naming no table), for the report. */
+  warnings?: string[];
 }
 
 export interface DatabaseFingerprintSummary extends StepTiming {

@@ -2,6 +2,7 @@ import { compareFingerprints } from '../../compare/compare.js';
 import type { CompareRules, Comparison } from '../../compare/types.js';
 import { ConfigError, InvalidInputError } from '../../errors.js';
 import { joinParts, planParts, type FingerprintPart } from '../../fingerprint/parts.js';
+import { parseTableKey, TableSelection, tableKey } from '../../fingerprint/tables.js';
 import type { DatabaseEngine, DatabaseFingerprint } from '../../fingerprint/types.js';
 import type { VerifyPolicy } from '../../policy/schema.js';
 import {
@@ -62,12 +63,13 @@ export async function planFingerprints(state: RunState, deps: RestoreVerifyDeps)
   return timed(deps, async () => {
     const { fingerprinter, connectionTo } = await scratchConnections(state, verify, deps);
     const plan: FingerprintPlanTables = {};
+    // Applied here rather than by listTables, to learn which exclusions named no table at all.
+    const exclusions = new TableSelection({ exclude: verify.exclude });
     for (const database of request.databases) {
       const connection = await connectionTo(database);
-      const tables = await fingerprinter.listTables(connection, {
-        databases: [database],
-        exclude: verify.exclude,
-      });
+      const tables = (await fingerprinter.listTables(connection, { databases: [database] })).filter(
+        (table) => exclusions.select([parseTableKey(table.table)], database).length > 0,
+      );
       const parts = planParts(tables, deps.fingerprintPartBytes);
       // The shares of a table must split on the same keys: found once here, not by each share.
       const keys = new Map<string, string[]>();
@@ -83,7 +85,14 @@ export async function planFingerprints(state: RunState, deps: RestoreVerifyDeps)
     const items = Object.entries(plan).flatMap(([database, parts]) =>
       parts.map((_, part) => ({ database, part })),
     );
-    return { key, items };
+    // A misspelt exclusion would otherwise pass unnoticed while the table it meant is read.
+    const warnings = exclusions
+      .exclusionsNotFound()
+      .map(
+        (table) =>
+          `verify.exclude "${table}" names no table in database${request.databases.length > 1 ? 's' : ''} ${request.databases.join(', ')}`,
+      );
+    return { key, items, ...(warnings.length > 0 ? { warnings } : {}) };
   });
 }
 
@@ -200,15 +209,12 @@ export function expectationsFor(
   const has = (db: string, table: string) =>
     Boolean(candidates[db]?.tables[table] ?? references[db]?.tables[table]);
   return expectations.flatMap((expectation) => {
-    const slash = expectation.table.indexOf('/');
-    if (slash >= 0) {
-      return expectation.table.slice(0, slash) === database
-        ? [{ ...expectation, table: expectation.table.slice(slash + 1) }]
-        : [];
-    }
-    if (has(database, expectation.table)) return [expectation];
-    const anywhere = names.some((db) => has(db, expectation.table));
-    return !anywhere && database === names[0] ? [expectation] : [];
+    const { database: named, ...table } = parseTableKey(expectation.table);
+    const key = tableKey(table);
+    if (named !== undefined) return named === database ? [{ ...expectation, table: key }] : [];
+    if (has(database, key)) return [{ ...expectation, table: key }];
+    const anywhere = names.some((db) => has(db, key));
+    return !anywhere && database === names[0] ? [{ ...expectation, table: key }] : [];
   });
 }
 
@@ -225,6 +231,7 @@ export async function compareWithBaseline(
   return timed(deps, async () => {
     const candidates = await loadFingerprints(state, deps);
     const baseline = await findBaseline(state, deps);
+    const warnings = state.plan?.warnings ?? [];
     const mode = baseline?.mode ?? 'previous-report';
     const rules: CompareRules = {
       mode,
@@ -243,8 +250,9 @@ export async function compareWithBaseline(
       const comparison: Comparison = compareFingerprints(references[database]!, candidate, {
         ...rules,
         expectations,
+        database,
       });
-      return { database, comparison };
+      return { database, comparison: warnings.length > 0 ? { ...comparison, warnings } : comparison };
     });
     await deps.reports.put(comparisonKey(request.source.id, request.runId), databases);
 
@@ -272,7 +280,7 @@ export async function compareWithBaseline(
     return {
       verdict: passed ? 'passed' : 'failed',
       baseline: baseline ? { key: baseline.key, mode: baseline.mode } : null,
-      summary: `${summary || 'no database fingerprinted'} (baseline: ${baseline ? `${baseline.mode} ${baseline.key}` : 'none, first verification'})`,
+      summary: `${summary || 'no database fingerprinted'} (baseline: ${baseline ? `${baseline.mode} ${baseline.key}` : 'none, first verification'})${warnings.map((warning) => `; warning: ${warning}`).join('')}`,
       differences: differences.slice(0, MAX_DIFFERENCES),
       verifiedAt: deps.clock().toISOString(),
     };
