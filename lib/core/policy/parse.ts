@@ -34,8 +34,16 @@ function messageOf(issue: z.core.$ZodIssue): string {
   }
 }
 
+/**
+ * The policy of that name, if the file defines one. An own key only: a name from an event or a tag
+ * such as "constructor" or "toString" must not find Object.prototype's members.
+ */
+export function findPolicy(file: PolicyFile, name: string): Policy | undefined {
+  return Object.hasOwn(file.policies, name) ? file.policies[name] : undefined;
+}
+
 export function getPolicy(file: PolicyFile, name: string): Policy {
-  const policy = file.policies[name];
+  const policy = findPolicy(file, name);
   if (!policy) {
     throw new ConfigError(
       `unknown policy "${name}"; the policy file defines: ${Object.keys(file.policies).join(', ')}`,

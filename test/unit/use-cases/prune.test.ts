@@ -273,6 +273,7 @@ describe('prune handler', () => {
       { target, store: new RdsSnapshotStore({ region: 'eu-west-1', client: targetClient }) },
     ],
     notifier,
+    clock: () => NOW,
   });
   const context = { functionName: 'lifeboat-test-prune', awsRequestId: 'req-1' } as never;
 
@@ -301,6 +302,7 @@ describe('prune handler', () => {
       source: new RdsSnapshotStore({ region: 'us-east-1', client: sourceClient }),
       targetsFor: () => [],
       notifier: { publish: () => Promise.reject(new Error('AuthorizationError: not allowed')) },
+      clock: () => NOW,
     });
 
     await expect(refusing({ policy: 'gold', time: NOW.toISOString() }, context)).rejects.toThrow(
@@ -343,4 +345,51 @@ describe('prune handler', () => {
     });
     expect(sourceRds.calls()).toHaveLength(0);
   });
+
+  it.each([
+    ['a misspelt dry-run key', { dryrun: true }, /\(top level\): unknown key "dryrun"/],
+    ['any other unknown key', { force: 'yes' }, /unknown key "force"/],
+    [
+      'a time more than 5 minutes ahead of the clock',
+      { time: '2026-11-24T04:21:00Z' },
+      /- time: is 6 minutes ahead/,
+    ],
+    ['a time a year ahead', { time: '2027-11-24T04:15:00Z' }, /- time: is \d+ hours ahead/],
+    ['a time more than a day old', { time: '2026-11-23T04:14:00Z' }, /- time: is 24 hours old/],
+    ['a date without a time', { time: '2026-11-24' }, /- time: must be an ISO 8601 time/],
+    ['a time without a zone', { time: '2026-11-24T04:15:00' }, /- time: must be an ISO 8601 time/],
+    ['a number Date would read as a year', { time: '1' }, /- time: must be an ISO 8601 time/],
+    ['dryRun as text', { dryRun: 'true' }, /- dryRun: must be true or false/],
+  ])('refuses an event with %s, and lists or deletes nothing', async (_case, change, message) => {
+    serve(sourceRds, [...old, newest]);
+
+    const event = { policy: 'gold', time: NOW.toISOString(), ...change };
+    await expect(handler(event, context)).rejects.toMatchObject({
+      name: 'InvalidInputError',
+      message: expect.stringMatching(message),
+    });
+    expect(sourceRds.calls()).toHaveLength(0);
+  });
+
+  it('accepts a scheduled time a retried delivery brings late, or a skewed clock a little early', async () => {
+    serve(sourceRds, [...old, newest]);
+    serve(targetRds, []);
+
+    for (const time of ['2026-11-23T04:16:00Z', '2026-11-24T04:19:59.999+00:00']) {
+      await expect(handler({ policy: 'gold', time, dryRun: true }, context)).resolves.toMatchObject({
+        dryRun: true,
+      });
+    }
+  });
+
+  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty'])(
+    'refuses the policy name "%s" as unknown rather than finding a member of every object',
+    async (name) => {
+      await expect(handler({ policy: name, time: NOW.toISOString() }, context)).rejects.toMatchObject({
+        name: 'ConfigError',
+        message: expect.stringContaining(`unknown policy "${name}"`),
+      });
+      expect(sourceRds.calls()).toHaveLength(0);
+    },
+  );
 });
