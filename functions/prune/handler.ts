@@ -69,6 +69,7 @@ export function createHandler(dependencies: PruneDependencies | (() => PruneDepe
           .filter((o) => o.result === 'failed')
           .map((o) => `${s.scope}: ${o.snapshot.id}: ${o.error}`),
       ),
+      ...result.scopes.flatMap((s) => s.problems.map((p) => `${s.scope}: ${p.snapshot.id}: ${p.problem}`)),
     ];
     // Thrown after every delete was tried, so Lambda's retries and then the failure destination
     // (serverless.yml custom.asyncFailure) see it; a retry lists afresh and finishes the rest.
@@ -92,6 +93,9 @@ function summarize(result: PruneResult) {
       scope: s.scope,
       kept: s.decisions.filter((d) => d.action === 'keep').length,
       deleted: s.outcomes.filter((o) => o.result === 'deleted').map((o) => o.snapshot.id),
+      ...(s.failedSnapshots.length > 0
+        ? { failedSnapshots: s.failedSnapshots.map((f) => f.snapshot.id) }
+        : {}),
       ...(result.dryRun ? { wouldDelete: s.outcomes.map((o) => o.snapshot.id) } : {}),
       ...(s.error ? { error: s.error } : {}),
     })),
@@ -112,6 +116,21 @@ function logResult(result: PruneResult): void {
       if (outcome.result === 'deleted') logger.info('snapshot deleted', entry);
       else if (outcome.result === 'dry run') logger.info('snapshot would be deleted (dry run)', entry);
       else logger.error('snapshot not deleted', entry);
+    }
+    for (const { snapshot, error } of scope.failedSnapshots) {
+      logger.warn('failed snapshot announced', {
+        scope: scope.scope,
+        snapshot: snapshot.id,
+        reason: reasons.get(snapshot),
+        ...(error ? { error: `announcement not remembered: ${error}` } : {}),
+      });
+    }
+    for (const { snapshot, problem } of scope.problems) {
+      logger.error('snapshot kept: RDS reports it inconsistently', {
+        scope: scope.scope,
+        snapshot: snapshot.id,
+        problem,
+      });
     }
     if (scope.error) logger.error('scope not pruned', { scope: scope.scope, error: scope.error });
   }
