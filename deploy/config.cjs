@@ -25,7 +25,8 @@ function plainError(message) {
 function loadPolicyFile() {
   const path = policyPath();
   try {
-    return parsePolicyFile(readFileSync(path, 'utf8'), path);
+    // As bytes: the parser refuses a file that is not UTF-8 rather than reading U+FFFD into it.
+    return parsePolicyFile(readFileSync(path), path);
   } catch (error) {
     throw plainError(error.code === 'ENOENT' ? `policy file ${path} not found` : error.message);
   }

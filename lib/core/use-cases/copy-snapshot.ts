@@ -1,6 +1,7 @@
 import { LifeboatError, NotFoundError, RetryLaterError } from '../errors.js';
 import type { Snapshot, SourceKind } from '../model.js';
 import { copyId, shareableCopyId } from '../naming/snapshot-id.js';
+import { findPolicy } from '../policy/parse.js';
 import type { CopyTargetPolicy, Policy, PolicyFile } from '../policy/schema.js';
 import type { SnapshotStore } from '../ports.js';
 import { isManaged, TAG, type Tags, type Tier } from '../tags.js';
@@ -295,7 +296,7 @@ export async function copyOnEvent(request: {
     snapshot = original;
   }
   const policyName = snapshot.tags[TAG.policy] ?? '';
-  const policy = policies.policies[policyName];
+  const policy = findPolicy(policies, policyName);
   if (!policy) {
     return { snapshot: snapshot.id, ignored: `policy "${policyName}" is not in the deployed policy file` };
   }
@@ -351,7 +352,7 @@ export async function sweepCopies(request: {
   const snapshots: SnapshotCopyResult[] = [];
   for (const snapshot of candidates) {
     const policyName = snapshot.tags[TAG.policy] ?? '';
-    const policy = policies.policies[policyName];
+    const policy = findPolicy(policies, policyName);
     if (!policy || policy.copies.length === 0) continue;
     snapshots.push(await copyToTargets({ snapshot, policyName, policy, deps }));
   }
