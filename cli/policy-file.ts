@@ -5,15 +5,15 @@ import type { PolicyFile } from '../lib/core/policy/schema.js';
 
 /** Reads and validates the policy file a command was given; every problem named on one line. */
 export async function readPolicyFile(path: string): Promise<PolicyFile> {
-  let text: string;
+  let content: Buffer;
   try {
-    text = await readFile(path, 'utf8');
+    content = await readFile(path);
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : String(error);
     throw new ConfigError(`policy file ${path}: ${reason}`, { cause: error });
   }
   try {
-    return parsePolicyFile(text, path);
+    return parsePolicyFile(content, path);
   } catch (error) {
     // The parser lists one problem per line; a command line wants them on one.
     if (error instanceof ConfigError) {

@@ -25,7 +25,8 @@ function plainError(message) {
 function loadPolicyFile() {
   const path = policyPath();
   try {
-    return parsePolicyFile(readFileSync(path, 'utf8'), path);
+    // As bytes: the parser refuses a file that is not UTF-8 rather than reading U+FFFD into it.
+    return parsePolicyFile(readFileSync(path), path);
   } catch (error) {
     throw plainError(error.code === 'ENOENT' ? `policy file ${path} not found` : error.message);
   }
@@ -119,6 +120,22 @@ function verifyVpc() {
   return { verifyVpc: { subnetIds, securityGroupIds } };
 }
 
+/**
+ * The copy and monitor functions run one at a time through reservedConcurrency: 1. Lambda refuses
+ * any reservation that would leave the account fewer than 100 unreserved concurrent executions, so
+ * an account whose quota is still the new-account 10 cannot deploy it
+ * (https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html).
+ * LIFEBOAT_RESERVED_CONCURRENCY=off at package time leaves it out (README: Deploying).
+ */
+function reservedConcurrency() {
+  const setting = (process.env.LIFEBOAT_RESERVED_CONCURRENCY || '1').trim().toLowerCase();
+  if (setting === 'off') return {};
+  if (setting !== '1') {
+    throw plainError(`LIFEBOAT_RESERVED_CONCURRENCY must be 1 or off, not "${setting}"`);
+  }
+  return { reservedConcurrency: 1 };
+}
+
 module.exports = async () => {
   const file = loadPolicyFile();
   const policies = file.policies;
@@ -146,6 +163,7 @@ module.exports = async () => {
      * (comma-separated) at package time. Unset, the function runs outside any VPC.
      */
     ...verifyVpc(),
+    ...reservedConcurrency(),
     drRoleArns: drRoleArns(policies),
   };
 };

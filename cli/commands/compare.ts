@@ -41,7 +41,10 @@ export function registerCompare(program: Command): void {
       }
       const live =
         options.baselineUrl && options.candidateUrl
-          ? ([connectionFromUrl(options.baselineUrl), connectionFromUrl(options.candidateUrl)] as const)
+          ? ([
+              connectionFromUrl(options.baselineUrl, '--baseline-url'),
+              connectionFromUrl(options.candidateUrl, '--candidate-url'),
+            ] as const)
           : undefined;
       let tolerance: number | undefined;
       if (options.tolerance !== undefined) {

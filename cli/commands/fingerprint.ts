@@ -36,7 +36,7 @@ export function registerFingerprint(program: Command): void {
       if (!Number.isInteger(segments) || segments < 1 || segments > 64) {
         throw new ConfigError(`--segments must be a whole number from 1 to 64, not "${options.segments}"`);
       }
-      const connection = connectionFromUrl(url);
+      const connection = connectionFromUrl(url, options.url ? '--url' : 'LIFEBOAT_DATABASE_URL');
       const fingerprint = await fingerprinterFor(connection.engine).fingerprint(connection, {
         databases: options.database,
         tables: options.table,

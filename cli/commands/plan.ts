@@ -12,6 +12,7 @@ import { ConfigError } from '../../lib/core/errors.js';
 import type { DatabaseSource, Snapshot, SourceKind } from '../../lib/core/model.js';
 import type { SnapshotStore } from '../../lib/core/ports.js';
 import type { CopyTargetPolicy, PolicyFile } from '../../lib/core/policy/schema.js';
+import { findPolicy } from '../../lib/core/policy/parse.js';
 import {
   describeRetention,
   snapshotTime,
@@ -229,7 +230,7 @@ function outsideReason(snapshot: Snapshot, file: PolicyFile, origin: string): st
   if (unmanaged) return unmanaged;
   const policy = snapshot.tags[TAG.policy];
   if (policy === undefined) return `managed by Lifeboat but has no ${TAG.policy} tag`;
-  if (!file.policies[policy]) return `policy ${policy} is not in ${origin}`;
+  if (!findPolicy(file, policy)) return `policy ${policy} is not in ${origin}`;
   return snapshot.tags[TAG.copyOf] !== undefined
     ? `copy for policy ${policy} outside its copy targets (${snapshot.region})`
     : `policy ${policy} snapshot outside its source region (${snapshot.region})`;

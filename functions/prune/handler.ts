@@ -11,24 +11,29 @@ import { policyFromEnv, requireEnv } from '../../lib/config/env.js';
 import { InvalidInputError, LifeboatError } from '../../lib/core/errors.js';
 import { pruneRunNotification } from '../../lib/core/notification/outcomes.js';
 import { publishAll } from '../../lib/core/notification/publish.js';
-import type { Notifier, SnapshotStore } from '../../lib/core/ports.js';
+import type { Clock, Notifier, SnapshotStore } from '../../lib/core/ports.js';
 import { formatIssues, getPolicy } from '../../lib/core/policy/parse.js';
 import type { CopyTargetPolicy, Policy, PolicyFile } from '../../lib/core/policy/schema.js';
+import { scheduledRunSchema } from '../../lib/core/scheduled-time.js';
 import { prune, type PruneResult } from '../../lib/core/use-cases/prune.js';
 
-/** What the schedule sends (deploy/config.cjs): the policy and the scheduled time, used as `now`. */
-const PruneEventSchema = z.object({
-  policy: z.string({ error: 'must name a policy of the policy file' }).min(1),
-  time: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time such as "2026-11-24T04:15:00Z"' }),
-  /** Decide and log, delete nothing: for a first deployment or an operator's check. */
-  dryRun: z.boolean().optional(),
-});
+/**
+ * What the schedule sends (deploy/config.cjs): the policy and the scheduled time, used as `now`, so
+ * it must be close to the clock (lib/core/scheduled-time.ts says how close, and why).
+ */
+const pruneEventSchema = (now: Date) =>
+  scheduledRunSchema(now).extend({
+    /** Decide and log, delete nothing: for a first deployment or an operator's check. */
+    dryRun: z.boolean({ error: 'must be true or false' }).optional(),
+  });
 
 export interface PruneDependencies {
   policyFile: PolicyFile;
   source: SnapshotStore;
   targetsFor(policyName: string, policy: Policy): Array<{ target: CopyTargetPolicy; store: SnapshotStore }>;
   notifier: Notifier;
+  /** The function's own clock, to check the event's time against; the time itself is `now`. */
+  clock?: Clock;
 }
 
 const logger = new Logger({ serviceName: 'lifeboat-prune' });
@@ -38,8 +43,8 @@ export function createHandler(dependencies: PruneDependencies | (() => PruneDepe
   const deps = () => (resolved ??= typeof dependencies === 'function' ? dependencies() : dependencies);
 
   const pruneHandler = async (event: unknown) => {
-    const { policyFile, source, targetsFor, notifier } = deps();
-    const parsed = PruneEventSchema.safeParse(event);
+    const { policyFile, source, targetsFor, notifier, clock = () => new Date() } = deps();
+    const parsed = pruneEventSchema(clock()).safeParse(event);
     if (!parsed.success) {
       throw new InvalidInputError(`prune event is invalid:\n${formatIssues(parsed.error.issues)}`);
     }
@@ -55,7 +60,7 @@ export function createHandler(dependencies: PruneDependencies | (() => PruneDepe
       dryRun,
     });
     logResult(result);
-    const notification = pruneRunNotification(policyName, result, new Date(), { region: source.region });
+    const notification = pruneRunNotification(policyName, result, clock(), { region: source.region });
     const unpublished = await publishAll(notifier, [notification], logger);
     const problems = [
       ...result.scopes.filter((s) => s.error).map((s) => `${s.scope}: ${s.error}`),
@@ -64,6 +69,7 @@ export function createHandler(dependencies: PruneDependencies | (() => PruneDepe
           .filter((o) => o.result === 'failed')
           .map((o) => `${s.scope}: ${o.snapshot.id}: ${o.error}`),
       ),
+      ...result.scopes.flatMap((s) => s.problems.map((p) => `${s.scope}: ${p.snapshot.id}: ${p.problem}`)),
     ];
     // Thrown after every delete was tried, so Lambda's retries and then the failure destination
     // (serverless.yml custom.asyncFailure) see it; a retry lists afresh and finishes the rest.
@@ -87,6 +93,9 @@ function summarize(result: PruneResult) {
       scope: s.scope,
       kept: s.decisions.filter((d) => d.action === 'keep').length,
       deleted: s.outcomes.filter((o) => o.result === 'deleted').map((o) => o.snapshot.id),
+      ...(s.failedSnapshots.length > 0
+        ? { failedSnapshots: s.failedSnapshots.map((f) => f.snapshot.id) }
+        : {}),
       ...(result.dryRun ? { wouldDelete: s.outcomes.map((o) => o.snapshot.id) } : {}),
       ...(s.error ? { error: s.error } : {}),
     })),
@@ -107,6 +116,21 @@ function logResult(result: PruneResult): void {
       if (outcome.result === 'deleted') logger.info('snapshot deleted', entry);
       else if (outcome.result === 'dry run') logger.info('snapshot would be deleted (dry run)', entry);
       else logger.error('snapshot not deleted', entry);
+    }
+    for (const { snapshot, error } of scope.failedSnapshots) {
+      logger.warn('failed snapshot announced', {
+        scope: scope.scope,
+        snapshot: snapshot.id,
+        reason: reasons.get(snapshot),
+        ...(error ? { error: `announcement not remembered: ${error}` } : {}),
+      });
+    }
+    for (const { snapshot, problem } of scope.problems) {
+      logger.error('snapshot kept: RDS reports it inconsistently', {
+        scope: scope.scope,
+        snapshot: snapshot.id,
+        problem,
+      });
     }
     if (scope.error) logger.error('scope not pruned', { scope: scope.scope, error: scope.error });
   }

@@ -2,36 +2,41 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import * as z from 'zod';
+import type { z } from 'zod';
 import { RdsSnapshotStore } from '../../lib/adapters/aws/rds-snapshots.js';
 import { SnsNotifier } from '../../lib/adapters/aws/sns-notifier.js';
 import { policyFromEnv, requireEnv } from '../../lib/config/env.js';
 import { InvalidInputError, LifeboatError, RetryLaterError } from '../../lib/core/errors.js';
 import { snapshotRunNotification } from '../../lib/core/notification/outcomes.js';
 import { publishAll } from '../../lib/core/notification/publish.js';
-import { formatIssues } from '../../lib/core/policy/parse.js';
+import { findPolicy, formatIssues } from '../../lib/core/policy/parse.js';
 import type { PolicyFile } from '../../lib/core/policy/schema.js';
-import type { Notifier, SnapshotStore } from '../../lib/core/ports.js';
+import type { Clock, Notifier, SnapshotStore } from '../../lib/core/ports.js';
+import { scheduledRunSchema } from '../../lib/core/scheduled-time.js';
 import { takeSnapshots, type TakeSnapshotsResult } from '../../lib/core/use-cases/take-snapshots.js';
 
 /**
  * What the schedule rule sends (deploy/config.cjs): the policy's name and the scheduled time, from
- * the EventBridge event's `time` or EventBridge Scheduler's `<aws.scheduler.scheduled-time>`.
+ * the EventBridge event's `time` or EventBridge Scheduler's `<aws.scheduler.scheduled-time>`. The
+ * time names the snapshots and becomes their scheduled-at tag, so it must be a full ISO 8601
+ * instant close to the clock (lib/core/scheduled-time.ts): retention trusts nothing else.
  */
-export const ScheduleInputSchema = z.strictObject({
-  policy: z.string().min(1, { error: 'must name a policy' }),
-  time: z.string().refine((text) => !Number.isNaN(Date.parse(text)), { error: 'must be an ISO 8601 time' }),
-});
+export const scheduleInputSchema = scheduledRunSchema;
 
 export interface SnapshotDeps {
   policies: PolicyFile;
   store: SnapshotStore;
   notifier: Notifier;
   logger: Logger;
+  /** The function's own clock, to check the event's time against. */
+  clock?: Clock;
 }
 
-export function parseScheduleInput(event: unknown): z.infer<typeof ScheduleInputSchema> {
-  const parsed = ScheduleInputSchema.safeParse(event);
+export function parseScheduleInput(
+  event: unknown,
+  now: Date,
+): z.infer<ReturnType<typeof scheduleInputSchema>> {
+  const parsed = scheduleInputSchema(now).safeParse(event);
   if (!parsed.success)
     throw new InvalidInputError(`snapshot schedule input is invalid:\n${formatIssues(parsed.error.issues)}`);
   return parsed.data;
@@ -42,8 +47,9 @@ export function parseScheduleInput(event: unknown): z.infer<typeof ScheduleInput
  * failed, so Lambda retries it, or if the summary could not be published.
  */
 export async function runSnapshot(event: unknown, deps: SnapshotDeps): Promise<TakeSnapshotsResult> {
-  const input = parseScheduleInput(event);
-  const policy = deps.policies.policies[input.policy];
+  const clock = deps.clock ?? (() => new Date());
+  const input = parseScheduleInput(event, clock());
+  const policy = findPolicy(deps.policies, input.policy);
   if (!policy) {
     throw new InvalidInputError(
       `policy: unknown policy "${input.policy}"; the deployed policy file defines ${Object.keys(deps.policies.policies).join(', ')}`,
@@ -57,7 +63,7 @@ export async function runSnapshot(event: unknown, deps: SnapshotDeps): Promise<T
     logger: deps.logger,
   });
   deps.logger.info('snapshot run finished', { result });
-  const notification = snapshotRunNotification(input.policy, result, new Date(), {
+  const notification = snapshotRunNotification(input.policy, result, clock(), {
     region: deps.store.region,
   });
   const unpublished = await publishAll(deps.notifier, [notification], deps.logger);

@@ -4,6 +4,7 @@ import * as z from 'zod';
 import { ConfigError, GuardRefusedError } from '../core/errors.js';
 import type { DatabaseSource, Snapshot, SourceKind } from '../core/model.js';
 import type { SnapshotStore } from '../core/ports.js';
+import { decodeUtf8 } from '../core/utf8.js';
 import { fromClusterSnapshot, fromDbSnapshot } from './aws/rds-snapshots.js';
 
 /**
@@ -79,14 +80,14 @@ export interface Inventory {
 }
 
 export async function readInventoryFile(path: string): Promise<Inventory> {
-  let content: string;
+  let content: Buffer;
   try {
-    content = await readFile(path, 'utf8');
+    content = await readFile(path);
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : String(error);
     throw new ConfigError(`inventory file ${path}: ${reason}`, { cause: error });
   }
-  return parseInventory(content, path);
+  return parseInventory(decodeUtf8(content, path), path);
 }
 
 /** Parses an inventory; a problem is reported as one line naming the file and the key. */

@@ -1,6 +1,6 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { ConfigError } from '../core/errors.js';
-import { validatePolicyFile } from '../core/policy/parse.js';
+import { refuseCopiesToSource, validatePolicyFile } from '../core/policy/parse.js';
 import type { PolicyFile } from '../core/policy/schema.js';
 
 /**
@@ -60,5 +60,8 @@ export function policyFromEnv(env: NodeJS.ProcessEnv = process.env): PolicyFile 
   } catch (error) {
     throw new ConfigError('environment variable LIFEBOAT_POLICY is not valid JSON', { cause: error });
   }
-  return validatePolicyFile(value, 'LIFEBOAT_POLICY');
+  const file = validatePolicyFile(value, 'LIFEBOAT_POLICY');
+  // Checked at package time too (deploy/config.cjs); here for a function started elsewhere.
+  if (env.AWS_REGION) refuseCopiesToSource(file, { region: env.AWS_REGION }, 'LIFEBOAT_POLICY');
+  return file;
 }

@@ -29,6 +29,11 @@ export const TAG = {
   execution: 'lifeboat:execution',
   /** On a snapshot: when a restore-verify of it passed (ISO time); prune keeps the newest verified. */
   verified: 'lifeboat:verified',
+  /**
+   * On a snapshot RDS failed to make: when prune first announced it (ISO time), so it is announced
+   * once, and deleted a grace period after that.
+   */
+  failureAnnounced: 'lifeboat:failure-announced',
 } as const;
 
 /** Where a snapshot sits in the chain: taken in the source region, or a copy at a DR target. */

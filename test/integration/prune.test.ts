@@ -163,6 +163,7 @@ policies:
     targetsFor: (_name, policy) =>
       policy.copies.map((target) => ({ target, store: copyTargetStore(target, motoClientConfig(moto)) })),
     notifier,
+    clock: () => new Date(NOW),
   });
 });
 
@@ -185,6 +186,14 @@ describe('prune against moto', () => {
       /time: must be an ISO 8601 time/,
     );
     await expect(handler('{"policy":"gold"}', context)).rejects.toMatchObject({ name: 'InvalidInputError' });
+    // A misspelt dryRun must not be dropped, turning an operator's check into a real prune.
+    await expect(handler({ policy: 'gold', time: NOW, dryrun: true }, context)).rejects.toThrow(
+      /unknown key "dryrun"/,
+    );
+    // `time` is prune's "now": a day ahead would prune as if it were tomorrow.
+    await expect(
+      handler({ policy: 'gold', time: new Date(Date.parse(NOW) + DAY).toISOString() }, context),
+    ).rejects.toThrow(/time: is 24 hours ahead of the clock/);
 
     expect(await everywhere()).toEqual(before);
   });
@@ -268,6 +277,7 @@ describe('prune against moto', () => {
       source,
       targetsFor: (_name, policy) => policy.copies.map((target) => ({ target, store: unreachable })),
       notifier,
+      clock: () => new Date(NOW),
     });
 
     await expect(cutOff({ policy: 'gold', time: NOW, dryRun: true }, context)).rejects.toThrow(

@@ -18,6 +18,8 @@ const scheduleEvent = JSON.parse(readFileSync('test/fixtures/events/schedule-sna
   policy: string;
   time: string;
 };
+/** The function's clock in these tests: when the fixture's schedule fired. */
+const SCHEDULED = new Date(scheduleEvent.time);
 const GOLD = { 'lifeboat:policy': 'gold', env: 'prod' };
 
 const policies = goldPolicyFile({ select: { tags: GOLD } });
@@ -39,6 +41,7 @@ beforeAll(async () => {
       client: new SNSClient(motoClientConfig(moto)),
     }),
     logger: new Logger({ serviceName: 'lifeboat-snapshot', logLevel: 'SILENT' }),
+    clock: () => SCHEDULED,
   };
   handler = createHandler(() => deps);
 });
@@ -156,6 +159,7 @@ describe('snapshot function against moto', () => {
         client: new SNSClient(motoClientConfig(moto)),
       }),
       logger: new Logger({ serviceName: 'lifeboat-snapshot', logLevel: 'SILENT' }),
+      clock: () => SCHEDULED,
     }));
 
     await expect(unpublished(scheduleEvent, lambdaContext('snapshot'))).rejects.toThrow(
@@ -171,6 +175,13 @@ describe('snapshot function against moto', () => {
     [{ ...scheduleEvent, extra: 1 }, /unknown key "extra"/],
     ['{"policy":"gold"}', /expected object/],
     [{ policy: 'bronze', time: '2026-11-24T12:00:00Z' }, /policy: unknown policy "bronze"/],
+    [{ policy: 'constructor', time: '2026-11-24T12:00:00Z' }, /policy: unknown policy "constructor"/],
+    [{ policy: 'toString', time: '2026-11-24T12:00:00Z' }, /policy: unknown policy "toString"/],
+    // Date reads "1" as 2001 and a bare date as midnight: neither is a scheduled instant.
+    [{ policy: 'gold', time: '1' }, /time: must be an ISO 8601 time/],
+    [{ policy: 'gold', time: '2026-11-24' }, /time: must be an ISO 8601 time/],
+    [{ policy: 'gold', time: '2026-11-24T12:06:00Z' }, /time: is 6 minutes ahead of the clock/],
+    [{ policy: 'gold', time: '2026-11-20T12:00:00Z' }, /time: is 96 hours old/],
   ])('refuses a malformed schedule input %j and creates nothing', async (event, message) => {
     await createInstance(rds, 'orders', GOLD);
     const before = await snapshotIds(rds);

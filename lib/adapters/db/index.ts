@@ -36,27 +36,38 @@ const SCHEMES: Record<string, { engine: DatabaseEngine; port: number }> = {
  * Reads `postgres://user:password@host:port/database?sslmode=require` (or mysql://, mariadb://).
  * The password is percent-decoded and never appears in an error message.
  */
-export function connectionFromUrl(url: string): DatabaseConnection {
+export function connectionFromUrl(url: string, option = 'database URL'): DatabaseConnection {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
     throw new ConfigError(
-      `not a database URL: "${redact(url)}" (expected postgres://user:password@host:port/database or mysql://...)`,
+      `${option}: not a database URL: "${redact(url)}" (expected postgres://user:password@host:port/database or mysql://...)`,
     );
   }
+  // WHATWG URL keeps a malformed escape such as "%zz" as it is; decoding it throws a URIError,
+  // which is not a usage error and would name neither the option nor the part.
+  const decode = (part: string, text: string) => {
+    try {
+      return decodeURIComponent(text);
+    } catch {
+      throw new ConfigError(
+        `${option}: the ${part} in "${redact(url)}" has a bad percent-escape (write a literal "%" as %25)`,
+      );
+    }
+  };
   const scheme = SCHEMES[parsed.protocol];
   if (!scheme) {
     throw new ConfigError(
-      `unsupported database URL scheme "${parsed.protocol.replace(/:$/, '')}" (expected postgres, postgresql, mysql or mariadb)`,
+      `${option}: unsupported database URL scheme "${parsed.protocol.replace(/:$/, '')}" (expected postgres, postgresql, mysql or mariadb)`,
     );
   }
-  if (!parsed.hostname) throw new ConfigError(`database URL "${redact(url)}" names no host`);
+  if (!parsed.hostname) throw new ConfigError(`${option}: database URL "${redact(url)}" names no host`);
   const port = parsed.port === '' ? scheme.port : Number(parsed.port);
-  const user = decodeURIComponent(parsed.username);
-  const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
+  const user = decode('user name', parsed.username);
+  const database = decode('database name', parsed.pathname.replace(/^\//, ''));
   if (database.includes('/'))
-    throw new ConfigError(`database URL "${redact(url)}" has more than one path segment`);
+    throw new ConfigError(`${option}: database URL "${redact(url)}" has more than one path segment`);
   const sslmode = parsed.searchParams.get('sslmode') ?? parsed.searchParams.get('ssl-mode')?.toLowerCase();
   const ssl = sslModeOf(sslmode ?? parsed.searchParams.get('ssl'));
   const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
@@ -67,7 +78,7 @@ export function connectionFromUrl(url: string): DatabaseConnection {
     host,
     port,
     user: user || (scheme.engine === 'postgres' ? 'postgres' : 'root'),
-    ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
+    ...(parsed.password ? { password: decode('password', parsed.password) } : {}),
     database: database || (scheme.engine === 'postgres' ? user || 'postgres' : ''),
     ...(ssl ? { ssl } : {}),
     ...(rds ? { ca: rdsCertificateAuthorities.ca } : {}),

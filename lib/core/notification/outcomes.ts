@@ -5,6 +5,7 @@ import {
   type SnapshotCopyResult,
   type TargetCopyResult,
 } from '../use-cases/copy-snapshot.js';
+import { FAILED_SNAPSHOT_GRACE_DAYS } from '../retention/decide.js';
 import type { PruneResult } from '../use-cases/prune.js';
 import type { TakeSnapshotsResult } from '../use-cases/take-snapshots.js';
 import type { NotificationInput, Severity } from './message.js';
@@ -230,7 +231,14 @@ export function pruneRunNotification(
       .filter((o) => o.result === 'failed')
       .map((o) => ({ scope: s.scope, snapshot: o.snapshot.id, error: o.error })),
   );
-  const problems = scopeErrors.length + failures.length;
+  // Announced once (retention/decide.ts remembers it in a tag), so a failed snapshot warns one run.
+  const failedSnapshots = result.scopes.flatMap((s) =>
+    s.failedSnapshots.map((f) => ({ scope: s.scope, snapshot: f.snapshot.id })),
+  );
+  const reported = result.scopes.flatMap((s) =>
+    s.problems.map((p) => ({ scope: s.scope, snapshot: p.snapshot.id, problem: p.problem })),
+  );
+  const problems = scopeErrors.length + failures.length + failedSnapshots.length + reported.length;
   const kept = result.scopes.reduce((n, s) => n + s.decisions.filter((d) => d.action === 'keep').length, 0);
   const deleted = result.scopes.flatMap((s) =>
     s.outcomes.filter((o) => o.result === 'deleted').map((o) => o.snapshot.id),
@@ -244,10 +252,18 @@ export function pruneRunNotification(
   const summary =
     problems === 0
       ? `Policy ${policyName}: ${done}, ${kept} kept`
-      : `Policy ${policyName}: prune incomplete, ${[
-          ...(failures.length > 0 ? [`${failures.length} not deleted`] : []),
-          ...(scopeErrors.length > 0 ? [`${scopeErrors.map((s) => s.scope).join(', ')} not pruned`] : []),
-        ].join(', ')} (${done})`;
+      : failures.length + scopeErrors.length + reported.length === 0
+        ? `Policy ${policyName}: ${plural(failedSnapshots.length, 'snapshot')} failed in RDS (${done})`
+        : `Policy ${policyName}: prune incomplete, ${[
+            ...(failures.length > 0 ? [`${failures.length} not deleted`] : []),
+            ...(scopeErrors.length > 0 ? [`${scopeErrors.map((s) => s.scope).join(', ')} not pruned`] : []),
+            ...(reported.length > 0
+              ? [`${plural(reported.length, 'snapshot')} without a creation time`]
+              : []),
+            ...(failedSnapshots.length > 0
+              ? [`${plural(failedSnapshots.length, 'snapshot')} failed in RDS`]
+              : []),
+          ].join(', ')} (${done})`;
   return {
     version: 1,
     kind: 'prune.run',
@@ -257,8 +273,18 @@ export function pruneRunNotification(
     summary,
     ...(problems > 0
       ? {
-          action:
-            'Read the errors below and the prune function logs (permissions, a snapshot in use by a copy); Lambda retries the run, and the next scheduled prune finishes the rest.',
+          action: [
+            ...(failures.length + scopeErrors.length + reported.length > 0
+              ? [
+                  'Read the errors below and the prune function logs (permissions, a snapshot in use by a copy); Lambda retries the run, and the next scheduled prune finishes the rest.',
+                ]
+              : []),
+            ...(failedSnapshots.length > 0
+              ? [
+                  `RDS could not make the failed snapshots below: read their RDS events (storage, KMS key, quota); prune deletes them ${FAILED_SNAPSHOT_GRACE_DAYS} days from now.`,
+                ]
+              : []),
+          ].join(' '),
         }
       : {}),
     details: {
@@ -267,6 +293,8 @@ export function pruneRunNotification(
       ...(result.dryRun ? { wouldDelete } : {}),
       kept,
       ...(failures.length > 0 ? { failures } : {}),
+      ...(failedSnapshots.length > 0 ? { failedSnapshots } : {}),
+      ...(reported.length > 0 ? { problems: reported } : {}),
       ...(scopeErrors.length > 0
         ? { scopeErrors: scopeErrors.map((s) => ({ scope: s.scope, error: s.error })) }
         : {}),

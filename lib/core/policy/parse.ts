@@ -34,12 +34,43 @@ function messageOf(issue: z.core.$ZodIssue): string {
   }
 }
 
+/**
+ * The policy of that name, if the file defines one. An own key only: a name from an event or a tag
+ * such as "constructor" or "toString" must not find Object.prototype's members.
+ */
+export function findPolicy(file: PolicyFile, name: string): Policy | undefined {
+  return Object.hasOwn(file.policies, name) ? file.policies[name] : undefined;
+}
+
 export function getPolicy(file: PolicyFile, name: string): Policy {
-  const policy = file.policies[name];
+  const policy = findPolicy(file, name);
   if (!policy) {
     throw new ConfigError(
       `unknown policy "${name}"; the policy file defines: ${Object.keys(file.policies).join(', ')}`,
     );
   }
   return policy;
+}
+
+/**
+ * Refuses a copy target in the region Lifeboat runs in, in its own account (no `account`, or that
+ * account): the "copy" would sit beside its original, no disaster-recovery copy at all, and prune
+ * would govern it in the same store as the snapshots it copies.
+ */
+export function refuseCopiesToSource(
+  file: PolicyFile,
+  source: { region: string; account?: string },
+  origin = 'policy file',
+): void {
+  const problems = Object.entries(file.policies).flatMap(([name, policy]) =>
+    policy.copies.flatMap((target, index) =>
+      target.region === source.region && (target.account === undefined || target.account === source.account)
+        ? [
+            `  - policies.${name}.copies.${index}.region: is ${source.region}, the region Lifeboat runs in, ` +
+              `in the same account: a copy target must be another region or another account`,
+          ]
+        : [],
+    ),
+  );
+  if (problems.length > 0) throw new ConfigError(`${origin} is invalid:\n${problems.join('\n')}`);
 }

@@ -188,6 +188,21 @@ export function unencryptedRule(
   return kind === 'cluster' && chosen === 'encrypt' ? 'cannot-encrypt' : chosen;
 }
 
+/**
+ * Objectives beyond these are typos, not objectives, and they would turn off what the minutes
+ * drive: an RPO breach alert that never comes, a scratch instance whose expiry (RTO plus a grace)
+ * is years away.
+ */
+export const MAX_RPO_MINUTES = 31 * 24 * 60;
+export const MAX_RTO_MINUTES = 7 * 24 * 60;
+
+const minutes = (max: number, why: string) =>
+  z
+    .number({ error: 'must be a positive number of minutes' })
+    .int({ error: 'must be a whole number of minutes' })
+    .positive({ error: 'must be a positive number of minutes' })
+    .max(max, { error: `must be at most ${max} (${why})` });
+
 export const PolicySchema = z.strictObject({
   select: z.strictObject({
     tags: z.record(z.string().min(1), z.string()).refine((tags) => Object.keys(tags).length > 0, {
@@ -196,17 +211,28 @@ export const PolicySchema = z.strictObject({
   }),
   schedule: ScheduleSchema,
   timezone: TimezoneSchema.optional(),
-  rpoMinutes: z.number().int().positive({ error: 'must be a positive number of minutes' }),
-  rtoMinutes: z.number().int().positive({ error: 'must be a positive number of minutes' }),
+  rpoMinutes: minutes(MAX_RPO_MINUTES, '31 days: a monthly schedule'),
+  rtoMinutes: minutes(MAX_RTO_MINUTES, '7 days: a scratch instance lives this long when orphaned'),
   retention: RetentionSchema,
   unencryptedSources: UnencryptedSourcesSchema,
   copies: z.array(CopyTargetSchema).default([]),
   verify: VerifySchema.optional(),
 });
 
-const PolicyNameSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,30}$/, {
-  error: 'policy names are lower-case letters, digits and "-", at most 31',
-});
+// Names that are members of every JavaScript object: a policy called so would be found by any
+// plain-object lookup of a name that is not a policy at all.
+const RESERVED_POLICY_NAMES = new Set(
+  Object.getOwnPropertyNames(Object.prototype).map((name) => name.toLowerCase()),
+);
+
+export const PolicyNameSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,30}$/, {
+    error: 'policy names are lower-case letters, digits and "-", at most 31',
+  })
+  .refine((name) => !RESERVED_POLICY_NAMES.has(name), {
+    error: 'is a reserved word (a member of every JavaScript object): choose another policy name',
+  });
 
 export const PolicyFileSchema = z.strictObject({
   policies: z

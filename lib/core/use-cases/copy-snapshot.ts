@@ -1,6 +1,7 @@
 import { LifeboatError, NotFoundError, RetryLaterError } from '../errors.js';
 import type { Snapshot, SourceKind } from '../model.js';
 import { copyId, shareableCopyId } from '../naming/snapshot-id.js';
+import { findPolicy } from '../policy/parse.js';
 import { unencryptedRule, type CopyTargetPolicy, type Policy, type PolicyFile } from '../policy/schema.js';
 import type { SnapshotStore } from '../ports.js';
 import { isManaged, TAG, type Tags, type Tier } from '../tags.js';
@@ -452,7 +453,7 @@ export async function copyOnEvent(request: {
     snapshot = original;
   }
   const policyName = snapshot.tags[TAG.policy] ?? '';
-  const policy = policies.policies[policyName];
+  const policy = findPolicy(policies, policyName);
   if (!policy) {
     return { snapshot: snapshot.id, ignored: `policy "${policyName}" is not in the deployed policy file` };
   }
@@ -509,7 +510,7 @@ export async function sweepCopies(request: {
   const inFlight: InFlightCounts = new WeakMap();
   for (const snapshot of candidates) {
     const policyName = snapshot.tags[TAG.policy] ?? '';
-    const policy = policies.policies[policyName];
+    const policy = findPolicy(policies, policyName);
     if (!policy || policy.copies.length === 0) continue;
     snapshots.push(await copyToTargets({ snapshot, policyName, policy, deps, now, inFlight }));
   }

@@ -22,12 +22,23 @@ export interface DeleteOutcome {
   error?: string;
 }
 
+/** A failed snapshot this run announced; it is deleted a grace period after (retention/decide.ts). */
+export interface FailedSnapshotNotice {
+  snapshot: Snapshot;
+  /** The announcement could not be remembered on the snapshot, so the next run announces it again. */
+  error?: string;
+}
+
 export interface ScopeResult {
   scope: string;
   region: string;
   retention: Retention;
   decisions: RetentionDecision[];
   outcomes: DeleteOutcome[];
+  /** Failed snapshots seen for the first time. */
+  failedSnapshots: FailedSnapshotNotice[];
+  /** What RDS reported wrong (kept meanwhile): each fails the run, so that someone looks. */
+  problems: Array<{ snapshot: Snapshot; problem: string }>;
   /** The scope's snapshots could not be listed; nothing was decided there. */
   error?: string;
 }
@@ -123,16 +134,28 @@ export async function prune(request: PruneRequest): Promise<PruneResult> {
     scopes.map(async (scope, index): Promise<ScopeResult> => {
       const view = listed[index]!;
       const base = { scope: scope.name, region: scope.store.region, retention: scope.retention };
-      if ('error' in view) return { ...base, decisions: [], outcomes: [], error: view.error };
+      if ('error' in view) {
+        return { ...base, decisions: [], outcomes: [], failedSnapshots: [], problems: [], error: view.error };
+      }
       const governed = view.snapshots.filter((s) => governedBy(s, policyName, scope.target));
       const decisions = decideRetention(governed, scope.retention, now, { inUse });
       const doomed = decisions.filter((d) => d.action === 'delete').map((d) => d.snapshot);
+      const failing = decisions.filter((d) => d.announceFailure).map((d) => d.snapshot);
+      // A dry run changes nothing, so it does not remember the announcement either.
+      const failedSnapshots = dryRun
+        ? failing.map((snapshot) => ({ snapshot }))
+        : await mapWithConcurrency(failing, DELETES_AT_ONCE, (snapshot) =>
+            markFailureAnnounced(scope.store, snapshot, now),
+          );
+      const problems = decisions.flatMap((d) =>
+        d.problem ? [{ snapshot: d.snapshot, problem: d.problem }] : [],
+      );
       const outcomes: DeleteOutcome[] = dryRun
         ? doomed.map((snapshot) => ({ snapshot, result: 'dry run' }))
         : holdBack
           ? doomed.map((snapshot) => ({ snapshot, result: 'not attempted', error: holdBack }))
           : await mapWithConcurrency(doomed, DELETES_AT_ONCE, (snapshot) => deleteOne(scope.store, snapshot));
-      return { ...base, decisions, outcomes };
+      return { ...base, decisions, outcomes, failedSnapshots, problems };
     }),
   );
 
@@ -167,6 +190,23 @@ async function readScope(scope: PruneScope): Promise<ScopeView> {
     return { snapshots, inUse };
   } catch (error) {
     return { error: `listing snapshots and databases in ${scope.store.region} failed: ${messageOf(error)}` };
+  }
+}
+
+/**
+ * Remembers on a failed snapshot that it was announced, and when: the grace period before prune
+ * deletes it runs from then. Tagging goes through the store's guard (managed snapshots only).
+ */
+async function markFailureAnnounced(
+  store: SnapshotStore,
+  snapshot: Snapshot,
+  now: Date,
+): Promise<FailedSnapshotNotice> {
+  try {
+    await store.tagSnapshot(snapshot, { [TAG.failureAnnounced]: now.toISOString() });
+    return { snapshot };
+  } catch (error) {
+    return { snapshot, error: messageOf(error) };
   }
 }
 

@@ -178,6 +178,14 @@ describe('lifeboat fingerprint and compare', { timeout: 180_000 }, () => {
       [['fingerprint', '--url', 'not a url'], /not a database URL/],
       [['fingerprint', '--url', 'redis://localhost/0'], /unsupported .*"redis"/],
       [
+        ['fingerprint', '--url', 'postgres://app:50%off@127.0.0.1:1/app'],
+        /^lifeboat: --url: the password in .*bad percent-escape/,
+      ],
+      [
+        ['fingerprint', '--url', 'postgres://app@127.0.0.1:1/sales%zz'],
+        /^lifeboat: --url: the database name in .*bad percent-escape/,
+      ],
+      [
         ['fingerprint', '--url', 'postgres://postgres:secret@127.0.0.1:1/postgres'],
         /cannot connect to PostgreSQL at 127\.0\.0\.1:1.*ECONNREFUSED/,
       ],

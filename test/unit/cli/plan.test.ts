@@ -209,6 +209,45 @@ describe('lifeboat plan refuses bad input with exit 2 and one line naming the pr
     expect(message).toMatch(new RegExp(`^lifeboat: ${path}: not valid JSON \\(`));
   });
 
+  it('names a policy file whose aliases expand without end (a YAML "billion laughs")', async () => {
+    const levels = ['a: &a [x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 9; i++) {
+      const [name, previous] = [String.fromCharCode(97 + i), String.fromCharCode(96 + i)];
+      levels.push(`${name}: &${name} [${Array(9).fill(`*${previous}`).join(', ')}]`);
+    }
+    const policy = await file('bomb.yml', `${levels.join('\n')}\npolicies: *i\n`);
+
+    const message = oneLine(
+      await lifeboat('plan', '--policy', policy, '--inventory', 'examples/inventory.json'),
+    );
+
+    expect(message).toMatch(
+      new RegExp(`^lifeboat: ${policy}: not a usable YAML file: .*at most 100 aliases`),
+    );
+  });
+
+  it('names a policy file and an inventory that are not UTF-8, and where', async () => {
+    const example = await readFile('lifeboat.example.yml');
+    const latin1 = join(dir, 'latin1.yml');
+    await writeFile(
+      latin1,
+      Buffer.concat([Buffer.from('# caf'), Buffer.from([0xe9]), Buffer.from('\n'), example]),
+    );
+
+    expect(
+      oneLine(await lifeboat('plan', '--policy', latin1, '--inventory', 'examples/inventory.json')),
+    ).toBe(`lifeboat: ${latin1}: not UTF-8 text (invalid byte 0xe9 at offset 5); save it as UTF-8`);
+
+    const inventory = join(dir, 'latin1.json');
+    await writeFile(
+      inventory,
+      Buffer.concat([Buffer.from('{"DBSnapshots": [], "x": "'), Buffer.from([0xff]), Buffer.from('"}')]),
+    );
+    expect(
+      oneLine(await lifeboat('plan', '--policy', 'lifeboat.example.yml', '--inventory', inventory)),
+    ).toMatch(new RegExp(`^lifeboat: ${inventory}: not UTF-8 text`));
+  });
+
   it('names a --now that is not a time', async () => {
     const message = oneLine(await lifeboat('plan', ...EXAMPLE.slice(0, 4), '--now', 'tuesday'));
     expect(message).toBe('lifeboat: --now: "tuesday" is not an ISO 8601 time such as 2026-11-24T12:00:00Z');

@@ -21,6 +21,21 @@ describe('requireEnv', () => {
 });
 
 describe('policyFromEnv', () => {
+  it('refuses a copy target in the region the function runs in, of its own account, naming it', () => {
+    const file = parsePolicyFile(readFileSync('lifeboat.example.yml', 'utf8'));
+    const region = file.policies.gold!.copies[0]!.region;
+    const env = { LIFEBOAT_POLICY: JSON.stringify(file) };
+
+    expect(() => policyFromEnv({ ...env, AWS_REGION: region })).toThrow(
+      new RegExp(`policies\\.gold\\.copies\\.0\\.region: is ${region}, the region Lifeboat runs in`),
+    );
+    // Another region, or the same region in a DR account, is a real copy.
+    expect(policyFromEnv({ ...env, AWS_REGION: 'us-east-1' })).toEqual(file);
+    const inAccount = file.policies.gold!.copies.find((c) => c.account)!;
+    expect(() => policyFromEnv({ ...env, AWS_REGION: inAccount.region })).toThrow(/copies\.0\.region/);
+    expect(() => policyFromEnv({ ...env, AWS_REGION: inAccount.region })).not.toThrow(/copies\.1\.region/);
+  });
+
   it('reads back the policy that packaging put in LIFEBOAT_POLICY', () => {
     const file = parsePolicyFile(readFileSync('lifeboat.example.yml', 'utf8'));
 

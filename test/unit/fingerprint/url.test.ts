@@ -52,6 +52,20 @@ describe('database URLs', () => {
     expect(() => connectionFromUrl('postgres://u:secret@h/a/b')).not.toThrow(/secret/);
     expect(() => connectionFromUrl('postgres://u@h/db?sslmode=maybe')).toThrow(/unknown sslmode "maybe"/);
     expect(() => connectionFromUrl('localhost:5432')).toThrow();
+    // A malformed percent-escape is a usage error naming the option and the part, not a URIError.
+    for (const [url, part] of [
+      ['postgres://app:50%off@h/db', 'password'],
+      ['postgres://us%e9r:x@h/db', 'user name'],
+      ['mysql://u:x@h/sales%', 'database name'],
+    ] as const) {
+      expect(() => connectionFromUrl(url, '--before')).toThrow(
+        expect.objectContaining({
+          name: 'ConfigError',
+          message: expect.stringContaining(`--before: the ${part} in`),
+        }),
+      );
+    }
+    expect(() => connectionFromUrl('postgres://app:50%off@h/db')).not.toThrow(/50%off/);
     try {
       connectionFromUrl('not a url with secret');
     } catch (error) {

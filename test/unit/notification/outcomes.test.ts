@@ -188,6 +188,8 @@ describe('pruneRunNotification', () => {
       outcomes: [
         { snapshot: snapshot('old-1'), result: dryRun ? 'dry run' : 'deleted' },
       ] as PruneResult['scopes'][number]['outcomes'],
+      failedSnapshots: [],
+      problems: [],
       ...overrides,
     };
     return { policy: 'gold', dryRun, scopes: [scope], deleted: 1, failed: 0 };

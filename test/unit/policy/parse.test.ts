@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../lib/core/errors.js';
 import { parsePolicyFile } from '../../../lib/core/policy/file.js';
-import { getPolicy } from '../../../lib/core/policy/parse.js';
+import { findPolicy, getPolicy, validatePolicyFile } from '../../../lib/core/policy/parse.js';
 import { unencryptedRule } from '../../../lib/core/policy/schema.js';
 
 const example = readFileSync('lifeboat.example.yml', 'utf8');
@@ -96,6 +96,21 @@ describe('parsePolicyFile', () => {
       'policies.bronze.timezone: must be an IANA time zone',
     ],
     ['an upper-case policy name', 'bronze:', 'Bronze:', 'policies.Bronze: policy names are lower-case'],
+    ['the policy name "constructor"', 'bronze:', 'constructor:', 'policies.constructor: is a reserved word'],
+    ['the policy name "__proto__"', 'bronze:', '__proto__:', 'policies'],
+    ['the policy name "toString"', 'bronze:', 'toString:', 'policies.toString: policy names are lower-case'],
+    [
+      'an RPO of more than 31 days',
+      'rpoMinutes: 1440',
+      'rpoMinutes: 44641',
+      'policies.bronze.rpoMinutes: must be at most 44640',
+    ],
+    [
+      'an RTO of more than 7 days',
+      'rtoMinutes: 480',
+      'rtoMinutes: 1e9',
+      'policies.bronze.rtoMinutes: must be at most 10080',
+    ],
   ])('refuses %s, naming the key', (_case, from, to, expected) => {
     expect(problemsOf(minimalWith(from, to))).toContain(expected);
   });
@@ -206,6 +221,35 @@ describe('parsePolicyFile', () => {
 
   it('refuses duplicate keys, which YAML would otherwise silently merge', () => {
     expect(problemsOf(`${minimal}  bronze:\n    schedule: rate(1 hour)\n`)).toContain('not valid YAML');
+  });
+
+  it('refuses a "constructor" policy given as JSON too, where the key is an own property', () => {
+    expect(() => validatePolicyFile(JSON.parse(JSON.stringify({ policies: { constructor: {} } })))).toThrow(
+      /policies\.constructor: is a reserved word/,
+    );
+    expect(() => validatePolicyFile(JSON.parse('{"policies":{"__proto__":{}}}'))).toThrow(ConfigError);
+  });
+
+  it('finds no policy for a name that only Object.prototype has', () => {
+    const file = parsePolicyFile(minimal);
+    for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf']) {
+      expect(findPolicy(file, name)).toBeUndefined();
+      expect(() => getPolicy(file, name)).toThrow(`unknown policy "${name}"`);
+    }
+  });
+
+  it('refuses a file that is not UTF-8, and a YAML alias bomb, with the file named', () => {
+    expect(() => parsePolicyFile(Buffer.from([0x70, 0x6f, 0xc3, 0x28]), 'test.yml')).toThrow(
+      'test.yml: not UTF-8 text (invalid byte 0xc3 at offset 2); save it as UTF-8',
+    );
+    const bomb = [
+      'a: &a [x, x, x, x, x, x, x, x, x, x]',
+      'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]',
+      'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]',
+      'policies: *c',
+    ];
+    expect(problemsOf(bomb.join('\n'))).toMatch(/^test\.yml: not a usable YAML file: .*aliases/);
+    expect(parsePolicyFile(Buffer.from(minimal, 'utf8')).policies.bronze).toBeDefined();
   });
 
   it('refuses a file with no policies', () => {

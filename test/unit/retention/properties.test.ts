@@ -9,7 +9,8 @@ const NOW = Date.parse('2026-11-24T12:00:00Z');
 const DAY = 86_400_000;
 
 // Snapshots over the last ~3 years (and a little after `now`, as a skewed clock would leave them),
-// from a few sources, some unmanaged, automated, unfinished or verified.
+// from a few sources, some unmanaged, automated, unfinished, failed or verified, some with a
+// scheduled-at tag that is not to be trusted: ahead of RDS's creation time, or not a full instant.
 const snapshotArb = fc
   .record({
     source: fc.constantFrom('db-1', 'db-2', 'aurora-1'),
@@ -17,39 +18,75 @@ const snapshotArb = fc
     offsetMinutes: fc.integer({ min: -3 * 366 * 24 * 60, max: 2 * 24 * 60 }),
     managed: fc.constantFrom(true, true, false),
     type: fc.constantFrom('manual', 'manual', 'manual', 'automated'),
-    status: fc.constantFrom('available', 'available', 'available', 'available', 'creating', 'copying'),
-    scheduledTag: fc.boolean(),
+    status: fc.constantFrom(
+      'available',
+      'available',
+      'available',
+      'available',
+      'creating',
+      'copying',
+      'failed',
+    ),
+    scheduledTag: fc.constantFrom('valid', 'valid', 'none', 'ahead', 'not an instant'),
+    aheadMinutes: fc.integer({ min: 6, max: 400 * 24 * 60 }),
+    garbage: fc.constantFrom('1', '2026-11-24', '2999-01-01', 'yesterday', '2026-11-24T10:00:00'),
     verified: fc.constantFrom(false, false, false, true),
     createdLagMinutes: fc.integer({ min: 0, max: 600 }),
+    noCreationTime: fc.constantFrom(false, false, false, false, false, false, false, false, false, true),
+    announcedDaysAgo: fc.option(fc.integer({ min: -3, max: 30 }), { nil: undefined }),
   })
   .map((r): Omit<Snapshot, 'id' | 'arn'> => {
     const scheduled = new Date(NOW + r.offsetMinutes * 60_000);
+    const created = new Date(scheduled.getTime() + r.createdLagMinutes * 60_000);
+    const tag = {
+      valid: scheduled.toISOString(),
+      none: undefined,
+      ahead: new Date(created.getTime() + r.aheadMinutes * 60_000).toISOString(),
+      'not an instant': r.garbage,
+    }[r.scheduledTag];
     return {
       kind: r.kind as Snapshot['kind'],
       sourceId: r.source,
       type: r.type,
       status: r.status,
-      createdAt:
-        r.status === 'creating'
-          ? undefined
-          : new Date(scheduled.getTime() + (r.scheduledTag ? r.createdLagMinutes * 60_000 : 0)),
+      createdAt: r.status === 'creating' || r.noCreationTime ? undefined : created,
       encrypted: true,
       region: 'us-east-1',
       tags: {
         ...(r.managed ? { [TAG.managed]: 'true' } : {}),
         [TAG.source]: r.source,
-        ...(r.scheduledTag ? { [TAG.scheduledAt]: scheduled.toISOString() } : {}),
+        ...(tag !== undefined ? { [TAG.scheduledAt]: tag } : {}),
         ...(r.verified ? { [TAG.verified]: scheduled.toISOString() } : {}),
+        ...(r.status === 'failed' && r.announcedDaysAgo !== undefined
+          ? { [TAG.failureAnnounced]: new Date(NOW - r.announcedDaysAgo * DAY).toISOString() }
+          : {}),
       },
     };
   });
 
-const snapshotsArb = fc.array(snapshotArb, { maxLength: 120 }).map((list) =>
-  list.map((s, i): Snapshot => {
-    const id = `snap-${String(i).padStart(3, '0')}`;
-    return { ...s, id, arn: `arn:aws:rds:us-east-1:111111111111:snapshot:${id}` };
-  }),
-);
+// Some snapshots listed twice (as an inventory or a repeated listing page would), identically or
+// with a tag that differs.
+const snapshotsArb = fc
+  .record({
+    list: fc.array(snapshotArb, { maxLength: 120 }),
+    repeats: fc.array(fc.record({ index: fc.nat(), differ: fc.boolean() }), { maxLength: 6 }),
+  })
+  .map(({ list, repeats }) => {
+    const snapshots = list.map((s, i): Snapshot => {
+      const id = `snap-${String(i).padStart(3, '0')}`;
+      return { ...s, id, arn: `arn:aws:rds:us-east-1:111111111111:snapshot:${id}` };
+    });
+    const again =
+      snapshots.length === 0
+        ? []
+        : repeats.map(({ index, differ }) => {
+            const original = snapshots[index % snapshots.length]!;
+            return differ
+              ? { ...original, tags: { ...original.tags, [TAG.verified]: 'differs' } }
+              : { ...original };
+          });
+    return [...snapshots, ...again];
+  });
 
 const retentionArb: fc.Arbitrary<Retention> = fc.record({
   daily: fc.integer({ min: 0, max: 40 }),
@@ -64,7 +101,26 @@ const now = new Date(NOW);
 const summary = (decisions: RetentionDecision[]) =>
   decisions.map((d) => ({ id: d.snapshot.id, action: d.action, reason: d.reason }));
 
-const timeOf = (s: Snapshot) => new Date(s.tags[TAG.scheduledAt] ?? s.createdAt!.toISOString());
+// Written apart from the code under test: a full instant with seconds and a zone, not later than
+// the creation time plus 5 minutes, else the creation time.
+const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+const trustedTag = (s: Snapshot) => {
+  const tag = s.tags[TAG.scheduledAt];
+  return tag !== undefined && INSTANT.test(tag) && Date.parse(tag) <= s.createdAt!.getTime() + 5 * 60_000;
+};
+const timeOf = (s: Snapshot) => (trustedTag(s) ? new Date(s.tags[TAG.scheduledAt]!) : s.createdAt!);
+/** Snapshots listed twice with different details: held, whatever retention says. */
+const conflicting = (snapshots: Snapshot[]) => {
+  const seen = new Map<string, string>();
+  const differing = new Set<string>();
+  for (const s of snapshots) {
+    const text = JSON.stringify(s.tags);
+    const before = seen.get(s.id);
+    if (before !== undefined && before !== text) differing.add(s.id);
+    seen.set(s.id, text);
+  }
+  return differing;
+};
 const isCandidate = (s: Snapshot) =>
   s.tags[TAG.managed] === 'true' &&
   s.type === 'manual' &&
@@ -120,8 +176,10 @@ const windows: Array<{
 ];
 
 /** What GFS requires to be kept among the managed, available snapshots, independent of the code. */
-function required(snapshots: Snapshot[], retention: Retention, inUse: Set<string>): Set<Snapshot> {
-  const candidates = snapshots.filter(isCandidate);
+function required(snapshots: Snapshot[], retention: Retention, inUse: Set<string>): Set<string> {
+  const differing = conflicting(snapshots);
+  const unique = [...new Map(snapshots.map((s) => [s.id, s])).values()];
+  const candidates = unique.filter((s) => isCandidate(s) && !differing.has(s.id));
   const keep = new Set<Snapshot>(candidates.filter((s) => inUse.has(s.id) || inUse.has(s.arn)));
   for (const s of newestBy(candidates, seriesOf).values()) keep.add(s);
   const verified = candidates.filter((s) => s.tags[TAG.verified] !== undefined);
@@ -132,7 +190,7 @@ function required(snapshots: Snapshot[], retention: Retention, inUse: Set<string
     const inside = candidates.filter((s) => inWindow(timeOf(s), n));
     for (const s of newestBy(inside, (s) => `${seriesOf(s)}@${label(timeOf(s))}`).values()) keep.add(s);
   }
-  return keep;
+  return new Set([...keep].map((s) => s.id));
 }
 
 const inUseArb = (snapshots: Snapshot[]) =>
@@ -166,20 +224,104 @@ describe('decideRetention properties', () => {
     );
   });
 
-  it('returns one decision per snapshot', () => {
+  it('returns one decision per snapshot id, however many times it is listed', () => {
     fc.assert(
       fc.property(scenarioArb, ({ snapshots, retention, inUse }) => {
         const decisions = decideRetention(snapshots, retention, now, { inUse });
-        expect(decisions.map((d) => d.snapshot.id).sort()).toEqual(snapshots.map((s) => s.id).sort());
+        const ids = decisions.map((d) => d.snapshot.id).sort();
+        expect(ids).toEqual([...new Set(snapshots.map((s) => s.id))].sort());
       }),
     );
   });
 
-  it('never deletes a snapshot that is unmanaged, automated or not yet available', () => {
+  it('keeps a snapshot listed twice with different details, whatever retention says', () => {
+    fc.assert(
+      fc.property(scenarioArb, ({ snapshots, retention, inUse }) => {
+        const differing = conflicting(snapshots);
+        for (const d of decideRetention(snapshots, retention, now, { inUse })) {
+          if (differing.has(d.snapshot.id)) expect(d.action, d.snapshot.id).toBe('keep');
+        }
+      }),
+    );
+  });
+
+  it('never deletes a snapshot that is unmanaged, automated or not yet available, nor a failed one within 7 days of its announcement', () => {
     fc.assert(
       fc.property(scenarioArb, ({ snapshots, retention, inUse }) => {
         for (const d of decideRetention(snapshots, retention, now, { inUse })) {
-          if (!isCandidate(d.snapshot)) expect(d.action, d.snapshot.id).toBe('keep');
+          if (isCandidate(d.snapshot)) continue;
+          const s = d.snapshot;
+          const announced = s.tags[TAG.failureAnnounced];
+          const graceOver =
+            s.tags[TAG.managed] === 'true' &&
+            s.type === 'manual' &&
+            s.status === 'failed' &&
+            announced !== undefined &&
+            Date.parse(announced) <= NOW - 7 * DAY &&
+            !inUse.includes(s.id) &&
+            !inUse.includes(s.arn);
+          if (!graceOver) expect(d.action, `${s.id} ${d.reason}`).toBe('keep');
+        }
+      }),
+    );
+  });
+
+  it('announces every managed failed snapshot not announced yet, and only those', () => {
+    fc.assert(
+      fc.property(scenarioArb, ({ snapshots, retention, inUse }) => {
+        for (const d of decideRetention(snapshots, retention, now, { inUse })) {
+          const s = d.snapshot;
+          const announced = s.tags[TAG.failureAnnounced];
+          const due =
+            s.tags[TAG.managed] === 'true' &&
+            s.type === 'manual' &&
+            s.status === 'failed' &&
+            !conflicting(snapshots).has(s.id) &&
+            (announced === undefined || Date.parse(announced) > NOW + 5 * 60_000);
+          expect(d.announceFailure === true, `${s.id} ${d.reason}`).toBe(due);
+          if (due) expect(d.action).toBe('keep');
+        }
+      }),
+    );
+  });
+
+  it('places a snapshot by RDS creation time when its scheduled-at tag is ahead of it or not a full instant', () => {
+    fc.assert(
+      fc.property(scenarioArb, ({ snapshots, retention, inUse }) => {
+        for (const d of decideRetention(snapshots, retention, now, { inUse })) {
+          if (!isCandidate(d.snapshot) || d.action !== 'keep') continue;
+          const time = timeOf(d.snapshot);
+          for (const part of d.reason.split(', ')) {
+            const [period, label] = part.split(' ');
+            if (period === 'daily') expect(label, d.reason).toBe(dayLabel(time));
+            if (period === 'monthly') expect(label, d.reason).toBe(monthLabel(time));
+            if (period === 'yearly') expect(label, d.reason).toBe(yearLabel(time));
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keeps the newest snapshot by creation time, not one whose scheduled-at tag claims a later time', () => {
+    fc.assert(
+      fc.property(scenarioArb, ({ snapshots, inUse }) => {
+        const none = { daily: 0, weekly: 0, monthly: 0, yearly: 0 };
+        const decisions = decideRetention(snapshots, none, now, { inUse });
+        const differing = conflicting(snapshots);
+        const candidates = snapshots.filter((s) => isCandidate(s) && !differing.has(s.id));
+        for (const newest of newestBy(candidates, seriesOf).values()) {
+          expect(decisions.find((d) => d.snapshot.id === newest.id)?.reason).toContain('newest of source');
+        }
+        for (const d of decisions) {
+          if (
+            d.reason.includes('newest of source') &&
+            !trustedTag(d.snapshot) &&
+            d.snapshot.tags[TAG.scheduledAt]
+          ) {
+            // Its untrusted tag gave it no advantage: it is the newest by what RDS says.
+            expect(newestBy(candidates, seriesOf).get(seriesOf(d.snapshot))?.id).toBe(d.snapshot.id);
+          }
         }
       }),
     );
@@ -190,9 +332,9 @@ describe('decideRetention properties', () => {
     fc.assert(
       fc.property(scenarioArb, fc.boolean(), ({ snapshots, retention, inUse }, zero) => {
         const decisions = decideRetention(snapshots, zero ? none : retention, now, { inUse });
-        const kept = new Set(decisions.filter((d) => d.action === 'keep').map((d) => d.snapshot));
+        const kept = new Set(decisions.filter((d) => d.action === 'keep').map((d) => d.snapshot.id));
         for (const newest of newestBy(snapshots.filter(isCandidate), seriesOf).values()) {
-          expect(kept.has(newest), newest.id).toBe(true);
+          expect(kept.has(newest.id), newest.id).toBe(true);
         }
       }),
     );
@@ -205,8 +347,9 @@ describe('decideRetention properties', () => {
         const must = required(snapshots, retention, new Set(inUse));
         for (const d of decisions) {
           if (!isCandidate(d.snapshot)) continue;
+          if (conflicting(snapshots).has(d.snapshot.id)) continue;
           expect(d.action, `${d.snapshot.id} ${timeOf(d.snapshot).toISOString()} ${d.reason}`).toBe(
-            must.has(d.snapshot) ? 'keep' : 'delete',
+            must.has(d.snapshot.id) ? 'keep' : 'delete',
           );
         }
       }),
@@ -218,12 +361,12 @@ describe('decideRetention properties', () => {
     fc.assert(
       fc.property(scenarioArb, ({ snapshots, retention, inUse }) => {
         const decisions = decideRetention(snapshots, retention, now, { inUse });
-        const kept = new Set(decisions.filter((d) => d.action === 'keep').map((d) => d.snapshot));
+        const kept = new Set(decisions.filter((d) => d.action === 'keep').map((d) => d.snapshot.id));
         for (const s of snapshots.filter((s) => inUse.includes(s.id) || inUse.includes(s.arn))) {
-          expect(kept.has(s), s.id).toBe(true);
+          expect(kept.has(s.id), s.id).toBe(true);
         }
         const verified = snapshots.filter((s) => isCandidate(s) && s.tags[TAG.verified] !== undefined);
-        for (const s of newestBy(verified, seriesOf).values()) expect(kept.has(s), s.id).toBe(true);
+        for (const s of newestBy(verified, seriesOf).values()) expect(kept.has(s.id), s.id).toBe(true);
       }),
     );
   });
@@ -232,7 +375,9 @@ describe('decideRetention properties', () => {
     fc.assert(
       fc.property(scenarioArb, ({ snapshots, retention, inUse }) => {
         const first = decideRetention(snapshots, retention, now, { inUse });
-        const left = first.filter((d) => d.action === 'keep').map((d) => d.snapshot);
+        // Every listing of what was kept, as the next run's listing would show them.
+        const keptIds = new Set(first.filter((d) => d.action === 'keep').map((d) => d.snapshot.id));
+        const left = snapshots.filter((s) => keptIds.has(s.id));
         const second = decideRetention(left, retention, now, { inUse });
         expect(second.filter((d) => d.action === 'delete').map((d) => d.snapshot.id)).toEqual([]);
       }),
@@ -243,7 +388,9 @@ describe('decideRetention properties', () => {
     fc.assert(
       fc.property(scenarioArb, ({ snapshots, retention, inUse }) => {
         for (const d of decideRetention(snapshots, retention, now, { inUse })) {
-          if (d.action === 'delete') {
+          if (d.action === 'delete' && d.snapshot.status === 'failed') {
+            expect(d.reason).toMatch(/^failed \(status failed\), announced \S+, 7-day grace over$/);
+          } else if (d.action === 'delete') {
             expect(d.reason).toBe(
               `beyond retention (daily ${retention.daily}, weekly ${retention.weekly}, monthly ${retention.monthly}, yearly ${retention.yearly})`,
             );

@@ -1,4 +1,5 @@
 import {
+  AddTagsToResourceCommand,
   DeleteDBSnapshotCommand,
   DescribeDBClusterSnapshotsCommand,
   DescribeDBClustersCommand,
@@ -264,6 +265,107 @@ describe('prune', () => {
   });
 });
 
+describe('prune with failed snapshots and inconsistent listings', () => {
+  const failed = (id: string, tags: Record<string, string> = {}) =>
+    described(id, '2026-11-23', { Status: 'failed', SnapshotCreateTime: undefined }, tags);
+
+  it('announces a failed snapshot once, remembering when in a tag, and keeps it meanwhile', async () => {
+    serve(sourceRds, [...old, newest, failed('broken')]);
+    serve(targetRds, []);
+    sourceRds.on(AddTagsToResourceCommand).resolves({});
+
+    const result = await prune(request());
+
+    expect(result.scopes[0]!.failedSnapshots.map((f) => f.snapshot.id)).toEqual(['broken']);
+    expect(sourceRds).toHaveReceivedCommandWith(AddTagsToResourceCommand, {
+      ResourceName: 'arn:aws:rds:us-east-1:111111111111:snapshot:broken',
+      Tags: [{ Key: TAG.failureAnnounced, Value: NOW.toISOString() }],
+    });
+    expect(sourceRds).not.toHaveReceivedCommandWith(DeleteDBSnapshotCommand, {
+      DBSnapshotIdentifier: 'broken',
+    });
+    const decision = result.scopes[0]!.decisions.find((d) => d.snapshot.id === 'broken')!;
+    expect(decision).toMatchObject({ action: 'keep', reason: expect.stringMatching(/^failed/) });
+  });
+
+  it('neither tags nor announces again a failed snapshot announced before, and deletes it after 7 days through the guarded delete', async () => {
+    const announced = (days: number) => new Date(NOW.getTime() - days * 86_400_000).toISOString();
+    serve(sourceRds, [
+      newest,
+      failed('recent', { [TAG.failureAnnounced]: announced(6) }),
+      failed('stale', { [TAG.failureAnnounced]: announced(7) }),
+      // Not ours: whatever its status, prune leaves it.
+      described(
+        'theirs',
+        '2026-11-01',
+        { Status: 'failed' },
+        { [TAG.managed]: 'false', [TAG.failureAnnounced]: announced(30) },
+      ),
+    ]);
+    serve(targetRds, []);
+
+    const result = await prune(request());
+
+    expect(result.scopes[0]!.failedSnapshots).toEqual([]);
+    expect(sourceRds).not.toHaveReceivedCommand(AddTagsToResourceCommand);
+    expect(result.scopes[0]!.outcomes.map((o) => [o.snapshot.id, o.result])).toEqual([['stale', 'deleted']]);
+    // The delete read the snapshot back first (its managed tag), as every delete does.
+    expect(sourceRds).toHaveReceivedCommandWith(DescribeDBSnapshotsCommand, {
+      DBSnapshotIdentifier: 'stale',
+    });
+  });
+
+  it('announces a failed snapshot in a dry run without tagging it or deleting anything', async () => {
+    serve(sourceRds, [newest, failed('broken')]);
+    serve(targetRds, []);
+
+    const result = await prune(request({ dryRun: true }));
+
+    expect(result.scopes[0]!.failedSnapshots.map((f) => f.snapshot.id)).toEqual(['broken']);
+    expect(sourceRds).not.toHaveReceivedCommand(AddTagsToResourceCommand);
+    expect(sourceRds).not.toHaveReceivedCommand(DeleteDBSnapshotCommand);
+  });
+
+  it('keeps an available snapshot RDS gives no creation time, and reports it as a problem', async () => {
+    serve(sourceRds, [...old, newest, described('odd', '2026-11-10', { SnapshotCreateTime: undefined })]);
+    serve(targetRds, []);
+
+    const result = await prune(request());
+
+    expect(result.scopes[0]!.problems).toEqual([
+      {
+        snapshot: expect.objectContaining({ id: 'odd' }),
+        problem: expect.stringContaining('no creation time'),
+      },
+    ]);
+    expect(sourceRds).not.toHaveReceivedCommandWith(DeleteDBSnapshotCommand, { DBSnapshotIdentifier: 'odd' });
+  });
+
+  it('decides once for a snapshot listed twice, and deletes it once', async () => {
+    serve(sourceRds, [...old, old[0]!, newest, newest]);
+    serve(targetRds, []);
+
+    const result = await prune(request());
+
+    const ids = result.scopes[0]!.decisions.map((d) => d.snapshot.id);
+    expect(ids).toEqual(['old-1', 'old-2', 'old-3', 'old-4', 'newest']);
+    expect(sourceRds).toHaveReceivedCommandTimes(DeleteDBSnapshotCommand, 4);
+  });
+
+  it('keeps the really newest snapshot when an older one carries a scheduled-at tag in the future', async () => {
+    const forged = described('forged', '2026-11-20', {}, { [TAG.scheduledAt]: '2026-11-30T00:00:00.000Z' });
+    serve(sourceRds, [forged, newest]);
+    serve(targetRds, []);
+
+    const result = await prune(request());
+
+    expect(sourceRds).not.toHaveReceivedCommandWith(DeleteDBSnapshotCommand, {
+      DBSnapshotIdentifier: 'newest',
+    });
+    expect(result.scopes[0]!.outcomes.map((o) => o.snapshot.id)).toEqual(['forged']);
+  });
+});
+
 describe('prune handler', () => {
   const notifier = recordingNotifier();
   const handler = createHandler({
@@ -273,6 +375,7 @@ describe('prune handler', () => {
       { target, store: new RdsSnapshotStore({ region: 'eu-west-1', client: targetClient }) },
     ],
     notifier,
+    clock: () => NOW,
   });
   const context = { functionName: 'lifeboat-test-prune', awsRequestId: 'req-1' } as never;
 
@@ -301,6 +404,7 @@ describe('prune handler', () => {
       source: new RdsSnapshotStore({ region: 'us-east-1', client: sourceClient }),
       targetsFor: () => [],
       notifier: { publish: () => Promise.reject(new Error('AuthorizationError: not allowed')) },
+      clock: () => NOW,
     });
 
     await expect(refusing({ policy: 'gold', time: NOW.toISOString() }, context)).rejects.toThrow(
@@ -342,5 +446,71 @@ describe('prune handler', () => {
       message: expect.stringContaining('unknown policy "bronze"'),
     });
     expect(sourceRds.calls()).toHaveLength(0);
+  });
+
+  it.each([
+    ['a misspelt dry-run key', { dryrun: true }, /\(top level\): unknown key "dryrun"/],
+    ['any other unknown key', { force: 'yes' }, /unknown key "force"/],
+    [
+      'a time more than 5 minutes ahead of the clock',
+      { time: '2026-11-24T04:21:00Z' },
+      /- time: is 6 minutes ahead/,
+    ],
+    ['a time a year ahead', { time: '2027-11-24T04:15:00Z' }, /- time: is \d+ hours ahead/],
+    ['a time more than a day old', { time: '2026-11-23T04:14:00Z' }, /- time: is 24 hours old/],
+    ['a date without a time', { time: '2026-11-24' }, /- time: must be an ISO 8601 time/],
+    ['a time without a zone', { time: '2026-11-24T04:15:00' }, /- time: must be an ISO 8601 time/],
+    ['a number Date would read as a year', { time: '1' }, /- time: must be an ISO 8601 time/],
+    ['dryRun as text', { dryRun: 'true' }, /- dryRun: must be true or false/],
+  ])('refuses an event with %s, and lists or deletes nothing', async (_case, change, message) => {
+    serve(sourceRds, [...old, newest]);
+
+    const event = { policy: 'gold', time: NOW.toISOString(), ...change };
+    await expect(handler(event, context)).rejects.toMatchObject({
+      name: 'InvalidInputError',
+      message: expect.stringMatching(message),
+    });
+    expect(sourceRds.calls()).toHaveLength(0);
+  });
+
+  it('accepts a scheduled time a retried delivery brings late, or a skewed clock a little early', async () => {
+    serve(sourceRds, [...old, newest]);
+    serve(targetRds, []);
+
+    for (const time of ['2026-11-23T04:16:00Z', '2026-11-24T04:19:59.999+00:00']) {
+      await expect(handler({ policy: 'gold', time, dryRun: true }, context)).resolves.toMatchObject({
+        dryRun: true,
+      });
+    }
+  });
+
+  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty'])(
+    'refuses the policy name "%s" as unknown rather than finding a member of every object',
+    async (name) => {
+      await expect(handler({ policy: name, time: NOW.toISOString() }, context)).rejects.toMatchObject({
+        name: 'ConfigError',
+        message: expect.stringContaining(`unknown policy "${name}"`),
+      });
+      expect(sourceRds.calls()).toHaveLength(0);
+    },
+  );
+
+  it('publishes a failed snapshot once as a warning, and fails the run over a snapshot without a creation time', async () => {
+    const failedOne = described('broken', '2026-11-23', { Status: 'failed', SnapshotCreateTime: undefined });
+    serve(sourceRds, [newest, failedOne]);
+    serve(targetRds, []);
+    sourceRds.on(AddTagsToResourceCommand).resolves({});
+
+    await handler({ policy: 'gold', time: NOW.toISOString() }, context);
+    expect(notifier.published.at(-1)).toMatchObject({
+      severity: 'warning',
+      summary: expect.stringContaining('1 snapshot failed in RDS'),
+      details: { failedSnapshots: [{ snapshot: 'broken' }] },
+    });
+
+    serve(sourceRds, [newest, described('odd', '2026-11-10', { SnapshotCreateTime: undefined })]);
+    await expect(handler({ policy: 'gold', time: NOW.toISOString() }, context)).rejects.toThrow(
+      /source us-east-1: odd: RDS lists it as available but gives no creation time/,
+    );
   });
 });

@@ -96,7 +96,13 @@ describe('takeSnapshots with RDS refusing some requests', () => {
 
     const run = runSnapshot(
       { policy: 'gold', time: '2026-11-24T12:00:00Z' },
-      { policies, store, notifier: recordingNotifier(), logger: new Logger({ logLevel: 'SILENT' }) },
+      {
+        policies,
+        store,
+        notifier: recordingNotifier(),
+        logger: new Logger({ logLevel: 'SILENT' }),
+        clock: () => new Date('2026-11-24T12:00:30Z'),
+      },
     );
 
     await expect(run).rejects.toBeInstanceOf(RetryLaterError);
