@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SNSEvent } from 'aws-lambda';
@@ -82,6 +83,8 @@ beforeAll(async () => {
   process.env.AWS_REGION = 'us-east-1';
   process.env.LIFEBOAT_WEBHOOK_ATTEMPTS = '1';
   process.env.LIFEBOAT_DIGEST_QUEUE_URL = queueUrl;
+  await new S3Client(motoClientConfig(moto)).send(new CreateBucketCommand({ Bucket: 'lifeboat-deliveries' }));
+  process.env.LIFEBOAT_DELIVERY_BUCKET = 'lifeboat-deliveries';
   process.env.LIFEBOAT_CHAT = JSON.stringify({
     channels: {
       slack: { type: 'slack', webhook: 'secretsmanager:lifeboat/slack' },
@@ -96,6 +99,7 @@ beforeAll(async () => {
 afterAll(async () => {
   delete process.env.AWS_ENDPOINT_URL;
   delete process.env.LIFEBOAT_DIGEST_QUEUE_URL;
+  delete process.env.LIFEBOAT_DELIVERY_BUCKET;
   await new Promise((resolve) => server.close(resolve));
   await moto.stop();
 });
