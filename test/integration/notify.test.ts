@@ -11,6 +11,9 @@ import type { NotificationInput } from '../../lib/core/notification/message.js';
 import { invokeAsynchronously, type InvocationRecord } from '../support/async-lambda.js';
 import { motoClientConfig, startMoto, type Moto } from '../support/moto.js';
 import { loadTemplate } from '../support/template.js';
+import { adaptiveCardProblems } from '../support/adaptive-card.js';
+import { blockKitProblems } from '../support/block-kit.js';
+import { expectFileSnapshot } from '../support/file-snapshot.js';
 
 // Stand-ins for Slack and Teams: a real HTTP server on loopback that records every request and
 // answers each path from a script ('ok', an HTTP status, or 'hang' to never answer).
@@ -243,6 +246,11 @@ beforeEach(() => {
 
 afterEach(() => {
   vi.restoreAllMocks();
+  // Every body posted, whatever the test, is one Slack or Teams accepts.
+  for (const { path, body } of received) {
+    const problems = path.startsWith('/services/') ? blockKitProblems(body) : adaptiveCardProblems(body);
+    expect(problems, `body posted to ${path}`).toEqual([]);
+  }
   // Whatever happened in the test, no log line carries a webhook secret.
   for (const secret of Object.values(SECRETS)) {
     expect(logs.filter((line) => line.includes(secret))).toEqual([]);
@@ -262,11 +270,15 @@ describe('notify', () => {
     );
     const slack = bodyAt(PATHS.alertsSlack) as { text: string; blocks: Array<{ type: string }> };
     expect(slack.text.startsWith('<!here> 🚨 Restore verification failed: orders-db')).toBe(true);
-    await expect(JSON.stringify(slack, null, 2) + '\n').toMatchFileSnapshot(
+    await expectFileSnapshot(
+      JSON.stringify(slack, null, 2) + '\n',
       '../fixtures/chat/slack-failure.json',
+      import.meta.url,
     );
-    await expect(JSON.stringify(bodyAt(PATHS.alertsTeams), null, 2) + '\n').toMatchFileSnapshot(
+    await expectFileSnapshot(
+      JSON.stringify(bodyAt(PATHS.alertsTeams), null, 2) + '\n',
       '../fixtures/chat/teams-failure.json',
+      import.meta.url,
     );
   });
 
@@ -278,11 +290,15 @@ describe('notify', () => {
     );
     const slack = bodyAt(PATHS.quietSlack) as { text: string };
     expect(slack.text).not.toContain('<!here>');
-    await expect(JSON.stringify(slack, null, 2) + '\n').toMatchFileSnapshot(
+    await expectFileSnapshot(
+      JSON.stringify(slack, null, 2) + '\n',
       '../fixtures/chat/slack-success.json',
+      import.meta.url,
     );
-    await expect(JSON.stringify(bodyAt(PATHS.quietTeams), null, 2) + '\n').toMatchFileSnapshot(
+    await expectFileSnapshot(
+      JSON.stringify(bodyAt(PATHS.quietTeams), null, 2) + '\n',
       '../fixtures/chat/teams-success.json',
+      import.meta.url,
     );
   });
 

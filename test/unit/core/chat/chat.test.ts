@@ -7,7 +7,7 @@ import {
   type WebhookPoster,
 } from '../../../../lib/core/chat/deliver.js';
 import { slackDigest } from '../../../../lib/core/chat/digest.js';
-import { actionOf } from '../../../../lib/core/chat/present.js';
+import { actionOf, clip } from '../../../../lib/core/chat/present.js';
 import { routeFor, validateChatConfig } from '../../../../lib/core/chat/routing.js';
 import { escapeMrkdwn, slackMessage } from '../../../../lib/core/chat/slack.js';
 import { teamsMessage } from '../../../../lib/core/chat/teams.js';
@@ -69,6 +69,12 @@ describe('Slack and Teams messages', () => {
     const card = teamsMessage(notification).attachments[0]!.content;
     expect(card.body.map((block) => block.text)).toContain('What to do next');
     expect(card.body[0]).toMatchObject({ color: 'Attention' });
+  });
+
+  it('cuts a text before an emoji rather than through it', () => {
+    expect(clip('a🚨b', 3)).toBe('a…');
+    expect(clip('🚨🚨b', 4)).toBe('🚨…');
+    expect(clip('abcd', 3)).toBe('ab…');
   });
 
   it('keeps a long summary within the Block Kit header and section limits', () => {
