@@ -22,12 +22,12 @@ interface Mark {
 // A conditional write that lost: 412 when the condition is false, 409 when another conditional
 // write to the same key is in flight (AWS only; moto serialises requests)
 // https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html
-function lostTheRace(error: unknown): boolean {
+function lostTheRace(error: unknown): 'precondition' | 'conflict' | undefined {
   const name = (error as { name?: unknown } | null)?.name;
   const status = (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
-  return (
-    name === 'PreconditionFailed' || name === 'ConditionalRequestConflict' || status === 412 || status === 409
-  );
+  if (name === 'PreconditionFailed' || status === 412) return 'precondition';
+  if (name === 'ConditionalRequestConflict' || status === 409) return 'conflict';
+  return undefined;
 }
 
 function isMissing(error: unknown): boolean {
@@ -58,7 +58,9 @@ export class S3DeliveryLedger implements DeliveryLedger {
   async claim(messageId: string, channel: string): Promise<DeliveryClaim> {
     const key = keyOf(messageId, channel);
     const fresh = await this.#write(key, 'claimed', { IfNoneMatch: '*' });
-    if (fresh) return { taken: true, token: fresh };
+    if (fresh.written) return { taken: true, token: fresh.etag };
+    // Another attempt is writing this very mark now.
+    if (fresh.lost === 'conflict') return { taken: false, why: 'in-progress' };
     const current = await this.#read(key);
     if (!current) return { taken: false, why: 'in-progress' };
     if (current.mark.state === 'delivered') return { taken: false, why: 'delivered' };
@@ -67,7 +69,7 @@ export class S3DeliveryLedger implements DeliveryLedger {
       return { taken: false, why: 'in-progress' };
     }
     const retaken = await this.#write(key, 'claimed', { IfMatch: current.etag });
-    return retaken ? { taken: true, token: retaken } : { taken: false, why: 'in-progress' };
+    return retaken.written ? { taken: true, token: retaken.etag } : { taken: false, why: 'in-progress' };
   }
 
   async delivered(messageId: string, channel: string): Promise<void> {
@@ -80,12 +82,12 @@ export class S3DeliveryLedger implements DeliveryLedger {
     await this.#write(keyOf(messageId, channel), 'released', { IfMatch: claim.token });
   }
 
-  /** The new object's ETag, or undefined when the condition did not hold. */
+  /** The new object's ETag, or how the conditional write lost. */
   async #write(
     key: string,
     state: Mark['state'],
     condition: { IfNoneMatch?: string; IfMatch?: string },
-  ): Promise<string | undefined> {
+  ): Promise<{ written: true; etag: string } | { written: false; lost: 'precondition' | 'conflict' }> {
     const mark: Mark = { state, at: this.#now().toISOString() };
     try {
       const { ETag } = await this.#client.send(
@@ -97,9 +99,10 @@ export class S3DeliveryLedger implements DeliveryLedger {
           ...condition,
         }),
       );
-      return ETag ?? '';
+      return { written: true, etag: ETag ?? '' };
     } catch (error) {
-      if (lostTheRace(error)) return undefined;
+      const lost = lostTheRace(error);
+      if (lost) return { written: false, lost };
       throw error;
     }
   }
