@@ -107,18 +107,24 @@ export function teamsCard(body: AdaptiveCard['body'], actions: AdaptiveCard['act
  */
 function fitToTeams(message: TeamsMessage): void {
   const card = message.attachments[0]!.content;
-  const bytes = () => new TextEncoder().encode(JSON.stringify(message)).length;
-  while (bytes() > TEAMS_MESSAGE_MAX_BYTES) {
-    const texts = textsOf(card.body);
+  const bytesOf = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).length;
+  let bytes = bytesOf(message);
+  const texts = textsOf(card.body);
+  while (bytes > TEAMS_MESSAGE_MAX_BYTES) {
     const longest = texts.reduce<(typeof texts)[number] | undefined>(
       (found, text) => (!found || text.value().length > found.value().length ? text : found),
       undefined,
     );
-    const length = longest ? [...longest.value()].length : 0;
+    const length = longest?.value().length ?? 0;
     if (longest && length > SHORTEST_CUT) {
-      longest.set(clip(longest.value(), Math.max(SHORTEST_CUT, Math.floor(length / 2))));
+      // At most half of it at a time, so long texts are shortened alike; no more than the excess.
+      const excess = bytes - TEAMS_MESSAGE_MAX_BYTES;
+      const before = bytesOf(longest.value());
+      longest.set(clip(longest.value(), Math.max(SHORTEST_CUT, Math.floor(length / 2), length - excess - 1)));
+      bytes -= before - bytesOf(longest.value());
     } else if (card.actions.length > 0) {
       card.actions.pop();
+      bytes = bytesOf(message);
     } else {
       return;
     }

@@ -100,6 +100,18 @@ describe('chat payloads within what Slack and Teams accept', () => {
   });
 });
 
+describe('a Teams card cut to fit', () => {
+  it('keeps the start of every text, the headline first, and as many links as fit', () => {
+    const card = teamsMessage(parseNotification(worst)).attachments[0]!.content;
+    const texts = card.body.map((element) => String(element.text ?? ''));
+    expect(texts[0]).toMatch(/^🚨 DR copy failed: db-é/);
+    expect(texts[1]).toMatch(/^Snapshot 🚨 <copy> & “retry” .*…$/);
+    expect(texts).toContain('What to do next');
+    expect(card.actions.length).toBeGreaterThan(0);
+    expect(card.actions.length).toBeLessThanOrEqual(5);
+  });
+});
+
 describe('the payload validators', () => {
   const valid = slackMessage(parseNotification(failure));
   const card = teamsMessage(parseNotification(failure));
