@@ -53,10 +53,18 @@ module.exports = async () => {
     /** The validated settings, compact, handed to notify in LIFEBOAT_CHAT. */
     json: JSON.stringify(config),
     digestSchedule: config.digestSchedule,
-    /** notify: the named webhook secrets only, and parking messages for the digest. */
+    /**
+     * notify: the named webhook secrets only, parking messages for the digest, and its delivery
+     * marks (conditional PutObject needs only s3:PutObject).
+     */
     notifyStatements: [
       ...statements,
       { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: digestQueue },
+      {
+        Effect: 'Allow',
+        Action: ['s3:GetObject', 's3:PutObject'],
+        Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${NotifyDeliveriesBucket}/deliveries/*' },
+      },
     ],
     /** digest: the same secrets, and taking parked messages off the queue. */
     digestStatements: [

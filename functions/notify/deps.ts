@@ -1,7 +1,9 @@
+import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { S3DeliveryLedger } from '../../lib/adapters/aws/s3-delivery-ledger.js';
 import { SqsDigestQueue } from '../../lib/adapters/aws/sqs-digest-queue.js';
 import { WebhookSecrets } from '../../lib/adapters/aws/webhook-secrets.js';
 import { WebhookClient } from '../../lib/adapters/chat/webhook.js';
@@ -46,4 +48,15 @@ export const poster = new WebhookClient({
 const digestQueueUrl = process.env.LIFEBOAT_DIGEST_QUEUE_URL;
 export const digest = digestQueueUrl
   ? new SqsDigestQueue({ client: new SQSClient({}), queueUrl: digestQueueUrl })
+  : undefined;
+const deliveryBucket = process.env.LIFEBOAT_DELIVERY_BUCKET;
+/** notify only (the digest run keeps its own record: the queue). */
+export const ledger = deliveryBucket
+  ? new S3DeliveryLedger({
+      client: new S3Client({}),
+      bucket: deliveryBucket,
+      // The notify function's timeout (deploy/functions/ops.yml): Lambda has stopped an invocation
+      // whose claim is older.
+      leaseMs: numberFromEnv('LIFEBOAT_DELIVERY_LEASE_MS', 60_000),
+    })
   : undefined;

@@ -3,25 +3,9 @@ import middy from '@middy/core';
 import type { SNSEvent } from 'aws-lambda';
 import * as z from 'zod';
 import { parseTopicMessage } from '../../lib/core/chat/alarm.js';
-import { deliverNotification } from '../../lib/core/chat/deliver.js';
-import { InvalidInputError } from '../../lib/core/errors.js';
-import { config, digest, logger, poster, urls } from './deps.js';
-
-// Per SNS message, the channels that took it, for Lambda's retries of a partly failed invocation
-// (they usually land in the same warm container). Bounded: the oldest entries go first.
-const deliveredBefore = new Map<string, Set<string>>();
-const REMEMBERED_MESSAGES = 500;
-
-function memoryOf(messageId: string): Set<string> {
-  let channels = deliveredBefore.get(messageId);
-  if (!channels) {
-    channels = new Set();
-    deliveredBefore.set(messageId, channels);
-    if (deliveredBefore.size > REMEMBERED_MESSAGES)
-      deliveredBefore.delete(deliveredBefore.keys().next().value!);
-  }
-  return channels;
-}
+import { deliverNotification, type DeliveryLedger } from '../../lib/core/chat/deliver.js';
+import { ConfigError, InvalidInputError } from '../../lib/core/errors.js';
+import { config, digest, ledger, logger, poster, urls } from './deps.js';
 
 const SnsEventSchema = z.object({
   Records: z
@@ -37,11 +21,13 @@ const SnsEventSchema = z.object({
 export async function deliver(event: SNSEvent): Promise<{ delivered: string[][] }> {
   const parsed = SnsEventSchema.safeParse(event);
   if (!parsed.success) throw new InvalidInputError('notify expects an SNS event');
+  if (!ledger)
+    throw new ConfigError('LIFEBOAT_DELIVERY_BUCKET is not set; it is set by serverless.yml at deploy');
   const delivered: string[][] = [];
   for (const record of parsed.data.Records) {
     logger.appendKeys({ messageId: record.Sns.MessageId });
     try {
-      delivered.push(await deliverMessage(record.Sns.Message, memoryOf(record.Sns.MessageId)));
+      delivered.push(await deliverMessage(record.Sns.Message, record.Sns.MessageId, ledger));
     } catch (error) {
       logger.error('notification not delivered; failing the invocation so Lambda retries, then keeps it', {
         error: error as Error,
@@ -52,7 +38,7 @@ export async function deliver(event: SNSEvent): Promise<{ delivered: string[][] 
   return { delivered };
 }
 
-async function deliverMessage(message: string, memory: Set<string>): Promise<string[]> {
+async function deliverMessage(message: string, messageId: string, ledger: DeliveryLedger): Promise<string[]> {
   const notification = parseTopicMessage(message);
   logger.appendKeys({ kind: notification.kind });
   const result = await deliverNotification(notification, {
@@ -60,7 +46,8 @@ async function deliverMessage(message: string, memory: Set<string>): Promise<str
     urls,
     poster,
     ...(digest ? { digest } : {}),
-    memory,
+    ledger,
+    messageId,
   });
   logger.info(result.digested ? 'notification kept for the digest' : 'notification delivered', {
     severity: notification.severity,

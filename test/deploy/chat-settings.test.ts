@@ -35,6 +35,8 @@ describe('chat settings at package time', () => {
     expect(granted).toContain('secret:lifeboat/slack-alerts-??????');
     expect(granted).toContain('parameter/lifeboat/slack-quiet');
     expect(granted).toContain('"sqs:SendMessage"');
+    expect(granted).toContain('${NotifyDeliveriesBucket}/deliveries/*');
+    expect(JSON.stringify(settings.digestStatements)).not.toContain('NotifyDeliveriesBucket');
     expect(JSON.stringify(settings.digestStatements)).toContain('"sqs:ReceiveMessage"');
   });
 

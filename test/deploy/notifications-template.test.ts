@@ -1,5 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadTemplate, resourcesOfType, type CfnResource, type CfnTemplate } from '../support/template.js';
+import {
+  listOf,
+  loadTemplate,
+  resourcesOfType,
+  statementsOf,
+  type CfnResource,
+  type CfnTemplate,
+} from '../support/template.js';
 
 let template: CfnTemplate;
 
@@ -199,6 +206,42 @@ describe('notifications in the packaged template', () => {
     expect(statements).toContain('parameter/lifeboat/slack-quiet');
     expect(statements).not.toMatch(/secretsmanager:[^"]*:secret:\*/);
     expect(JSON.stringify(template)).not.toContain('hooks.slack.com/services/');
+  });
+
+  it('keeps the delivery marks notify shares across containers in a private bucket, as long as the dead-letter queue keeps a message', () => {
+    const bucket = template.Resources.NotifyDeliveriesBucket!;
+    expect(bucket.Type).toBe('AWS::S3::Bucket');
+    expect(bucket.Properties?.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    const [rule] = (bucket.Properties?.LifecycleConfiguration as { Rules: Array<Record<string, unknown>> })
+      .Rules;
+    const retention = Number(template.Resources.NotifyDeadLetterQueue!.Properties?.MessageRetentionPeriod);
+    expect(rule).toMatchObject({
+      Status: 'Enabled',
+      Prefix: 'deliveries/',
+      ExpirationInDays: retention / 86_400,
+    });
+
+    const variables = (
+      template.Resources.NotifyLambdaFunction!.Properties?.Environment as {
+        Variables: Record<string, unknown>;
+      }
+    ).Variables;
+    expect(variables.LIFEBOAT_DELIVERY_BUCKET).toEqual({ Ref: 'NotifyDeliveriesBucket' });
+    const s3Statements = statementsOf(template.Resources.NotifyIamRoleLambdaExecution!).filter((statement) =>
+      listOf(statement.Action).some((action) => action.startsWith('s3:')),
+    );
+    expect(s3Statements).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['s3:GetObject', 's3:PutObject'],
+        Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${NotifyDeliveriesBucket}/deliveries/*' },
+      },
+    ]);
   });
 
   it('lets every function that reports outcomes publish to the topic and use its key, and only that key', () => {

@@ -1,14 +1,18 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SNSEvent } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type * as DigestModule from '../../functions/notify/digest.js';
 import type * as NotifyModule from '../../functions/notify/handler.js';
 import type { NotificationInput } from '../../lib/core/notification/message.js';
 import { lambdaContext } from '../support/lambda-context.js';
 import { motoClientConfig, startMoto, type Moto } from '../support/moto.js';
+import { adaptiveCardProblems } from '../support/adaptive-card.js';
+import { blockKitProblems } from '../support/block-kit.js';
+import { expectFileSnapshot } from '../support/file-snapshot.js';
 
 // Successes digested, failures posted at once: a real HTTP server stands in for both webhooks.
 let server: Server;
@@ -82,6 +86,8 @@ beforeAll(async () => {
   process.env.AWS_REGION = 'us-east-1';
   process.env.LIFEBOAT_WEBHOOK_ATTEMPTS = '1';
   process.env.LIFEBOAT_DIGEST_QUEUE_URL = queueUrl;
+  await new S3Client(motoClientConfig(moto)).send(new CreateBucketCommand({ Bucket: 'lifeboat-deliveries' }));
+  process.env.LIFEBOAT_DELIVERY_BUCKET = 'lifeboat-deliveries';
   process.env.LIFEBOAT_CHAT = JSON.stringify({
     channels: {
       slack: { type: 'slack', webhook: 'secretsmanager:lifeboat/slack' },
@@ -96,8 +102,17 @@ beforeAll(async () => {
 afterAll(async () => {
   delete process.env.AWS_ENDPOINT_URL;
   delete process.env.LIFEBOAT_DIGEST_QUEUE_URL;
+  delete process.env.LIFEBOAT_DELIVERY_BUCKET;
   await new Promise((resolve) => server.close(resolve));
   await moto.stop();
+});
+
+// Every digest and message posted is one Slack or Teams accepts.
+afterEach(() => {
+  for (const { path, body } of received) {
+    const problems = path.startsWith('/slack') ? blockKitProblems(body) : adaptiveCardProblems(body);
+    expect(problems, `body posted to ${path}`).toEqual([]);
+  }
 });
 
 describe('digest of successes', () => {
@@ -118,11 +133,15 @@ describe('digest of successes', () => {
     ]);
     const slack = received.find((request) => request.path.startsWith('/slack'))!.body;
     const teams = received.find((request) => request.path.startsWith('/teams'))!.body;
-    await expect(JSON.stringify(slack, null, 2) + '\n').toMatchFileSnapshot(
+    await expectFileSnapshot(
+      JSON.stringify(slack, null, 2) + '\n',
       '../fixtures/chat/slack-digest.json',
+      import.meta.url,
     );
-    await expect(JSON.stringify(teams, null, 2) + '\n').toMatchFileSnapshot(
+    await expectFileSnapshot(
+      JSON.stringify(teams, null, 2) + '\n',
       '../fixtures/chat/teams-digest.json',
+      import.meta.url,
     );
     expect(await queueDepth()).toBe(0);
   });

@@ -1,18 +1,19 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import {
-  CreateQueueCommand,
-  ReceiveMessageCommand,
-  SendMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SNSEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type * as NotifyModule from '../../functions/notify/handler.js';
 import type { NotificationInput } from '../../lib/core/notification/message.js';
+import { invokeAsynchronously, type InvocationRecord } from '../support/async-lambda.js';
 import { motoClientConfig, startMoto, type Moto } from '../support/moto.js';
+import { loadTemplate } from '../support/template.js';
+import { adaptiveCardProblems } from '../support/adaptive-card.js';
+import { blockKitProblems } from '../support/block-kit.js';
+import { expectFileSnapshot } from '../support/file-snapshot.js';
 
 // Stand-ins for Slack and Teams: a real HTTP server on loopback that records every request and
 // answers each path from a script ('ok', an HTTP status, or 'hang' to never answer).
@@ -161,6 +162,15 @@ const success: NotificationInput = {
 let notify: typeof NotifyModule;
 let sqs: SQSClient;
 
+/**
+ * The handler as another Lambda container loads it: a fresh module graph, so nothing the first
+ * instance kept in memory (webhook cache, clients, anything else) carries over; only AWS does.
+ */
+async function anotherContainer(): Promise<typeof NotifyModule> {
+  vi.resetModules();
+  return import('../../functions/notify/handler.js');
+}
+
 beforeAll(async () => {
   server = createServer(answer);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -171,6 +181,7 @@ beforeAll(async () => {
   const secretsManager = new SecretsManagerClient(config);
   const ssm = new SSMClient(config);
   sqs = new SQSClient(config);
+  await new S3Client(config).send(new CreateBucketCommand({ Bucket: 'lifeboat-notify-deliveries' }));
   // Both stores and both value shapes a team may choose: a plain URL and JSON with a `url` key.
   await secretsManager.send(
     new CreateSecretCommand({ Name: 'lifeboat/slack-alerts', SecretString: `${base}${PATHS.alertsSlack}` }),
@@ -201,6 +212,7 @@ beforeAll(async () => {
   process.env.LIFEBOAT_WEBHOOK_TIMEOUT_MS = '250';
   process.env.LIFEBOAT_WEBHOOK_ATTEMPTS = '3';
   process.env.LIFEBOAT_WEBHOOK_BACKOFF_MS = '5';
+  process.env.LIFEBOAT_DELIVERY_BUCKET = 'lifeboat-notify-deliveries';
   process.env.LIFEBOAT_CHAT = JSON.stringify({
     channels: {
       'alerts-slack': { type: 'slack', webhook: 'secretsmanager:lifeboat/slack-alerts' },
@@ -219,6 +231,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   delete process.env.AWS_ENDPOINT_URL;
+  delete process.env.LIFEBOAT_DELIVERY_BUCKET;
   for (const response of hanging) response.destroy();
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
@@ -233,6 +246,11 @@ beforeEach(() => {
 
 afterEach(() => {
   vi.restoreAllMocks();
+  // Every body posted, whatever the test, is one Slack or Teams accepts.
+  for (const { path, body } of received) {
+    const problems = path.startsWith('/services/') ? blockKitProblems(body) : adaptiveCardProblems(body);
+    expect(problems, `body posted to ${path}`).toEqual([]);
+  }
   // Whatever happened in the test, no log line carries a webhook secret.
   for (const secret of Object.values(SECRETS)) {
     expect(logs.filter((line) => line.includes(secret))).toEqual([]);
@@ -252,11 +270,15 @@ describe('notify', () => {
     );
     const slack = bodyAt(PATHS.alertsSlack) as { text: string; blocks: Array<{ type: string }> };
     expect(slack.text.startsWith('<!here> 🚨 Restore verification failed: orders-db')).toBe(true);
-    await expect(JSON.stringify(slack, null, 2) + '\n').toMatchFileSnapshot(
+    await expectFileSnapshot(
+      JSON.stringify(slack, null, 2) + '\n',
       '../fixtures/chat/slack-failure.json',
+      import.meta.url,
     );
-    await expect(JSON.stringify(bodyAt(PATHS.alertsTeams), null, 2) + '\n').toMatchFileSnapshot(
+    await expectFileSnapshot(
+      JSON.stringify(bodyAt(PATHS.alertsTeams), null, 2) + '\n',
       '../fixtures/chat/teams-failure.json',
+      import.meta.url,
     );
   });
 
@@ -268,11 +290,15 @@ describe('notify', () => {
     );
     const slack = bodyAt(PATHS.quietSlack) as { text: string };
     expect(slack.text).not.toContain('<!here>');
-    await expect(JSON.stringify(slack, null, 2) + '\n').toMatchFileSnapshot(
+    await expectFileSnapshot(
+      JSON.stringify(slack, null, 2) + '\n',
       '../fixtures/chat/slack-success.json',
+      import.meta.url,
     );
-    await expect(JSON.stringify(bodyAt(PATHS.quietTeams), null, 2) + '\n').toMatchFileSnapshot(
+    await expectFileSnapshot(
+      JSON.stringify(bodyAt(PATHS.quietTeams), null, 2) + '\n',
       '../fixtures/chat/teams-success.json',
+      import.meta.url,
     );
   });
 
@@ -306,17 +332,32 @@ describe('notify', () => {
     expect(received.filter((request) => request.path === PATHS.quietSlack)).toHaveLength(1);
   });
 
-  it("on Lambda's retry of a partly failed invocation, posts only to the channel that failed", async () => {
+  it("on Lambda's retry in another container, posts only to the channel that failed", async () => {
     scripts.set(PATHS.alertsTeams, [500, 500, 500]);
     const event = snsEvent(failure);
 
     await expect(notify.handler(event, context)).rejects.toMatchObject({ name: 'DeliveryFailedError' });
-    await expect(notify.handler(event, context)).resolves.toEqual({
+    const retry = await anotherContainer();
+    await expect(retry.handler(event, context)).resolves.toEqual({
       delivered: [['alerts-slack', 'alerts-teams']],
     });
 
     expect(received.filter((request) => request.path === PATHS.alertsSlack)).toHaveLength(1);
     expect(received.filter((request) => request.path === PATHS.alertsTeams)).toHaveLength(4);
+  });
+
+  it('posts nothing when SNS delivers a message again to another container', async () => {
+    // SNS delivers at least once: the same MessageId may reach notify twice.
+    const event = snsEvent(success);
+    await notify.handler(event, context);
+
+    const again = await anotherContainer();
+    await expect(again.handler(event, context)).resolves.toEqual({
+      delivered: [['quiet-slack', 'quiet-teams']],
+    });
+
+    expect(received.filter((request) => request.path === PATHS.quietSlack)).toHaveLength(1);
+    expect(received.filter((request) => request.path === PATHS.quietTeams)).toHaveLength(1);
   });
 
   it('translates a CloudWatch alarm on the topic into an alert', async () => {
@@ -340,47 +381,25 @@ describe('notify', () => {
     expect(slack.text).toContain('lifeboat-dev-snapshot-errors: The snapshot function failed.');
   });
 
-  it('keeps an undeliverable message: the invocation fails and the event lands in the dead-letter queue', async () => {
-    // Every attempt of every invocation fails: the alert channel is down.
+  it('keeps an undeliverable message in the dead-letter queue, and a replay from it posts only where it is missing', async () => {
+    // Every attempt of every invocation fails: the alert channel is down; Teams takes it at once.
     scripts.set(PATHS.alertsSlack, Array(9).fill(503));
-    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'lifeboat-notify-dlq' }));
     const event = snsEvent(failure, 'b5a4c3d2-0000-4000-8000-00000000dead');
 
-    // What Lambda does with an asynchronous invocation (SNS -> Lambda) that fails: two retries,
-    // then an on-failure record with the original event to the destination queue
-    // (docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html).
-    let lastError: unknown;
-    let invocations = 0;
-    for (; invocations < 3; invocations++) {
-      lastError = await notify.handler(event, context).then(
-        () => undefined,
-        (error: unknown) => error,
-      );
-      if (lastError === undefined) break;
-    }
-    expect(invocations).toBe(3);
-    expect(lastError).toMatchObject({ name: 'DeliveryFailedError' });
-    const error = lastError as Error;
-    await sqs.send(
-      new SendMessageCommand({
-        QueueUrl,
-        MessageBody: JSON.stringify({
-          version: '1.0',
-          requestContext: { condition: 'RetriesExhausted', approximateInvokeCount: invocations },
-          requestPayload: event,
-          responsePayload: { errorType: error.name, errorMessage: error.message },
-        }),
-      }),
-    );
+    const { attempts, destinationUrl } = await invokeAsynchronously(loadTemplate(), 'NotifyLambdaFunction', {
+      load: async () => (await anotherContainer()).handler,
+      event,
+      context,
+      sqs,
+    });
 
+    expect(attempts).toBe(3);
+    expect(destinationUrl).toMatch(/NotifyDeadLetterQueue$/);
     const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10 }),
+      new ReceiveMessageCommand({ QueueUrl: destinationUrl, MaxNumberOfMessages: 10 }),
     );
     expect(Messages).toHaveLength(1);
-    const record = JSON.parse(Messages[0]!.Body!) as {
-      requestPayload: SNSEvent;
-      responsePayload: { errorType: string; errorMessage: string };
-    };
+    const record = JSON.parse(Messages[0]!.Body!) as InvocationRecord<SNSEvent>;
     expect(JSON.parse(record.requestPayload.Records[0]!.Sns.Message)).toMatchObject({
       kind: 'restore-verify.failed',
       database: 'orders-db',
@@ -388,9 +407,19 @@ describe('notify', () => {
     expect(record.responsePayload.errorType).toBe('DeliveryFailedError');
     expect(record.responsePayload.errorMessage).toContain('alerts-slack');
     expect(record.responsePayload.errorMessage).toContain('HTTP 503');
+    expect(record.responsePayload.errorMessage).not.toContain('alerts-teams');
     for (const secret of Object.values(SECRETS)) expect(Messages[0]!.Body).not.toContain(secret);
     expect(received.filter((request) => request.path === PATHS.alertsSlack)).toHaveLength(9);
+    expect(received.filter((request) => request.path === PATHS.alertsTeams)).toHaveLength(1);
     expect(logs.some((line) => line.includes('DeliveryFailedError'))).toBe(true);
+
+    // docs/notifications.md: fix the webhook, then invoke notify with the record's requestPayload.
+    received.length = 0;
+    const replay = await anotherContainer();
+    await expect(replay.handler(record.requestPayload, context)).resolves.toEqual({
+      delivered: [['alerts-slack', 'alerts-teams']],
+    });
+    expect(received.map((request) => request.path)).toEqual([PATHS.alertsSlack]);
   });
 
   it('refuses a message that is not a Lifeboat notification, naming the bad key', async () => {

@@ -28,14 +28,24 @@ export function chatBody(channel: ChatChannel, notification: Notification, menti
 }
 
 /**
- * Channels that already took this message in an earlier attempt of the same invocation (Lambda
- * retries a failed one as a whole): they are skipped, so one broken channel does not post the
- * message again to the healthy ones.
+ * Per (topic message, channel), whether the message was posted there, kept outside the Lambda
+ * container: Lambda retries a failed asynchronous invocation on whichever container is free, so
+ * only a shared record keeps one broken channel from posting the message again to the healthy ones
+ * (lib/adapters/aws/s3-delivery-ledger.ts).
  */
-export interface DeliveryMemory {
-  has(channel: string): boolean;
-  add(channel: string): void;
+export interface DeliveryLedger {
+  /**
+   * Takes the channel for this attempt before it posts. Not taken when an earlier attempt delivered
+   * it, or when another attempt holds a claim that is not yet stale (it may be posting right now).
+   */
+  claim(messageId: string, channel: string): Promise<DeliveryClaim>;
+  delivered(messageId: string, channel: string): Promise<void>;
+  /** Gives a claim back after a failed post, so the next attempt may take it at once. */
+  release(messageId: string, channel: string, claim: DeliveryClaim & { taken: true }): Promise<void>;
 }
+
+export type DeliveryClaim =
+  { taken: true; token: string } | { taken: false; why: 'delivered' | 'in-progress' };
 
 /**
  * Sends one notification to every channel its severity routes to. Channels are posted in parallel
@@ -49,7 +59,9 @@ export async function deliverNotification(
     urls: WebhookUrlSource;
     poster: WebhookPoster;
     digest?: DigestQueue;
-    memory?: DeliveryMemory;
+    ledger: DeliveryLedger;
+    /** The SNS MessageId: the same on each of Lambda's retries of the invocation. */
+    messageId: string;
   },
 ): Promise<DeliveryResult> {
   const route = routeFor(ports.config, notification.severity);
@@ -60,16 +72,29 @@ export async function deliverNotification(
     await Promise.all(route.channels.map((channel) => queue.enqueue(channel.name, notification)));
     return { delivered: [], digested: true };
   }
-  const pending = route.channels.filter((channel) => !ports.memory?.has(channel.name));
+  const { ledger, messageId } = ports;
+  const channels = route.channels;
   const outcomes = await Promise.allSettled(
-    pending.map(async (channel) => {
-      const url = await ports.urls.webhookUrl(channel.webhook);
-      await ports.poster.post(url, chatBody(channel, notification, route.mention), channel.name);
-      ports.memory?.add(channel.name);
-      return channel.name;
+    channels.map(async (channel) => {
+      const claim = await ledger.claim(messageId, channel.name);
+      if (!claim.taken) {
+        if (claim.why === 'delivered') return;
+        // Failing keeps the message: Lambda's next retry finds it delivered, or the claim stale.
+        throw new DeliveryFailedError(
+          `channel ${channel.name}: another attempt is posting this message (its claim is not yet stale)`,
+        );
+      }
+      try {
+        const url = await ports.urls.webhookUrl(channel.webhook);
+        await ports.poster.post(url, chatBody(channel, notification, route.mention), channel.name);
+      } catch (error) {
+        await ledger.release(messageId, channel.name, claim).catch(() => undefined);
+        throw error;
+      }
+      await ledger.delivered(messageId, channel.name);
     }),
   );
-  const failed = pending.filter((_, index) => outcomes[index]!.status === 'rejected');
+  const failed = channels.filter((_, index) => outcomes[index]!.status === 'rejected');
   if (failed.length > 0) {
     const reasons = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason] : []));
     // The poster's messages name the channel and the redacted target, never the URL.

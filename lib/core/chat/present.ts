@@ -75,7 +75,13 @@ export function factsOf(notification: Notification): Array<{ title: string; valu
   return facts;
 }
 
-/** Cuts a text to a chat service's field limit, marking the cut. */
+/**
+ * Cuts a text to a chat service's field limit, marking the cut. Counted in UTF-16 units, which is
+ * never more than the characters Slack counts; and never between the two halves of a surrogate pair
+ * (an emoji), as a lone half is not UTF-8.
+ */
 export function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+  if (text.length <= max) return text;
+  const cut = /[\uD800-\uDBFF]$/.test(text.slice(0, max - 1)) ? max - 2 : max - 1;
+  return `${text.slice(0, cut)}…`;
 }

@@ -1,5 +1,5 @@
 import type { Notification, Severity } from '../notification/message.js';
-import { actionOf, factsOf, headlineOf } from './present.js';
+import { actionOf, clip, factsOf, headlineOf } from './present.js';
 
 /**
  * The body a Microsoft Teams Workflows webhook ("Post to a channel when a webhook request is
@@ -69,9 +69,18 @@ export function teamsMessage(notification: Notification): TeamsMessage {
   );
 }
 
-/** A Workflows webhook message holding one full-width Adaptive Card. */
+// Teams refuses a message over about 28 KB with HTTP 413, for incoming webhooks and for the
+// Workflows connector alike, and that failure is final: the notification is lost
+// (learn.microsoft.com/en-us/microsoftteams/platform/webhooks-and-connectors/how-to/add-incoming-webhook,
+// learn.microsoft.com/en-us/connectors/teams/#known-issues-and-limitations-with-actions).
+// A kilobyte is kept spare for what the Workflows flow adds.
+export const TEAMS_MESSAGE_MAX_BYTES = 27 * 1024;
+// No text is cut below this; past it, links go from the end.
+const SHORTEST_CUT = 40;
+
+/** A Workflows webhook message holding one full-width Adaptive Card, cut to fit Teams' size limit. */
 export function teamsCard(body: AdaptiveCard['body'], actions: AdaptiveCard['actions'] = []): TeamsMessage {
-  return {
+  const message: TeamsMessage = {
     type: 'message',
     attachments: [
       {
@@ -82,10 +91,57 @@ export function teamsCard(body: AdaptiveCard['body'], actions: AdaptiveCard['act
           type: 'AdaptiveCard',
           version: '1.4',
           msteams: { width: 'Full' },
-          body,
-          actions,
+          body: structuredClone(body),
+          actions: [...actions],
         },
       },
     ],
   };
+  fitToTeams(message);
+  return message;
+}
+
+/**
+ * Halves the longest text of the card until the message fits, then drops links from the end: the
+ * headline and the start of every text survive, which is what a person reads first.
+ */
+function fitToTeams(message: TeamsMessage): void {
+  const card = message.attachments[0]!.content;
+  const bytesOf = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).length;
+  let bytes = bytesOf(message);
+  const texts = textsOf(card.body);
+  while (bytes > TEAMS_MESSAGE_MAX_BYTES) {
+    const longest = texts.reduce<(typeof texts)[number] | undefined>(
+      (found, text) => (!found || text.value().length > found.value().length ? text : found),
+      undefined,
+    );
+    const length = longest?.value().length ?? 0;
+    if (longest && length > SHORTEST_CUT) {
+      // At most half of it at a time, so long texts are shortened alike; no more than the excess.
+      const excess = bytes - TEAMS_MESSAGE_MAX_BYTES;
+      const before = bytesOf(longest.value());
+      longest.set(clip(longest.value(), Math.max(SHORTEST_CUT, Math.floor(length / 2), length - excess - 1)));
+      bytes -= before - bytesOf(longest.value());
+    } else if (card.actions.length > 0) {
+      card.actions.pop();
+      bytes = bytesOf(message);
+    } else {
+      return;
+    }
+  }
+}
+
+function textsOf(body: AdaptiveCard['body']): Array<{ value(): string; set(text: string): void }> {
+  return body.flatMap((element) => {
+    if (element.type === 'TextBlock' && typeof element.text === 'string') {
+      return [{ value: () => element.text as string, set: (text: string) => (element.text = text) }];
+    }
+    if (element.type === 'FactSet' && Array.isArray(element.facts)) {
+      return (element.facts as Array<{ title: string; value: string }>).map((fact) => ({
+        value: () => fact.value,
+        set: (text: string) => (fact.value = text),
+      }));
+    }
+    return [];
+  });
 }

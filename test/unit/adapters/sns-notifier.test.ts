@@ -2,6 +2,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SnsNotifier } from '../../../lib/adapters/aws/sns-notifier.js';
+import { expectFileSnapshot } from '../../support/file-snapshot.js';
 
 // The per-protocol bodies are SNS's MessageStructure "json"
 // (docs.aws.amazon.com/sns/latest/api/API_Publish.html); moto delivers only `default` to SQS, so the
@@ -41,8 +42,10 @@ describe('SnsNotifier', () => {
       kind: 'rpo.breach',
       database: 'orders-db',
     });
-    await expect(JSON.stringify(JSON.parse(bodies.https!), null, 2) + '\n').toMatchFileSnapshot(
+    await expectFileSnapshot(
+      JSON.stringify(JSON.parse(bodies.https!), null, 2) + '\n',
       '../../fixtures/chat/chatbot-breach.json',
+      import.meta.url,
     );
     expect(bodies.email).toContain('🚨 RPO breached: orders-db');
     expect(bodies.email).toContain('What to do next: ');

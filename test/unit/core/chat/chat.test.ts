@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { parseTopicMessage } from '../../../../lib/core/chat/alarm.js';
-import { deliverNotification, type WebhookPoster } from '../../../../lib/core/chat/deliver.js';
+import {
+  deliverNotification,
+  type DeliveryClaim,
+  type DeliveryLedger,
+  type WebhookPoster,
+} from '../../../../lib/core/chat/deliver.js';
 import { slackDigest } from '../../../../lib/core/chat/digest.js';
-import { actionOf } from '../../../../lib/core/chat/present.js';
+import { actionOf, clip } from '../../../../lib/core/chat/present.js';
 import { routeFor, validateChatConfig } from '../../../../lib/core/chat/routing.js';
 import { escapeMrkdwn, slackMessage } from '../../../../lib/core/chat/slack.js';
 import { teamsMessage } from '../../../../lib/core/chat/teams.js';
@@ -66,6 +71,12 @@ describe('Slack and Teams messages', () => {
     expect(card.body[0]).toMatchObject({ color: 'Attention' });
   });
 
+  it('cuts a text before an emoji rather than through it', () => {
+    expect(clip('a🚨b', 3)).toBe('a…');
+    expect(clip('🚨🚨b', 4)).toBe('🚨…');
+    expect(clip('abcd', 3)).toBe('ab…');
+  });
+
   it('keeps a long summary within the Block Kit header and section limits', () => {
     const long = slackMessage(
       parseNotification({ ...breach, database: 'd'.repeat(300), summary: 's'.repeat(5000) }),
@@ -103,6 +114,26 @@ describe('topic messages', () => {
   });
 });
 
+// The port's contract in its simplest form; the S3 ledger that keeps it across containers is tested
+// against moto (test/integration/s3-delivery-ledger.test.ts, test/integration/notify.test.ts).
+function ledgerOf(marks = new Map<string, 'claimed' | 'delivered'>()): DeliveryLedger {
+  return {
+    async claim(messageId, channel): Promise<DeliveryClaim> {
+      const mark = marks.get(`${messageId}/${channel}`);
+      if (mark === 'delivered') return { taken: false, why: 'delivered' };
+      if (mark === 'claimed') return { taken: false, why: 'in-progress' };
+      marks.set(`${messageId}/${channel}`, 'claimed');
+      return { taken: true, token: 'claim' };
+    },
+    async delivered(messageId, channel) {
+      marks.set(`${messageId}/${channel}`, 'delivered');
+    },
+    async release(messageId, channel) {
+      marks.delete(`${messageId}/${channel}`);
+    },
+  };
+}
+
 describe('deliverNotification', () => {
   it('delivers to the healthy channel and fails naming the broken one, never its URL', async () => {
     const posted: string[] = [];
@@ -115,11 +146,39 @@ describe('deliverNotification', () => {
     };
     const urls = { webhookUrl: async (ref: string) => `https://example.invalid/${ref}` };
 
-    const outcome = deliverNotification(parseNotification(breach), { config, urls, poster });
+    const outcome = deliverNotification(parseNotification(breach), {
+      config,
+      urls,
+      poster,
+      ledger: ledgerOf(),
+      messageId: 'm-1',
+    });
 
     await expect(outcome).rejects.toMatchObject({ name: 'DeliveryFailedError' });
     await expect(outcome).rejects.toThrow(/rpo\.breach could not be delivered to teams/);
     expect(posted).toEqual(['https://example.invalid/secretsmanager:lifeboat/slack-alerts']);
+  });
+
+  it('fails, without posting, a channel another attempt holds a fresh claim on, so the message is kept', async () => {
+    const posted: string[] = [];
+    const poster: WebhookPoster = {
+      async post(_url, _body, channel) {
+        posted.push(channel);
+      },
+    };
+    const urls = { webhookUrl: async (ref: string) => ref };
+    const marks = new Map([['m-2/teams', 'claimed' as const]]);
+
+    const outcome = deliverNotification(parseNotification(breach), {
+      config,
+      urls,
+      poster,
+      ledger: ledgerOf(marks),
+      messageId: 'm-2',
+    });
+
+    await expect(outcome).rejects.toThrow(/delivered to teams: channel teams: another attempt is posting/);
+    expect(posted).toEqual(['alerts']);
   });
 });
 
