@@ -1,6 +1,7 @@
 // A local Serverless plugin: every function gets an alarm on its Errors, every state machine one on
-// failed executions, both publishing to the Lifeboat topic, so a crash is a notification too. It
-// works from the packaged function list, so a function added later is covered without an edit.
+// failed executions, every EventBridge rule and schedule group one on failed deliveries, all
+// publishing to the Lifeboat topic, so a crash is a notification too. It works from the packaged
+// template, so a function or schedule added later is covered without an edit.
 //
 // It also grants each function's own role (serverless-iam-roles-per-function) sqs:SendMessage on its
 // `destinations.onFailure` queue: Serverless adds that grant only to the shared default role, and
@@ -15,6 +16,29 @@ const ALARM_DEFAULTS = {
   AlarmActions: [{ Ref: 'LifeboatTopic' }],
   OKActions: [{ Ref: 'LifeboatTopic' }],
 };
+
+/** The sum of the delivery-failure metrics of one rule or schedule group, missing data as 0. */
+function deliveryFailures(namespace, metricNames, dimension) {
+  return {
+    Metrics: [
+      ...metricNames.map((metric, index) => ({
+        Id: `m${index}`,
+        ReturnData: false,
+        MetricStat: {
+          Metric: { Namespace: namespace, MetricName: metric, Dimensions: [dimension] },
+          Period: 300,
+          Stat: 'Sum',
+        },
+      })),
+      {
+        Id: 'failed',
+        Expression: metricNames.map((_, index) => `FILL(m${index}, 0)`).join(' + '),
+        ReturnData: true,
+        Label: 'Failed deliveries',
+      },
+    ],
+  };
+}
 
 class LifeboatFunctionAlarms {
   constructor(serverless) {
@@ -61,18 +85,45 @@ class LifeboatFunctionAlarms {
     }
 
     // EventBridge could not invoke a target (a state machine has no on-failure destination; a
-    // function whose permission went missing never runs to fail).
+    // function whose permission went missing never runs to fail), or could not keep the event in the
+    // delivery failure queue either. Metrics:
+    // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-monitoring.html
     for (const [logicalId, resource] of Object.entries(resources)) {
       if (resource.Type !== 'AWS::Events::Rule') continue;
       resources[`${logicalId}FailedInvocationsAlarm`] = {
         Type: 'AWS::CloudWatch::Alarm',
         Properties: {
-          AlarmDescription: `EventBridge rule ${logicalId} of ${prefix} could not invoke its target. Check the target's permissions and the rule in the EventBridge console.`,
-          Namespace: 'AWS/Events',
-          MetricName: 'FailedInvocations',
-          Dimensions: [{ Name: 'RuleName', Value: { Ref: logicalId } }],
-          Statistic: 'Sum',
-          Period: 300,
+          AlarmDescription: `EventBridge rule ${logicalId} of ${prefix} could not invoke its target after its retries. The event is in the delivery failure queue; check the target's permissions and the rule in the EventBridge console.`,
+          ...deliveryFailures(
+            'AWS/Events',
+            ['FailedInvocations', 'InvocationsSentToDlq', 'InvocationsFailedToBeSentToDlq'],
+            { Name: 'RuleName', Value: { Ref: logicalId } },
+          ),
+          ...ALARM_DEFAULTS,
+        },
+      };
+    }
+
+    // EventBridge Scheduler publishes per schedule group only, so one alarm watches Lifeboat's group
+    // (deploy/plugins/schedule-delivery.cjs); the dead letter names the schedule. A target error is
+    // an attempt the target refused (a missing permission), retried until the event is dropped.
+    // Metrics: https://docs.aws.amazon.com/scheduler/latest/UserGuide/monitoring-cloudwatch.html
+    for (const [logicalId, resource] of Object.entries(resources)) {
+      if (resource.Type !== 'AWS::Scheduler::ScheduleGroup') continue;
+      resources[`${logicalId}FailedInvocationsAlarm`] = {
+        Type: 'AWS::CloudWatch::Alarm',
+        Properties: {
+          AlarmDescription: `An EventBridge Scheduler schedule of ${prefix} could not invoke its target. The event, naming the schedule, is in the delivery failure queue after its retries; check the schedule's role in the EventBridge Scheduler console.`,
+          ...deliveryFailures(
+            'AWS/Scheduler',
+            [
+              'TargetErrorCount',
+              'InvocationDroppedCount',
+              'InvocationsSentToDeadLetterCount',
+              'InvocationsFailedToBeSentToDeadLetterCount',
+            ],
+            { Name: 'ScheduleGroup', Value: { Ref: logicalId } },
+          ),
           ...ALARM_DEFAULTS,
         },
       };

@@ -133,21 +133,41 @@ describe('notifications in the packaged template', () => {
     }
   });
 
-  it('alarms when EventBridge cannot invoke the target of any rule', () => {
+  it('alarms when EventBridge cannot invoke the target of any rule, nor keep the event', () => {
+    type Metric = {
+      Namespace: string;
+      MetricName: string;
+      Dimensions: Array<{ Name: string; Value: unknown }>;
+    };
+    const watched = (alarm: CfnResource) =>
+      ((alarm.Properties?.Metrics ?? []) as Array<{ MetricStat?: { Metric: Metric } }>).flatMap((m) =>
+        m.MetricStat ? [m.MetricStat.Metric] : [],
+      );
     const rules = resourcesOfType(template, 'AWS::Events::Rule').map(([id]) => id);
     expect(rules.length).toBeGreaterThan(0);
     for (const rule of rules) {
-      const alarms = alarmsOn('AWS/Events', 'RuleName', rule);
+      const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm')
+        .map(([, alarm]) => alarm)
+        .filter((alarm) =>
+          watched(alarm).some(
+            (m) =>
+              m.Namespace === 'AWS/Events' &&
+              m.Dimensions.some((d) => d.Name === 'RuleName' && functionOf(d.Value) === rule),
+          ),
+        );
+      expect(alarms, rule).toHaveLength(1);
       expect(
-        alarms.map((alarm) => alarm.Properties?.MetricName),
+        watched(alarms[0]!)
+          .map((m) => m.MetricName)
+          .sort(),
         rule,
-      ).toEqual(['FailedInvocations']);
+      ).toEqual(['FailedInvocations', 'InvocationsFailedToBeSentToDlq', 'InvocationsSentToDlq']);
       expect(alarmsTopic(alarms[0]!)).toBe(true);
     }
   });
 
   it('alarms on the depth of every failure queue', () => {
-    for (const queue of ['AsyncFailureQueue', 'NotifyDeadLetterQueue']) {
+    for (const queue of ['AsyncFailureQueue', 'NotifyDeadLetterQueue', 'DeliveryFailureQueue']) {
       const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm')
         .map(([, alarm]) => alarm)
         .filter((alarm) =>

@@ -62,7 +62,8 @@ interface ResolveContext {
 }
 
 /** What `Ref` gives for a resource: its name or ARN, as CloudFormation documents per type. */
-function refOf(logicalId: string, resource: CfnResource, { deployment: d }: ResolveContext): string {
+function refOf(logicalId: string, resource: CfnResource, context: ResolveContext): string {
+  const d = context.deployment;
   const name = `lifeboat-${logicalId.toLowerCase()}`;
   switch (resource.Type) {
     case 'AWS::SNS::Topic':
@@ -75,6 +76,10 @@ function refOf(logicalId: string, resource: CfnResource, { deployment: d }: Reso
       return `0000${logicalId.length.toString().padStart(4, '0')}-1111-2222-3333-444455556666`;
     case 'AWS::IAM::Role':
       return String((resource.Properties?.RoleName as string | undefined) ?? name);
+    case 'AWS::StepFunctions::StateMachine':
+      return arnOf(logicalId, resource, context);
+    case 'AWS::Scheduler::ScheduleGroup':
+      return String((resource.Properties?.Name as string | undefined) ?? name);
     default:
       return name;
   }
@@ -99,6 +104,16 @@ function arnOf(logicalId: string, resource: CfnResource, context: ResolveContext
     }
     case 'AWS::StepFunctions::StateMachine':
       return `arn:${d.partition}:states:${d.region}:${d.account}:stateMachine:${name}`;
+    case 'AWS::Events::Rule': {
+      const ruleName = resolve(resource.Properties?.Name ?? name, context);
+      return `arn:${d.partition}:events:${d.region}:${d.account}:rule/${String(ruleName)}`;
+    }
+    case 'AWS::Scheduler::ScheduleGroup':
+      return `arn:${d.partition}:scheduler:${d.region}:${d.account}:schedule-group/${refOf(logicalId, resource, context)}`;
+    case 'AWS::Scheduler::Schedule': {
+      const group = resolve(resource.Properties?.GroupName ?? 'default', context);
+      return `arn:${d.partition}:scheduler:${d.region}:${d.account}:schedule/${String(group)}/${name}`;
+    }
     case 'AWS::SNS::Topic':
     case 'AWS::SecretsManager::Secret':
       return refOf(logicalId, resource, context);
@@ -207,6 +222,28 @@ function parameterDefaults(template: CfnTemplate) {
       p.Default === undefined ? [] : [[name, String(p.Default)]],
     ),
   ) as Record<string, string>;
+}
+
+/** Any value of a template (a property, an ARN expression) resolved for one deployment. */
+export function resolveIn(
+  template: CfnTemplate,
+  value: unknown,
+  options: { deployment?: Deployment; parameters?: Record<string, string | string[]> } = {},
+): unknown {
+  return resolve(value, {
+    template,
+    deployment: options.deployment ?? HOME,
+    parameters: { ...parameterDefaults(template), ...options.parameters },
+  });
+}
+
+/** The ARN `Fn::GetAtt [logicalId, Arn]` gives for a resource of the template. */
+export function arnOfResource(
+  template: CfnTemplate,
+  logicalId: string,
+  deployment: Deployment = HOME,
+): string {
+  return String(resolveIn(template, { 'Fn::GetAtt': [logicalId, 'Arn'] }, { deployment }));
 }
 
 /** A role of a template with its policies resolved for one deployment. */
@@ -333,6 +370,67 @@ export async function mayAssume(
     return { result: 'ImplicitlyDenied', error: JSON.stringify(result.errors) };
   if (result.resultType === 'single') return { result: result.overallResult };
   throw new Error('iam test support: unexpected wildcard simulation for sts:AssumeRole');
+}
+
+/**
+ * May the service `principal` make `request` on a resource whose resource-based policy is `policy`
+ * (a queue policy, a Lambda function's permissions)? The caller has no identity policy of its own.
+ */
+export async function serviceMay(
+  policy: PolicyDocument,
+  principal: string,
+  request: IamRequest,
+): Promise<Decision> {
+  const result = await runSimulation(
+    {
+      request: {
+        principal,
+        action: request.action,
+        resource: { resource: request.resource, accountId: accountOf(request.resource, HOME.account) },
+        contextVariables: request.context ?? {},
+      },
+      identityPolicies: [],
+      resourcePolicy: policy,
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+    },
+    STRICT,
+  );
+  if (result.resultType === 'error')
+    return { result: 'ImplicitlyDenied', error: JSON.stringify(result.errors) };
+  if (result.resultType === 'single') return { result: result.overallResult };
+  throw new Error(`iam test support: give ${request.action} one resource, not a pattern`);
+}
+
+/**
+ * A function's resource-based policy as Lambda builds it from the template's AWS::Lambda::Permission
+ * resources: one statement per permission, its SourceArn and SourceAccount as conditions.
+ */
+export function functionResourcePolicy(
+  template: CfnTemplate,
+  functionLogicalId: string,
+  deployment: Deployment = HOME,
+): PolicyDocument {
+  const functionArn = arnOfResource(template, functionLogicalId, deployment);
+  const statements = Object.values(template.Resources)
+    .filter((r) => r.Type === 'AWS::Lambda::Permission')
+    .map((r) => resolveIn(template, r.Properties, { deployment }) as Record<string, string>)
+    .filter((p) => p.FunctionName === functionArn)
+    .map((p) => ({
+      Effect: 'Allow',
+      Principal: p.Principal!.endsWith('.amazonaws.com') ? { Service: p.Principal } : { AWS: p.Principal },
+      Action: p.Action,
+      Resource: functionArn,
+      ...(p.SourceArn || p.SourceAccount
+        ? {
+            Condition: {
+              ...(p.SourceArn ? { ArnLike: { 'aws:SourceArn': p.SourceArn } } : {}),
+              ...(p.SourceAccount ? { StringEquals: { 'aws:SourceAccount': p.SourceAccount } } : {}),
+            },
+          }
+        : {}),
+    }));
+  return { Version: '2012-10-17', Statement: statements };
 }
 
 /** RDS resource ARNs, as the RDS authorization reference names them. */
