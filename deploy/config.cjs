@@ -6,6 +6,7 @@ const tsx = require('tsx/cjs/api');
 
 const { parsePolicyFile } = tsx.require('../lib/core/policy/file.ts', __filename);
 const { policyForEnv } = tsx.require('../lib/config/env.ts', __filename);
+const { checkHomeRegion } = tsx.require('../lib/core/policy/home-region.ts', __filename);
 
 // The team's own lifeboat.yml when there is one; the example lets a fresh clone package and test.
 function policyPath() {
@@ -136,8 +137,21 @@ function reservedConcurrency() {
   return { reservedConcurrency: 1 };
 }
 
-module.exports = async () => {
+/** The region the stack is packaged for (serverless.yml provider.region, `--region`). */
+async function homeRegion(variables) {
+  if (variables && variables.options && variables.options.region) return variables.options.region;
+  if (variables && variables.resolveVariable) return variables.resolveVariable('self:provider.region');
+  return 'us-east-1';
+}
+
+module.exports = async (variables) => {
   const file = loadPolicyFile();
+  const region = await homeRegion(variables);
+  try {
+    checkHomeRegion(file, region, policyPath());
+  } catch (error) {
+    throw plainError(error.message);
+  }
   const policies = file.policies;
   return {
     /** The validated policy handed to every function in LIFEBOAT_POLICY (gzipped when large). */

@@ -1,6 +1,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { ConfigError } from '../core/errors.js';
-import { refuseCopiesToSource, validatePolicyFile } from '../core/policy/parse.js';
+import { checkHomeRegion } from '../core/policy/home-region.js';
+import { validatePolicyFile } from '../core/policy/parse.js';
 import type { PolicyFile } from '../core/policy/schema.js';
 
 /**
@@ -62,6 +63,5 @@ export function policyFromEnv(env: NodeJS.ProcessEnv = process.env): PolicyFile 
   }
   const file = validatePolicyFile(value, 'LIFEBOAT_POLICY');
   // Checked at package time too (deploy/config.cjs); here for a function started elsewhere.
-  if (env.AWS_REGION) refuseCopiesToSource(file, { region: env.AWS_REGION }, 'LIFEBOAT_POLICY');
-  return file;
+  return env.AWS_REGION ? checkHomeRegion(file, env.AWS_REGION, 'LIFEBOAT_POLICY') : file;
 }

@@ -62,6 +62,38 @@ describe('serverless package', () => {
     expect(output).toContain('policies.gold.unencryptedSources.clusters: cannot be "encrypt"');
   });
 
+  it('fails on copies that cannot work from the home region (a DR account without a key there, a copy to itself), before building anything', () => {
+    const result = packageWith(
+      [
+        'policies:',
+        '  gold:',
+        '    select: { tags: { tier: gold } }',
+        '    schedule: rate(1 hour)',
+        '    rpoMinutes: 60',
+        '    rtoMinutes: 60',
+        '    retention: { daily: 2 }',
+        '    copies:',
+        '      - region: eu-west-1',
+        '        account: "222222222222"',
+        '        shareKmsKeyId: arn:aws:kms:us-east-1:111111111111:key/66666666-7777-8888-9999-000000000000',
+        '        kmsKeyId: arn:aws:kms:eu-west-1:222222222222:key/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
+        '      - region: us-east-1',
+        '        kmsKeyId: alias/lifeboat-copies',
+        '',
+      ].join('\n'),
+    );
+    const output = result.stdout + result.stderr;
+
+    expect(result.status).not.toBe(0);
+    expect(output).toContain(
+      'policies.gold.copies.0.targetShareKmsKeyId: is required for a DR account in eu-west-1 while Lifeboat runs in us-east-1',
+    );
+    expect(output).toContain(
+      'policies.gold.copies.1.region: is us-east-1, the region Lifeboat runs in, in the same account',
+    );
+    expect(output).not.toMatch(/\n\s+at /);
+  });
+
   it('fails on a policy file that does not exist, naming it', () => {
     const env = { ...process.env, LIFEBOAT_POLICY_FILE: join(workDir, 'missing.yml') };
     const result = spawnSync(

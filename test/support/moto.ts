@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
 
 /** A moto_server on a free loopback port, owned by one test file. */
 export interface Moto {
@@ -24,7 +25,7 @@ export async function freePort(): Promise<number> {
  * Starts moto_server and points the SDK's default credential chain at fake credentials, so no
  * test can ever reach a real account.
  */
-export async function startMoto(): Promise<Moto> {
+export async function startMoto(options: { sharedSnapshots?: boolean } = {}): Promise<Moto> {
   process.env.AWS_ACCESS_KEY_ID = 'testing';
   process.env.AWS_SECRET_ACCESS_KEY = 'testing';
   process.env.AWS_SESSION_TOKEN = 'testing';
@@ -33,9 +34,13 @@ export async function startMoto(): Promise<Moto> {
 
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const args = ['-H', '127.0.0.1', '-p', String(port)];
+  // sharedSnapshots: snapshots shared across accounts as RDS has them (moto-shared-snapshots.py).
+  const child: ChildProcess = options.sharedSnapshots
+    ? spawn('python3', [fileURLToPath(new URL('./moto-shared-snapshots.py', import.meta.url)), ...args], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      })
+    : spawn('moto_server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);

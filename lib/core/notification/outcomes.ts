@@ -208,7 +208,9 @@ function copyNotification(
       action:
         target.blocker === 'unencrypted-cluster'
           ? 'This cluster has no DR copy until one of: encrypt it (restore a snapshot of it into a new cluster with a KMS key, RestoreDBClusterFromSnapshot --kms-key-id, and move to that cluster), or allow unencrypted DR copies of clusters in the policy (unencryptedSources: { clusters: copy-unencrypted }).'
-          : "Encrypt the source database (or change the policy's unencryptedSources): this database has no DR copy until then.",
+          : target.blocker === 'no-target-share-key'
+            ? `This cluster has no copy in ${target.target} until the policy's target has targetShareKmsKeyId: a customer-managed key of this account in that region, with the key-policy statements of deploy/dr-account-role.yml, and listed in that stack's SourceShareKeyArns. Then redeploy; the sweep copies snapshots of the last 48 h.`
+            : "Encrypt the source database (or change the policy's unencryptedSources): this database has no DR copy until then.",
     };
   }
   return undefined;

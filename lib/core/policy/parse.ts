@@ -51,26 +51,3 @@ export function getPolicy(file: PolicyFile, name: string): Policy {
   }
   return policy;
 }
-
-/**
- * Refuses a copy target in the region Lifeboat runs in, in its own account (no `account`, or that
- * account): the "copy" would sit beside its original, no disaster-recovery copy at all, and prune
- * would govern it in the same store as the snapshots it copies.
- */
-export function refuseCopiesToSource(
-  file: PolicyFile,
-  source: { region: string; account?: string },
-  origin = 'policy file',
-): void {
-  const problems = Object.entries(file.policies).flatMap(([name, policy]) =>
-    policy.copies.flatMap((target, index) =>
-      target.region === source.region && (target.account === undefined || target.account === source.account)
-        ? [
-            `  - policies.${name}.copies.${index}.region: is ${source.region}, the region Lifeboat runs in, ` +
-              `in the same account: a copy target must be another region or another account`,
-          ]
-        : [],
-    ),
-  );
-  if (problems.length > 0) throw new ConfigError(`${origin} is invalid:\n${problems.join('\n')}`);
-}

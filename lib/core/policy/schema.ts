@@ -73,9 +73,26 @@ export const CopyTargetSchema = z
      * aws/rds cannot be shared, so it is first re-encrypted with this key.
      */
     shareKmsKeyId: KmsKeySchema.optional(),
+    /**
+     * A customer-managed key of the Lifeboat account in the target's region that the DR account
+     * may use. Aurora copies a cluster snapshot across regions and accounts only in two steps, so
+     * for a DR account in another region a cluster snapshot is first copied into that region under
+     * this key (KMS keys are regional), and shared there. Required then (lib/core/policy/home-region.ts).
+     */
+    targetShareKmsKeyId: KmsKeySchema.optional(),
     retention: RetentionSchema.optional(),
   })
   .superRefine((target, ctx) => {
+    const keyRegion = target.targetShareKmsKeyId?.startsWith('arn:')
+      ? target.targetShareKmsKeyId.split(':')[3]
+      : undefined;
+    if (keyRegion !== undefined && keyRegion !== target.region) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['targetShareKmsKeyId'],
+        message: `is a key in ${keyRegion}, but must be one in ${target.region}, the target's region: KMS keys are regional`,
+      });
+    }
     if (target.account && !target.shareKmsKeyId) {
       ctx.addIssue({
         code: 'custom',
@@ -83,7 +100,7 @@ export const CopyTargetSchema = z
         message: 'is required when account is set: a key in the source region the DR account may use',
       });
     }
-    for (const key of ['roleArn', 'externalId'] as const) {
+    for (const key of ['roleArn', 'externalId', 'targetShareKmsKeyId'] as const) {
       if (target[key] && !target.account) {
         ctx.addIssue({ code: 'custom', path: [key], message: 'only makes sense with account' });
       }

@@ -1,10 +1,10 @@
 import { LifeboatError, NotFoundError, RetryLaterError } from '../errors.js';
 import type { Snapshot, SourceKind } from '../model.js';
-import { copyId, shareableCopyId } from '../naming/snapshot-id.js';
+import { copyId } from '../naming/snapshot-id.js';
 import { findPolicy } from '../policy/parse.js';
 import { unencryptedRule, type CopyTargetPolicy, type Policy, type PolicyFile } from '../policy/schema.js';
 import type { SnapshotStore } from '../ports.js';
-import { isManaged, TAG, type Tags, type Tier } from '../tags.js';
+import { isManaged, TAG } from '../tags.js';
 import {
   COPIES_IN_FLIGHT,
   COPY_OVERDUE_HOURS,
@@ -16,9 +16,24 @@ import {
   type InFlightCounts,
   type Mark,
 } from './copy-progress.js';
-import { silentLogger, type UseCaseLogger } from './log.js';
+import {
+  accountOf,
+  copyTags,
+  errorText,
+  snapshotIdOf,
+  targetName,
+  type CopyBlocker,
+  type CopyDeps,
+  type CopyOutcome,
+  type SharedSteps,
+  type Step,
+} from './copy-step.js';
+import { ownAccountIn, sharedInTargetRegion, stepTowardsDrAccount } from './dr-account-copy.js';
+import { silentLogger } from './log.js';
 
 export { COPIES_IN_FLIGHT, COPY_OVERDUE_HOURS, MAX_COPY_ATTEMPTS } from './copy-progress.js';
+export { accountOf, snapshotIdOf, targetName } from './copy-step.js';
+export type { CopyBlocker, CopyDeps, CopyOutcome } from './copy-step.js';
 
 /*
  * How copies reach every target without losing one (README, "Snapshot copies"):
@@ -28,20 +43,17 @@ export { COPIES_IN_FLIGHT, COPY_OVERDUE_HOURS, MAX_COPY_ATTEMPTS } from './copy-
  *   policy, look at where the copy should be and take the next step. Every step is named from the
  *   snapshot and the target (lib/core/naming), so a step done twice finds its own result.
  * - Another region, same account: copy there under the target's key. Done when the copy exists.
- * - Another account: the DR account can only copy a snapshot shared with it, and only under a
- *   customer key it may use (`shareKmsKeyId`). A snapshot under aws/rds, or unencrypted, is first
- *   copied in the source region under that key (the "shareable copy"); its own completion event
- *   (or the sweep) takes the next step: share it with that account only, assume the DR role and
- *   copy it there under the DR account's key. When the DR copy is available, the sweep removes
- *   the share (and deletes the shareable copy, which only existed to be shared).
+ * - Another account: share with that account only, and copy as that account (dr-account-copy.ts),
+ *   through a "shareable copy" made first where needed: in the source region for a snapshot the DR
+ *   account cannot use as it is, in the target region for every Aurora cluster snapshot bound for
+ *   a DR account in another region (Aurora copies across regions and accounts only in two steps).
+ *   Its completion event (or the sweep) takes the next step. When the DR copy is available, the
+ *   sweep removes the share (and deletes the shareable copy, which only existed to be shared).
  * - A refusal that passes (throttling, the copies-in-flight limit per kind, the snapshot quota) is
  *   `retry-later` for that target only; the other targets go on, and the next sweep tries again.
  *   Copies in progress in another region or account send their events there, not here: the sweep
  *   is what sees them finish.
  */
-
-export type CopyOutcome =
-  'started' | 'in-progress' | 'copied' | 'awaiting-shareable-copy' | 'refused' | 'retry-later' | 'failed';
 
 export interface TargetCopyResult {
   /** "eu-west-1", or "222222222222/eu-west-1" for another account. */
@@ -58,81 +70,11 @@ export interface TargetCopyResult {
   announce?: boolean;
 }
 
-/**
- * Why a copy is refused or held up:
- * - `unencrypted-refused`: the policy refuses unencrypted sources.
- * - `unencrypted-cluster`: an unencrypted Aurora cluster snapshot, which RDS cannot encrypt on copy,
- *   under a policy that did not allow copying it unencrypted.
- */
-export type CopyBlocker =
-  | 'unencrypted-refused'
-  | 'unencrypted-cluster'
-  /** The manual-snapshot quota where the copy is made is used up: retried, told once. */
-  | 'snapshot-quota'
-  /** RDS failed the copy; it was deleted and is copied again (bounded). */
-  | 'copy-failed'
-  /** RDS failed the copy MAX_COPY_ATTEMPTS times: no more retries. */
-  | 'retries-exhausted'
-  /** Not available COPY_OVERDUE_HOURS after the snapshot was taken. */
-  | 'overdue';
-
 export interface SnapshotCopyResult {
   snapshot: string;
   policy: string;
   targets: TargetCopyResult[];
 }
-
-export interface CopyDeps {
-  /** The source region, in this account. */
-  source: SnapshotStore;
-  /** The store at a target: another region, and for `account` that account (role assumed). */
-  storeFor(target: CopyTargetPolicy): SnapshotStore;
-  logger?: UseCaseLogger;
-}
-
-export function targetName(target: Pick<CopyTargetPolicy, 'region' | 'account'>): string {
-  return target.account ? `${target.account}/${target.region}` : target.region;
-}
-
-/** The account in an ARN: arn:aws:rds:REGION:ACCOUNT:snapshot:ID. */
-export function accountOf(arn: string): string | undefined {
-  return arn.split(':')[4] || undefined;
-}
-
-/** The identifier in a snapshot ARN (the part after `snapshot:` or `cluster-snapshot:`). */
-export function snapshotIdOf(arn: string): string {
-  return arn.split(':').slice(6).join(':');
-}
-
-/** A key given as an ARN or a bare key id names the key a snapshot reports as its KmsKeyId. */
-function sameKey(snapshotKey: string | undefined, configured: string | undefined): boolean {
-  if (!snapshotKey || !configured) return false;
-  return snapshotKey === configured || snapshotKey.endsWith(`:key/${configured}`);
-}
-
-function copyTags(
-  original: Snapshot,
-  policyName: string,
-  tier: Tier,
-  copiedFrom: string,
-  target: string,
-): Tags {
-  const carried = [TAG.source, TAG.sourceArn, TAG.scheduledAt] as const;
-  const tags: Tags = { [TAG.managed]: 'true', [TAG.policy]: policyName, [TAG.tier]: tier };
-  for (const key of carried) if (original.tags[key] !== undefined) tags[key] = original.tags[key];
-  tags[TAG.source] ??= original.sourceId;
-  // Prune reads copy-of to keep a snapshot that a copy in progress is still reading.
-  tags[TAG.copyOf] = copiedFrom;
-  tags[TAG.origin] = original.tags[TAG.origin] ?? original.id;
-  tags[TAG.target] = target;
-  return tags;
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
-
-type Step = { outcome: CopyOutcome; reason: string; blocker?: CopyBlocker; mark?: Mark };
 
 /**
  * Takes the next step towards every copy target of one managed, available snapshot. Never throws
@@ -240,59 +182,18 @@ export async function copyToTargets(request: {
       return { outcome: 'started', reason: `copy requested in ${target.region} (${copy.status})` };
     }
 
-    const account = target.account!;
-    const viaShareableCopy =
-      rule !== 'copy-unencrypted' &&
-      (!snapshot.encrypted || !sameKey(snapshot.kmsKeyId, target.shareKmsKeyId));
-    const shareableId = viaShareableCopy ? shareableCopyId(snapshot.id, account) : snapshot.id;
-
-    if (existing) {
-      if (existing.status !== 'available') return progressOf(existing);
-      return {
-        outcome: 'copied',
-        reason: await stopSharing(account, shareableId, viaShareableCopy),
-        mark: 'copied',
-      };
-    }
-
-    let shareable = snapshot;
-    if (viaShareableCopy) {
-      const found = await deps.source.getSnapshot(snapshot.kind, shareableId);
-      if (!found) {
-        await deps.source.copySnapshot({
-          kind: snapshot.kind,
-          sourceArn: snapshot.arn,
-          sourceRegion,
-          targetId: shareableId,
-          kmsKeyId: target.shareKmsKeyId!,
-          tags: copyTags(snapshot, policyName, 'primary', snapshot.arn, name),
-        });
-        return {
-          outcome: 'awaiting-shareable-copy',
-          reason: `${snapshot.encrypted ? 'under a key the DR account cannot use' : 'unencrypted'}: copying to ${shareableId} under the shareable key first`,
-        };
-      }
-      if (found.status === 'failed') return retryFailed(deps.source, found, name);
-      if (found.status !== 'available') {
-        return overdue({ outcome: 'awaiting-shareable-copy', reason: `${shareableId} is ${found.status}` });
-      }
-      shareable = found;
-    }
-    const full = await atLimit(store);
-    if (full) return full;
-    await deps.source.shareSnapshot(shareable, account);
-    const copy = await store.copySnapshot({
-      kind: snapshot.kind,
-      sourceArn: shareable.arn,
-      sourceRegion,
-      targetId: id,
-      kmsKeyId: keyFor(target.kmsKeyId),
-      tags: copyTags(snapshot, policyName, 'dr-account', shareable.arn, name),
+    return stepTowardsDrAccount({
+      snapshot,
+      policyName,
+      target,
+      copyId: id,
+      name,
+      rule,
+      existing,
+      store,
+      deps,
+      steps: { atLimit, progressOf, overdue, retryFailed } satisfies SharedSteps,
     });
-    return {
-      outcome: 'started',
-      reason: `shared ${shareable.id} with ${account} only; copy requested there in ${target.region} (${copy.status})`,
-    };
   }
 
   /**
@@ -391,23 +292,6 @@ export async function copyToTargets(request: {
     }
     return true;
   }
-
-  /** The DR copy is complete: the source side no longer needs to be readable by that account. */
-  async function stopSharing(
-    account: string,
-    shareableId: string,
-    viaShareableCopy: boolean,
-  ): Promise<string> {
-    if (!viaShareableCopy) {
-      await deps.source.unshareSnapshot(snapshot, account);
-      return `copy available; ${snapshot.id} no longer shared with ${account}`;
-    }
-    const shareable = await deps.source.getSnapshot(snapshot.kind, shareableId);
-    if (!shareable) return 'copy available';
-    // Deleting the shareable copy also ends its share; it existed only to be shared.
-    await deps.source.deleteSnapshot(shareable);
-    return `copy available; shareable copy ${shareableId} deleted`;
-  }
 }
 
 export interface CopyEventResult {
@@ -491,8 +375,10 @@ export async function sweepCopies(request: {
   const managed = (await deps.source.listSnapshots()).filter((s) => isManaged(s.tags) && s.type === 'manual');
   // A shareable copy still there means its DR copy was not seen finish: its original is swept
   // whatever its age, so the share ends and the shareable copy goes even after a very slow copy.
+  // Those of clusters for a DR account in another region are in that region, where their events go.
+  const shareable = [...managed, ...(await shareableCopiesElsewhere(policies, deps))];
   const unfinished = new Set(
-    managed.flatMap((s) =>
+    shareable.flatMap((s) =>
       s.tags[TAG.copyOf] !== undefined && s.tags[TAG.tier] === 'primary' ? [s.tags[TAG.copyOf]] : [],
     ),
   );
@@ -515,6 +401,33 @@ export async function sweepCopies(request: {
     snapshots.push(await copyToTargets({ snapshot, policyName, policy, deps, now, inFlight }));
   }
   return { since: since.toISOString(), snapshots };
+}
+
+/**
+ * This account's managed cluster snapshots in the regions of DR accounts elsewhere, where the
+ * shareable copies of clusters bound there are made. A region that cannot be listed only means
+ * that an old snapshot's share may wait for a later sweep.
+ */
+async function shareableCopiesElsewhere(policies: PolicyFile, deps: CopyDeps): Promise<Snapshot[]> {
+  const sourceRegion = deps.source.region;
+  const regions = new Map<string, CopyTargetPolicy>();
+  for (const policy of Object.values(policies.policies)) {
+    for (const target of policy.copies) {
+      if (sharedInTargetRegion('cluster', target, sourceRegion)) regions.set(target.region, target);
+    }
+  }
+  const found: Snapshot[] = [];
+  for (const target of regions.values()) {
+    try {
+      const listed = await deps.storeFor(ownAccountIn(target)).listSnapshots({ kind: 'cluster' });
+      found.push(...listed.filter((s) => isManaged(s.tags) && s.type === 'manual'));
+    } catch (error) {
+      (deps.logger ?? silentLogger).warn(
+        `could not list the shareable copies in ${target.region}: ${errorText(error)}`,
+      );
+    }
+  }
+  return found;
 }
 
 /**

@@ -165,7 +165,10 @@ describe('copyToTargets, another account', () => {
   });
 
   it('once the DR copy is available, deletes the shareable copy (ending its share) and leaves the primary alone', async () => {
-    sourceRds.on(DescribeDBSnapshotsCommand).callsFake(describeFrom({ [SHAREABLE]: dbSnapshot(SHAREABLE) }));
+    const shareable = dbSnapshot(SHAREABLE, {
+      TagList: [...MANAGED_TAGS, { Key: 'lifeboat:copy-of', Value: arnOf(PRIMARY) }],
+    });
+    sourceRds.on(DescribeDBSnapshotsCommand).callsFake(describeFrom({ [SHAREABLE]: shareable }));
     sourceRds.on(DeleteDBSnapshotCommand).resolves({});
     drRds.on(DescribeDBSnapshotsCommand).callsFake(describeFrom({ [DR_COPY]: dbSnapshot(DR_COPY) }));
 
@@ -252,18 +255,29 @@ describe('copyToTargets, an unencrypted Aurora cluster', () => {
     };
   };
 
-  it('shares the unencrypted snapshot itself with the DR account and copies it there with no key, when the policy allows', async () => {
+  it('shares the unencrypted snapshot itself with a DR account in its region and copies it there with no key, when the policy allows', async () => {
     drRds
       .on(DescribeDBClusterSnapshotsCommand)
       .rejects(new DBClusterSnapshotNotFoundFault({ message: 'not found', $metadata: {} }));
     drRds.on(CopyDBClusterSnapshotCommand).callsFake(copyRefusingKeys);
     sourceRds.on(ModifyDBClusterSnapshotAttributeCommand).resolves({});
+    // In another region a cluster snapshot takes two steps (test/unit/use-cases/dr-account-copy.test.ts).
     const policy = goldPolicyFile({
-      copies: [drTarget],
+      copies: [{ ...drTarget, region: 'us-east-1' }],
       unencryptedSources: { clusters: 'copy-unencrypted' },
     }).policies.gold!;
+    const drHere = {
+      ...deps,
+      storeFor: () => new RdsSnapshotStore({ client: drClient, region: 'us-east-1' }),
+    };
 
-    const result = await copyToTargets({ snapshot: cluster, policyName: 'gold', policy, deps, now: NOW });
+    const result = await copyToTargets({
+      snapshot: cluster,
+      policyName: 'gold',
+      policy,
+      deps: drHere,
+      now: NOW,
+    });
 
     expect(result.targets.map((t) => t.outcome)).toEqual(['started']);
     expect(sourceRds).not.toHaveReceivedCommand(CopyDBClusterSnapshotCommand);
