@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { compareFingerprints } from '../../lib/core/compare/compare.js';
+import { compareFingerprints, whyIncomparable } from '../../lib/core/compare/compare.js';
 import type { Comparison } from '../../lib/core/compare/types.js';
 import { bisectTable, connectionFromUrl } from '../../lib/adapters/db/index.js';
 import { InvalidInputError, LifeboatError } from '../../lib/core/errors.js';
+import { describeFormat } from '../../lib/core/fingerprint/format.js';
 import { WHOLE_TABLE } from '../../lib/core/fingerprint/ranges.js';
 import { parseFingerprint } from '../../lib/core/fingerprint/schema.js';
 import type { DatabaseConnection, DatabaseFingerprint } from '../../lib/core/fingerprint/types.js';
@@ -22,7 +23,9 @@ const MAX_BISECTED_TABLES = 5;
 export function registerCompare(program: Command): void {
   program
     .command('compare')
-    .description('compare two fingerprints: exit 0 same, 1 different, 2 bad input')
+    .description(
+      'compare two fingerprints: exit 0 same, 1 different, 2 bad input or fingerprints of different formats',
+    )
     .argument('<baseline>', 'fingerprint JSON (lifeboat fingerprint --json)')
     .argument('<candidate>', 'fingerprint JSON to check against the baseline')
     .option(
@@ -64,12 +67,19 @@ export function registerCompare(program: Command): void {
         readFingerprint(baselineFile),
         readFingerprint(candidateFile),
       ]);
+      const mode = tolerance === undefined ? 'exact' : 'previous-report';
+      // A difference of format is not a difference of data: exit 2, as for any input that cannot
+      // be compared, rather than 1 and a list of every table as different.
+      const refusal = whyIncomparable(baseline, candidate, mode);
+      if (refusal !== undefined) {
+        throw new InvalidInputError(
+          `cannot compare ${baselineFile} (${describeFormat(baseline)}) with ${candidateFile} (${describeFormat(candidate)}): ${refusal}`,
+        );
+      }
       const comparison = compareFingerprints(
         baseline,
         candidate,
-        tolerance === undefined
-          ? { mode: 'exact' }
-          : { mode: 'previous-report', rowCountTolerancePercent: tolerance },
+        tolerance === undefined ? { mode } : { mode, rowCountTolerancePercent: tolerance },
       );
       if (live) await nameDifferingRows(comparison, live[0], live[1]);
       console.log(options.json ? JSON.stringify(comparison, null, 2) : renderComparison(comparison));

@@ -28,7 +28,10 @@ export function registerFingerprint(program: Command): void {
     )
     .option('--exclude <schema.table>', 'leave this table out (repeatable; quoted as --table)', collect, [])
     .option('--segments <n>', 'key ranges read at once, each on its own connection', '2')
-    .option('--json', 'print {"engine","tables":{"schema.table":{"rows","checksum","columns"}}}')
+    .option(
+      '--json',
+      'print {"engine","rowHash","format","tables":{"schema.table":{"rows","checksum","columns"}}}',
+    )
     .action(async (options: FingerprintCommandOptions) => {
       const url = options.url ?? process.env.LIFEBOAT_DATABASE_URL;
       if (!url) throw new ConfigError('--url is required (or set LIFEBOAT_DATABASE_URL)');

@@ -8,6 +8,7 @@ import {
 } from '../../core/fingerprint/bisect.js';
 import { checksumFromSum, EMPTY_CHECKSUM } from '../../core/fingerprint/checksum.js';
 import { columnSignature } from '../../core/fingerprint/columns.js';
+import { currentFormat } from '../../core/fingerprint/format.js';
 import {
   MYSQL_COLUMNS_QUERY,
   MYSQL_KEYS_QUERY,
@@ -153,7 +154,12 @@ export class MysqlFingerprinter implements Fingerprinter {
           ...(buckets.length > 1 ? { buckets } : {}),
         };
       }
-      return { engine: 'mysql', rowHash: 'text', tables: fingerprints };
+      return {
+        engine: 'mysql',
+        rowHash: 'text',
+        format: currentFormat('mysql', 'text'),
+        tables: fingerprints,
+      };
     } finally {
       await Promise.all(workers.map((client) => client.end().catch(() => undefined)));
     }

@@ -8,6 +8,7 @@ import {
 } from '../../core/fingerprint/bisect.js';
 import { addChecksums, checksumFromSum, EMPTY_CHECKSUM } from '../../core/fingerprint/checksum.js';
 import { columnSignature } from '../../core/fingerprint/columns.js';
+import { currentFormat } from '../../core/fingerprint/format.js';
 import { mapOnConnections } from '../../core/pool.js';
 import {
   POSTGRES_COLUMNS_QUERY,
@@ -134,7 +135,7 @@ export class PostgresFingerprinter implements Fingerprinter {
       for (const [name, fingerprint] of Object.entries(fingerprinted.tables)) tables[name] = fingerprint;
     }
     requireFound(selection, connection, databases);
-    return { engine: 'postgres', rowHash, tables };
+    return { engine: 'postgres', rowHash, format: currentFormat('postgres', rowHash), tables };
   }
 
   async splitKeys(connection: DatabaseConnection, table: string): Promise<string[]> {

@@ -1,3 +1,4 @@
+import { describeFormat, formatOf } from '../fingerprint/format.js';
 import { canonicalTableKey, parseTableKey } from '../fingerprint/tables.js';
 import type { DatabaseFingerprint, TableFingerprint } from '../fingerprint/types.js';
 import type { CompareRules, Comparison, TableComparison } from './types.js';
@@ -12,6 +13,9 @@ import type { CompareRules, Comparison, TableComparison } from './types.js';
  * - `previous-report`: the data moved on since the baseline, so only the row count is checked,
  *   within `rowCountTolerancePercent` either way; a table new since the baseline is fine.
  * - Expectations (minimum rows) hold in every mode.
+ * - Fingerprints that cannot be compared (whyIncomparable: other engine, other fingerprint format,
+ *   other row-hash method in `exact` mode) give one `*` mismatch naming why, unless
+ *   `acrossFormats: 'row-counts'` degrades the comparison to what still means the same.
  *
  * @example
  * compareFingerprints(drCopy, primary, { mode: 'exact' }).verdict // 'same' | 'different'
@@ -44,18 +48,43 @@ export function compareFingerprints(
     .filter((name) => !isExcluded(name))
     .sort();
 
+  const refusal = whyIncomparable(baseline, candidate, rules.mode);
+  const degraded =
+    refusal !== undefined && rules.acrossFormats === 'row-counts' && baseline.engine === candidate.engine;
+  const compared: Compared = degraded
+    ? { checksums: false, columns: formatOf(baseline) === formatOf(candidate) }
+    : { checksums: true, columns: true };
   const tables = names.map((name) =>
-    compareTable(name, baseline.tables[name], candidate.tables[name], rules, expectations.get(name)),
+    compareTable(
+      name,
+      baseline.tables[name],
+      candidate.tables[name],
+      rules,
+      expectations.get(name),
+      compared,
+    ),
   );
-  const refusal = incomparable(baseline, candidate, rules);
-  if (refusal !== undefined) {
+  if (refusal !== undefined && !degraded) {
     return {
       verdict: 'different',
       tables: [{ table: '*', verdict: 'mismatch', reason: refusal }, ...tables],
     };
   }
   const same = tables.every((table) => table.verdict === 'exact' || table.verdict === 'within-tolerance');
-  return { verdict: same ? 'same' : 'different', tables };
+  const comparison: Comparison = { verdict: same ? 'same' : 'different', tables };
+  if (degraded) {
+    const checked = compared.columns ? 'row counts and column signatures' : 'row counts only';
+    comparison.warnings = [
+      `baseline fingerprint is ${describeFormat(baseline)}, this one ${describeFormat(candidate)}: ${checked} compared, not checksums (${refusal})`,
+    ];
+  }
+  return comparison;
+}
+
+/** What a comparison across fingerprint formats still looks at. */
+interface Compared {
+  checksums: boolean;
+  columns: boolean;
 }
 
 /** A fingerprint's table key, read; undefined for one that cannot be (stored by an older version). */
@@ -67,18 +96,26 @@ function readableKey(key: string): ReturnType<typeof parseTableKey> | undefined 
   }
 }
 
-/** Why the checksums of these two fingerprints can never be equal, if so. */
-function incomparable(
+/**
+ * Why two fingerprints cannot be compared in this mode, if so: they are of different engines, of
+ * different fingerprint formats (format.ts: checksums, column signatures and even table keys may be
+ * computed differently), or, for an exact comparison, of rows hashed by different methods.
+ * Fingerprints stored before the method or the format was recorded are format 1 of any method.
+ */
+export function whyIncomparable(
   baseline: DatabaseFingerprint,
   candidate: DatabaseFingerprint,
-  rules: CompareRules,
+  mode: CompareRules['mode'],
 ): string | undefined {
   if (baseline.engine !== candidate.engine) {
     return `engine ${baseline.engine} -> ${candidate.engine}: fingerprints of different engines never match`;
   }
+  if (formatOf(baseline) !== formatOf(candidate)) {
+    return `fingerprint format ${formatOf(baseline)} -> ${formatOf(candidate)}: checksums of different formats never match`;
+  }
   // Only exact comparisons look at checksums; row counts and columns compare across methods.
   const [a, b] = [baseline.rowHash, candidate.rowHash];
-  if (rules.mode === 'exact' && a !== undefined && b !== undefined && a !== b) {
+  if (mode === 'exact' && a !== undefined && b !== undefined && a !== b) {
     return `rows hashed ${a} -> ${b}: checksums of different row-hash methods never match (PostgreSQL 13 and older hash text)`;
   }
   return undefined;
@@ -90,6 +127,7 @@ function compareTable(
   candidate: TableFingerprint | undefined,
   rules: CompareRules,
   minRows: number | undefined,
+  compared: Compared,
 ): TableComparison {
   if (candidate === undefined) {
     const reason =
@@ -106,17 +144,22 @@ function compareTable(
       ? { table, verdict: 'unexpected', reason: `not in the baseline (${candidate.rows} rows)` }
       : { table, verdict: 'within-tolerance', reason: `new since the baseline (${candidate.rows} rows)` };
   }
-  if (baseline.columns !== candidate.columns) {
+  if (compared.columns && baseline.columns !== candidate.columns) {
     return {
       table,
       verdict: 'mismatch',
       reason: `columns changed (signature ${baseline.columns} -> ${candidate.columns})`,
     };
   }
-  if (baseline.rows === candidate.rows && baseline.checksum === candidate.checksum) {
+  if (compared.checksums && baseline.rows === candidate.rows && baseline.checksum === candidate.checksum) {
     return { table, verdict: 'exact', reason: `${candidate.rows} rows, checksum ${candidate.checksum}` };
   }
   const rows = `rows ${baseline.rows} -> ${candidate.rows} (${percentChange(baseline.rows, candidate.rows)})`;
+  if (!compared.checksums && rules.mode === 'exact') {
+    return baseline.rows === candidate.rows
+      ? { table, verdict: 'within-tolerance', reason: `${candidate.rows} rows, checksum not comparable` }
+      : { table, verdict: 'mismatch', reason: `${rows}, checksum not comparable` };
+  }
   if (rules.mode === 'exact') {
     const differingRanges = differingBuckets(baseline, candidate);
     const where =

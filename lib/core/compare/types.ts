@@ -18,6 +18,15 @@ export interface CompareRules {
   exclude?: string[];
   /** The database both fingerprints are of, for `exclude` keys that name theirs. */
   database?: string;
+  /**
+   * Fingerprints of one engine whose checksums cannot match because they were computed another way
+   * (another fingerprint format, or in `exact` mode another row-hash method): `refuse` (the
+   * default) makes the comparison one `*` mismatch naming both; `row-counts` compares what still
+   * means the same (row counts, exactly in `exact` mode; column signatures when the format numbers
+   * are equal) and says so in `warnings`, so a baseline stored by an older Lifeboat degrades the
+   * check instead of failing it as different data.
+   */
+  acrossFormats?: 'refuse' | 'row-counts';
 }
 
 export type TableVerdict = 'exact' | 'within-tolerance' | 'mismatch' | 'missing' | 'unexpected';

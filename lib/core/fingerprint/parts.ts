@@ -1,4 +1,5 @@
 import { addChecksums } from './checksum.js';
+import { describeFormat } from './format.js';
 import type { DatabaseFingerprint, TableFingerprint, TableSize } from './types.js';
 
 /**
@@ -91,9 +92,9 @@ export function joinParts(
   if (!first) throw new RangeError('no parts to join');
   const joined: DatabaseFingerprint = { ...first, tables: { ...first.tables } };
   for (const part of rest) {
-    if (part.engine !== first.engine || part.rowHash !== first.rowHash) {
+    if (part.engine !== first.engine || part.rowHash !== first.rowHash || part.format !== first.format) {
       throw new RangeError(
-        `parts of one database disagree: ${first.engine}/${first.rowHash} and ${part.engine}/${part.rowHash}`,
+        `parts of one database disagree: ${describeFormat(first)} and ${describeFormat(part)}`,
       );
     }
     for (const [table, fingerprint] of Object.entries(part.tables)) {

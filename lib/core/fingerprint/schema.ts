@@ -23,6 +23,7 @@ const TableFingerprintSchema = z.object({
 export const DatabaseFingerprintSchema = z.object({
   engine: z.enum(['postgres', 'mysql']),
   rowHash: z.enum(['typed', 'text']).optional(),
+  format: z.number().int().min(1).optional(),
   tables: z.record(z.string(), TableFingerprintSchema),
   takenAt: z.string().optional(),
 });

@@ -54,6 +54,12 @@ export interface DatabaseFingerprint {
    */
   rowHash?: RowHashMethod;
   /**
+   * The fingerprint format (format.ts FINGERPRINT_FORMATS) of this engine and method: checksums of
+   * different formats never match, so they are not compared. Absent in fingerprints stored before
+   * it was recorded, which are format 1.
+   */
+  format?: number;
+  /**
    * Keyed by table key (tables.ts formatTableKey): "schema.table", PostgreSQL database-qualified when
    * several databases ("db/schema.table"); identifiers holding . / or " are double-quoted.
    */

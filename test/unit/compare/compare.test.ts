@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareFingerprints } from '../../../lib/core/compare/compare.js';
+import { compareFingerprints, whyIncomparable } from '../../../lib/core/compare/compare.js';
 import type { DatabaseFingerprint, TableFingerprint } from '../../../lib/core/fingerprint/types.js';
 
 const table = (
@@ -190,5 +190,93 @@ describe('compareFingerprints', () => {
     expect(compareFingerprints(typed, text, { mode: 'previous-report' }).verdict).toBe('same');
     // Fingerprints stored before the method was recorded compare as before.
     expect(compareFingerprints(baseline, typed, { mode: 'exact' }).verdict).toBe('same');
+  });
+});
+
+describe('compareFingerprints across fingerprint formats', () => {
+  const v1 = { ...baseline, rowHash: 'typed' as const, format: 1 };
+  const v2 = { ...v1, format: 2 };
+
+  it('refuses to compare fingerprints of different formats in both modes, naming both', () => {
+    for (const mode of ['exact', 'previous-report'] as const) {
+      const comparison = compareFingerprints(v1, v2, { mode });
+      expect(comparison.verdict).toBe('different');
+      expect(comparison.tables[0]).toEqual({
+        table: '*',
+        verdict: 'mismatch',
+        reason: 'fingerprint format 1 -> 2: checksums of different formats never match',
+      });
+      expect(whyIncomparable(v1, v2, mode)).toBe(comparison.tables[0]!.reason);
+    }
+  });
+
+  it('reads a fingerprint stored without a format as format 1', () => {
+    expect(whyIncomparable(baseline, v1, 'exact')).toBeUndefined();
+    expect(compareFingerprints(baseline, v1, { mode: 'exact' }).verdict).toBe('same');
+    expect(whyIncomparable(baseline, v2, 'exact')).toMatch(/format 1 -> 2/);
+  });
+
+  it('with row-counts, compares only row counts across formats and says so', () => {
+    const candidate = {
+      ...v2,
+      tables: {
+        'public.orders': table(1000, 'cccccccccccccccc', { columns: '2222222222222222' }),
+        'public.users': table(49, 'dddddddddddddddd'),
+      },
+    };
+    const exact = compareFingerprints(v1, candidate, { mode: 'exact', acrossFormats: 'row-counts' });
+    expect(exact.verdict).toBe('different');
+    expect(exact.tables).toEqual([
+      { table: 'public.orders', verdict: 'within-tolerance', reason: '1000 rows, checksum not comparable' },
+      expect.objectContaining({
+        table: 'public.users',
+        verdict: 'mismatch',
+        reason: 'rows 50 -> 49 (-2.0%), checksum not comparable',
+      }),
+    ]);
+    expect(exact.warnings).toEqual([
+      'baseline fingerprint is postgres typed format 1, this one postgres typed format 2: row counts only compared, not checksums (fingerprint format 1 -> 2: checksums of different formats never match)',
+    ]);
+    const later = compareFingerprints(v1, candidate, {
+      mode: 'previous-report',
+      rowCountTolerancePercent: 5,
+      acrossFormats: 'row-counts',
+    });
+    expect(later.verdict).toBe('same');
+    expect(later.tables.map((t) => t.verdict)).toEqual(['within-tolerance', 'within-tolerance']);
+  });
+
+  it('with row-counts, still compares column signatures across row-hash methods of one format', () => {
+    const text = {
+      ...v1,
+      rowHash: 'text' as const,
+      tables: {
+        ...v1.tables,
+        'public.orders': table(1000, 'cccccccccccccccc', { columns: '2222222222222222' }),
+      },
+    };
+    const comparison = compareFingerprints(v1, text, { mode: 'exact', acrossFormats: 'row-counts' });
+    expect(comparison.verdict).toBe('different');
+    expect(comparison.tables[0]).toMatchObject({
+      table: 'public.orders',
+      reason: expect.stringMatching(/^columns changed/),
+    });
+    expect(comparison.tables[1]).toMatchObject({ table: 'public.users', verdict: 'within-tolerance' });
+    expect(comparison.warnings?.[0]).toMatch(
+      /row counts and column signatures compared, not checksums \(rows hashed typed -> text/,
+    );
+  });
+
+  it('never degrades a comparison of different engines', () => {
+    const comparison = compareFingerprints(
+      v1,
+      { ...v1, engine: 'mysql' },
+      { mode: 'exact', acrossFormats: 'row-counts' },
+    );
+    expect(comparison.verdict).toBe('different');
+    expect(comparison.tables[0]).toMatchObject({
+      table: '*',
+      reason: expect.stringMatching(/^engine postgres -> mysql/),
+    });
   });
 });

@@ -145,5 +145,11 @@ describe('joinParts', () => {
     const a = part({ 'public.a': 1 }, '2026-12-02T10:00:00Z');
     expect(() => joinParts([a, a])).toThrow('table public.a is in two parts');
     expect(() => joinParts([a, { ...part({ 'public.b': 1 }, 'x'), rowHash: 'text' }])).toThrow(/disagree/);
+    expect(() =>
+      joinParts([
+        { ...a, format: 1 },
+        { ...part({ 'public.b': 1 }, 'x'), format: 2 },
+      ]),
+    ).toThrow('parts of one database disagree: postgres typed format 1 and postgres typed format 2');
   });
 });

@@ -238,6 +238,9 @@ export async function compareWithBaseline(
       rowCountTolerancePercent: verify.rowCountTolerancePercent,
       expectations: verify.expectations,
       exclude: verify.exclude,
+      // A baseline stored by another Lifeboat version (another fingerprint format) holds row counts
+      // still; failing on it would fail every run after an upgrade, as it stays the newest passed.
+      acrossFormats: 'row-counts',
     };
     const references = Object.fromEntries(
       Object.entries(candidates).map(([db, candidate]) => [
@@ -252,8 +255,12 @@ export async function compareWithBaseline(
         expectations,
         database,
       });
-      return { database, comparison: warnings.length > 0 ? { ...comparison, warnings } : comparison };
+      const all = [...warnings, ...(comparison.warnings ?? [])];
+      return { database, comparison: all.length > 0 ? { ...comparison, warnings: all } : comparison };
     });
+    const formatWarnings = [
+      ...new Set(databases.flatMap(({ comparison }) => comparison.warnings ?? [])),
+    ].filter((warning) => !warnings.includes(warning));
     await deps.reports.put(comparisonKey(request.source.id, request.runId), databases);
 
     const differences = databases.flatMap(({ database, comparison }) =>
@@ -280,7 +287,7 @@ export async function compareWithBaseline(
     return {
       verdict: passed ? 'passed' : 'failed',
       baseline: baseline ? { key: baseline.key, mode: baseline.mode } : null,
-      summary: `${summary || 'no database fingerprinted'} (baseline: ${baseline ? `${baseline.mode} ${baseline.key}` : 'none, first verification'})${warnings.map((warning) => `; warning: ${warning}`).join('')}`,
+      summary: `${summary || 'no database fingerprinted'} (baseline: ${baseline ? `${baseline.mode} ${baseline.key}` : 'none, first verification'})${[...warnings, ...formatWarnings].map((warning) => `; warning: ${warning}`).join('')}`,
       differences: differences.slice(0, MAX_DIFFERENCES),
       verifiedAt: deps.clock().toISOString(),
     };
