@@ -112,7 +112,10 @@ function policyRegionArns(policies) {
     scratchFinalSnapshots: each(['cluster-snapshot'], 'lbs-*'),
     // What a restore reads or names besides the new database: any snapshot or source database (a
     // restore only reads them), and the groups it is placed in.
-    restoreSources: each(['db', 'cluster', 'snapshot', 'cluster-snapshot', 'og', 'pg', 'cluster-pg', 'subgrp'], '*'),
+    restoreSources: each(
+      ['db', 'cluster', 'snapshot', 'cluster-snapshot', 'og', 'pg', 'cluster-pg', 'subgrp'],
+      '*',
+    ),
   };
 }
 
