@@ -7,6 +7,7 @@ const tsx = require('tsx/cjs/api');
 const { parsePolicyFile } = tsx.require('../lib/core/policy/file.ts', __filename);
 const { policyForEnv } = tsx.require('../lib/config/env.ts', __filename);
 const { checkHomeRegion } = tsx.require('../lib/core/policy/home-region.ts', __filename);
+const { drRoleArn } = tsx.require('../lib/core/naming/dr-role.ts', __filename);
 
 // The team's own lifeboat.yml when there is one; the example lets a fresh clone package and test.
 function policyPath() {
@@ -85,14 +86,39 @@ function drRoleArns(policies) {
   const arns = [
     ...new Set(
       Object.values(policies).flatMap((p) =>
-        // Without roleArn the copy function assumes lifeboat-dr-copy in that account (functions/copy).
-        p.copies.map(
-          (c) => c.roleArn ?? (c.account ? `arn:aws:iam::${c.account}:role/lifeboat-dr-copy` : undefined),
-        ),
+        // Without roleArn Lifeboat assumes lifeboat-dr-copy-<region> there (lib/core/naming/dr-role.ts).
+        p.copies.map((c) => c.roleArn ?? (c.account ? drRoleArn(c.account, c.region) : undefined)),
       ),
     ),
   ].filter(Boolean);
   return arns.length > 0 ? arns : ['arn:aws:iam::000000000000:role/lifeboat-no-dr-account'];
+}
+
+/**
+ * RDS resource ARNs of this account in every region the policy names (the deployment's region and
+ * each copies[].region), for the IAM statements that act on what Lifeboat owns: snapshots and copies
+ * are named `lifeboat-*` (lib/core/naming), scratch instances and clusters `lbs-*`
+ * (scratchIdFor). Actions on anything else, or in another region or account, match no statement.
+ */
+function policyRegionArns(policies) {
+  const drRegions = [...new Set(Object.values(policies).flatMap((p) => p.copies.map((c) => c.region)))];
+  const regions = ['${AWS::Region}', ...drRegions];
+  const arn = (region, type, name) => ({
+    'Fn::Sub': `arn:\${AWS::Partition}:rds:${region}:\${AWS::AccountId}:${type}:${name}`,
+  });
+  const each = (types, name) => regions.flatMap((region) => types.map((type) => arn(region, type, name)));
+  return {
+    managedSnapshots: each(['snapshot', 'cluster-snapshot'], 'lifeboat-*'),
+    scratchDatabases: each(['db', 'cluster'], 'lbs-*'),
+    // DeleteDBCluster is also authorized on a final snapshot's ARN; scratch has none, named lbs-*.
+    scratchFinalSnapshots: each(['cluster-snapshot'], 'lbs-*'),
+    // What a restore reads or names besides the new database: any snapshot or source database (a
+    // restore only reads them), and the groups it is placed in.
+    restoreSources: each(
+      ['db', 'cluster', 'snapshot', 'cluster-snapshot', 'og', 'pg', 'cluster-pg', 'subgrp'],
+      '*',
+    ),
+  };
 }
 
 function verifySecretArns(policies) {
@@ -179,5 +205,7 @@ module.exports = async (variables) => {
     ...verifyVpc(),
     ...reservedConcurrency(),
     drRoleArns: drRoleArns(policies),
+    /** RDS ARNs of what Lifeboat owns, in every region the policy names (IAM statements). */
+    arns: policyRegionArns(policies),
   };
 };

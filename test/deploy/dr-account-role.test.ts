@@ -1,116 +1,167 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { parse, type Tags } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { drRoleArn, drRoleName } from '../../lib/core/naming/dr-role.js';
+import {
+  decide,
+  DR_ACCOUNT,
+  HOME,
+  loadYamlTemplate,
+  mayAssume,
+  rdsArn,
+  requestTags,
+  resolvedRole,
+  resourceTags,
+  type ResolvedRole,
+} from '../support/iam.js';
+import { denialProbes } from '../support/iam-probes.js';
+import { loadTemplate } from '../support/template.js';
 
 const TEMPLATE = 'deploy/dr-account-role.yml';
+const template = loadYamlTemplate(TEMPLATE);
+const REGION = 'eu-west-1';
+const SHARE_KEY = `arn:aws:kms:${HOME.region}:${HOME.account}:key/66666666-7777-8888-9999-000000000000`;
+const parameters = { LifeboatAccountId: HOME.account, LifeboatStage: 'dev', SourceShareKeyArns: [SHARE_KEY] };
+const at = (region: string, extra: Record<string, string> = {}) =>
+  resolvedRole(template, 'CopyRole', {
+    deployment: { partition: 'aws', account: DR_ACCOUNT, region },
+    parameters: { ...parameters, ...extra },
+  });
+const role = at(REGION);
 
-// CloudFormation's short forms (!Ref, !Sub, ...) read as the long forms they stand for.
-const intrinsic = (tag: string, name: string, kind: 'scalar' | 'seq') => ({
-  tag,
-  collection: kind === 'seq' ? ('seq' as const) : undefined,
-  resolve: (value: unknown) => ({
-    [name]: value instanceof Object && 'toJSON' in value ? (value as { toJSON(): unknown }).toJSON() : value,
-  }),
-});
-const customTags: Tags = [
-  intrinsic('!Ref', 'Ref', 'scalar'),
-  intrinsic('!Sub', 'Fn::Sub', 'scalar'),
-  {
-    ...intrinsic('!GetAtt', 'Fn::GetAtt', 'scalar'),
-    resolve: (value: unknown) => ({ 'Fn::GetAtt': String(value).split('.') }),
-  },
-  intrinsic('!If', 'Fn::If', 'seq'),
-  intrinsic('!Not', 'Fn::Not', 'seq'),
-  intrinsic('!Equals', 'Fn::Equals', 'seq'),
-] as Tags;
+// The Lifeboat functions' roles, as the packaged template names them in the Lifeboat account.
+const lifeboat = loadTemplate();
+const lifeboatRole = (logicalId: string) => resolvedRole(lifeboat, logicalId);
 
-interface Statement {
-  Sid?: string;
-  Effect: string;
-  Principal?: unknown;
-  Action: string | string[];
-  Resource: unknown;
-  Condition?: Record<string, Record<string, unknown>>;
+const SNAP = 'lifeboat-orders-20261124t0945';
+const COPY = `${SNAP}-${REGION}-${DR_ACCOUNT}`;
+const COPY_TAGS = {
+  'lifeboat:managed': 'true',
+  'lifeboat:policy': 'gold',
+  'lifeboat:tier': 'dr-account',
+  'lifeboat:source': 'orders',
+  'lifeboat:source-arn': rdsArn.instance('orders'),
+  'lifeboat:scheduled-at': '2026-11-24T09:45:00.000Z',
+  'lifeboat:copy-of': rdsArn.snapshot(`${SNAP}-share-${DR_ACCOUNT}`),
+  'lifeboat:origin': SNAP,
+  'lifeboat:target': `${REGION}/${DR_ACCOUNT}`,
+};
+const MANAGED = resourceTags({ 'lifeboat:managed': 'true' });
+
+async function allowed(r: ResolvedRole, action: string, resource: string, context = {}) {
+  // In the Lifeboat account, its key policy (the template's header) and the snapshot's share allow
+  // this account: the role's own policy decides.
+  const trustedByResource = resource.split(':')[4] !== DR_ACCOUNT;
+  const decision = await decide(r, { action, resource, context }, { trustedByResource });
+  expect(decision.error).toBeUndefined();
+  return decision.result === 'Allowed';
 }
-
-const template = parse(readFileSync(TEMPLATE, 'utf8'), { customTags }) as {
-  Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
-};
-const role = template.Resources.CopyRole!.Properties as {
-  RoleName: string;
-  AssumeRolePolicyDocument: { Statement: Statement[] };
-  Policies: Array<{ PolicyDocument: { Statement: Statement[] } }>;
-};
-const statements = role.Policies.flatMap((policy) => policy.PolicyDocument.Statement);
-const actionsOf = (statement: Statement) => [statement.Action].flat();
 
 describe('DR account template (deploy/dr-account-role.yml)', () => {
   it('passes cfn-lint', () => {
     expect(() => execFileSync('cfn-lint', [TEMPLATE], { stdio: 'pipe' })).not.toThrow();
   });
 
-  it('makes role lifeboat-dr-copy, assumable only by the given Lifeboat function roles of that account', () => {
-    expect(role.RoleName).toBe('lifeboat-dr-copy');
-    const [trust, ...others] = role.AssumeRolePolicyDocument.Statement;
-    expect(others).toEqual([]);
-    expect(trust).toMatchObject({
-      Effect: 'Allow',
-      Action: 'sts:AssumeRole',
-      Principal: { AWS: { Ref: 'LifeboatFunctionRoleArns' } },
+  it('names its role per region as the code does, so one account can hold several DR regions', () => {
+    expect(role.arn).toBe(drRoleArn(DR_ACCOUNT, REGION));
+    expect(at('eu-central-1').arn).toBe(drRoleArn(DR_ACCOUNT, 'eu-central-1'));
+    expect(drRoleName('eu-central-1')).not.toBe(drRoleName(REGION));
+  });
+
+  it('is assumable by the copy, prune, monitor and snapshot-resolving functions of that Lifeboat account, by name', async () => {
+    for (const id of [
+      'CopyIamRoleLambdaExecution',
+      'PruneIamRoleLambdaExecution',
+      'MonitorIamRoleLambdaExecution',
+      'RestoreResolveSnapshotIamRoleLambdaExecution',
+    ]) {
+      const caller = lifeboatRole(id);
+      const decision = await mayAssume(role, caller.arn, {}, caller.policies);
+      expect(decision.error, id).toBeUndefined();
+      expect(decision.result, id).toBe('Allowed');
+    }
+  });
+
+  it('refuses other roles of that account, the same names in another account, and another stage', async () => {
+    const copy = lifeboatRole('CopyIamRoleLambdaExecution');
+    const everything = [
+      { name: 'all', policy: { Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }] } },
+    ];
+    const callers = [
+      lifeboatRole('SnapshotIamRoleLambdaExecution').arn,
+      lifeboatRole('RestoreStartRestoreIamRoleLambdaExecution').arn,
+      `arn:aws:iam::${HOME.account}:role/admin`,
+      copy.arn.replace(HOME.account, '333333333333'),
+      copy.arn.replace('lifeboat-dev-', 'lifeboat-prod-'),
+    ];
+    for (const caller of callers) {
+      expect((await mayAssume(role, caller, {}, everything)).result, caller).not.toBe('Allowed');
+    }
+  });
+
+  it('asks for the external id when one is set', async () => {
+    const withId = at(REGION, { ExternalId: 'lifeboat-prod' });
+    const copy = lifeboatRole('CopyIamRoleLambdaExecution');
+    expect((await mayAssume(withId, copy.arn, {}, copy.policies)).result).not.toBe('Allowed');
+    expect(
+      (await mayAssume(withId, copy.arn, { 'sts:ExternalId': 'lifeboat-prod' }, copy.policies)).result,
+    ).toBe('Allowed');
+  });
+
+  it('allows every call Lifeboat makes through it', async () => {
+    const share = rdsArn.snapshot(`${SNAP}-share-${DR_ACCOUNT}`);
+    const copy = rdsArn.snapshot(COPY, REGION, DR_ACCOUNT);
+    const clusterCopy = rdsArn.clusterSnapshot(COPY, REGION, DR_ACCOUNT);
+    const rows: Array<[string, string, Record<string, string | string[]>]> = [
+      ['rds:CopyDBSnapshot', share, MANAGED],
+      ['rds:CopyDBSnapshot', copy, requestTags(COPY_TAGS)],
+      ['rds:AddTagsToResource', copy, requestTags(COPY_TAGS)],
+      ['rds:CopyDBClusterSnapshot', rdsArn.clusterSnapshot(`${SNAP}-share-${DR_ACCOUNT}`), MANAGED],
+      ['rds:CopyDBClusterSnapshot', clusterCopy, requestTags(COPY_TAGS)],
+      ['rds:AddTagsToResource', clusterCopy, requestTags(COPY_TAGS)],
+      ['rds:DeleteDBSnapshot', copy, MANAGED],
+      ['rds:DeleteDBClusterSnapshot', clusterCopy, MANAGED],
+      ['rds:DescribeDBSnapshots', copy, {}],
+      ['rds:ListTagsForResource', copy, {}],
+    ];
+    const refused: string[] = [];
+    for (const [action, resource, context] of rows) {
+      if (!(await allowed(role, action, resource, context))) refused.push(`${action} ${resource}`);
+    }
+    expect(refused).toEqual([]);
+  });
+
+  it('refuses to delete, share, tag or modify anything Lifeboat does not own, in any region or account', async () => {
+    const probes = denialProbes({
+      accounts: [DR_ACCOUNT, HOME.account, '333333333333'],
+      regions: [REGION],
+      otherRegion: 'us-west-2',
     });
-    expect(JSON.stringify(trust!.Condition)).toContain('"aws:PrincipalAccount":{"Ref":"LifeboatAccountId"}');
+    const wrongly: string[] = [];
+    for (const probe of probes) {
+      const decision = await decide(role, probe.request);
+      expect(decision.error, probe.label).toBeUndefined();
+      // Tags given at creation look like tags on an untagged snapshot of a Lifeboat name (see
+      // test/deploy/iam-matrix.test.ts): the copy's own keys only, in this region only.
+      const tagOnCreate =
+        probe.what === 'tag' &&
+        probe.target.case === 'Lifeboat name, no tags' &&
+        probe.target.kind.endsWith('snapshot') &&
+        probe.target.account === DR_ACCOUNT &&
+        probe.target.region === REGION;
+      if (decision.result === 'Allowed' && !tagOnCreate) wrongly.push(probe.label);
+    }
+    expect(probes.length).toBeGreaterThan(40);
+    expect(wrongly).toEqual([]);
   });
 
-  it('allows no wildcard action and no destructive call without the managed tag condition', () => {
-    for (const statement of statements) {
-      for (const action of actionsOf(statement)) expect(action).not.toMatch(/(^\*$|:\*$)/);
-    }
-    const deletes = statements.filter((s) => actionsOf(s).some((action) => /^rds:Delete/.test(action)));
-    expect(deletes.flatMap(actionsOf).sort()).toEqual([
-      'rds:DeleteDBClusterSnapshot',
-      'rds:DeleteDBSnapshot',
-    ]);
-    for (const statement of deletes) {
-      expect(JSON.stringify(statement.Resource)).toMatch(/snapshot:lifeboat-\*"/);
-      const tagged = Object.entries(statement.Condition?.StringEquals ?? {});
-      expect(tagged).toEqual([
-        [expect.stringMatching(/^rds:(cluster-)?snapshot-tag\/lifeboat:managed$/), 'true'],
-      ]);
-    }
-  });
-
-  it('creates copies in the DR account only with the managed tag', () => {
-    const creating = statements.filter((s) =>
-      JSON.stringify(s.Resource).includes('${AWS::AccountId}:snapshot'),
+  it('lets the role hand the keys to RDS only, never use them directly', async () => {
+    expect(await allowed(role, 'kms:Decrypt', SHARE_KEY)).toBe(false);
+    expect(
+      await allowed(role, 'kms:Decrypt', SHARE_KEY, { 'kms:ViaService': `rds.${REGION}.amazonaws.com` }),
+    ).toBe(true);
+    expect(await allowed(role, 'kms:CreateGrant', SHARE_KEY)).toBe(false);
+    expect(await allowed(role, 'kms:CreateGrant', SHARE_KEY, { 'kms:GrantIsForAWSResource': 'true' })).toBe(
+      true,
     );
-    const copyInto = creating.filter((s) => actionsOf(s).includes('rds:CopyDBSnapshot'));
-    expect(copyInto).toHaveLength(1);
-    expect(copyInto[0]!.Condition).toEqual({ StringEquals: { 'aws:RequestTag/lifeboat:managed': 'true' } });
-  });
-
-  it('tags, copies into and deletes only snapshots named as Lifeboat names them, in either account', () => {
-    const onSnapshots = statements.filter((s) =>
-      actionsOf(s).some((action) => /^rds:(Copy|Delete|AddTags)/.test(action)),
-    );
-    expect(onSnapshots.flatMap(actionsOf)).toContain('rds:AddTagsToResource');
-    for (const statement of onSnapshots) {
-      const resources = [statement.Resource].flat().map((resource) => JSON.stringify(resource));
-      for (const resource of resources) expect(resource).toMatch(/:(cluster-)?snapshot:lifeboat-\*"/);
-    }
-  });
-
-  it('lets the role hand the keys to RDS through grants only, never use them directly outside RDS', () => {
-    const key = template.Resources.CopyKey!.Properties as { KeyPolicy: { Statement: Statement[] } };
-    const forRole = key.KeyPolicy.Statement.filter((s) => JSON.stringify(s.Principal).includes('CopyRole'));
-    expect(forRole.length).toBeGreaterThan(0);
-    for (const statement of forRole) {
-      expect(JSON.stringify(statement.Condition)).toMatch(/kms:ViaService|kms:GrantIsForAWSResource/);
-    }
-    const sourceKeys = statements.filter((s) => JSON.stringify(s.Resource).includes('SourceShareKeyArns'));
-    expect(sourceKeys.length).toBeGreaterThan(0);
-    for (const statement of sourceKeys) {
-      expect(JSON.stringify(statement.Condition)).toMatch(/kms:ViaService|kms:GrantIsForAWSResource/);
-    }
   });
 });

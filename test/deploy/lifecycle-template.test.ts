@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { drRoleArn } from '../../lib/core/naming/dr-role.js';
 import { parsePolicyFile } from '../../lib/core/policy/file.js';
 import {
   allowsAction as allows,
@@ -8,7 +9,6 @@ import {
   resourcesOfType,
   statementsOf,
   type CfnResource,
-  type IamStatement as Statement,
 } from '../support/template.js';
 
 const template = loadTemplate();
@@ -22,10 +22,6 @@ const SNAPSHOT_DESTRUCTIVE = [
   'rds:ModifyDBClusterSnapshotAttribute',
 ];
 const DATABASE_DESTRUCTIVE = ['rds:DeleteDBInstance', 'rds:DeleteDBCluster'];
-
-function tagCondition(statement: Statement, key: string): unknown {
-  return statement.Condition?.StringEquals?.[`aws:ResourceTag/${key}`];
-}
 
 function functionLogicalId(target: unknown): string | undefined {
   const getAtt = (target as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
@@ -45,29 +41,6 @@ describe('packaged template: lifecycle functions', () => {
     );
   });
 
-  it('allows no destructive RDS action without a Lifeboat tag condition, in any role', () => {
-    const offending: string[] = [];
-    for (const [roleId, role] of Object.entries(roles)) {
-      for (const statement of statementsOf(role)) {
-        if (statement.Effect !== 'Allow') continue;
-        const patterns = list(statement.Action);
-        const onSnapshots = SNAPSHOT_DESTRUCTIVE.filter((a) => patterns.some((p) => allows(p, a)));
-        const onDatabases = DATABASE_DESTRUCTIVE.filter((a) => patterns.some((p) => allows(p, a)));
-        if (onSnapshots.length > 0 && tagCondition(statement, 'lifeboat:managed') !== 'true') {
-          offending.push(`${roleId}: ${onSnapshots.join(', ')} without lifeboat:managed=true`);
-        }
-        if (
-          onDatabases.length > 0 &&
-          tagCondition(statement, 'lifeboat:scratch') !== 'true' &&
-          tagCondition(statement, 'lifeboat:managed') !== 'true'
-        ) {
-          offending.push(`${roleId}: ${onDatabases.join(', ')} without a Lifeboat tag condition`);
-        }
-      }
-    }
-    expect(offending).toEqual([]);
-  });
-
   it('lets the snapshot function create and tag snapshots, and neither delete nor share them', () => {
     const actions = statementsOf(roles.SnapshotIamRoleLambdaExecution!).flatMap((s) => list(s.Action));
     expect(actions).toEqual(expect.arrayContaining(['rds:CreateDBSnapshot', 'rds:CreateDBClusterSnapshot']));
@@ -79,7 +52,7 @@ describe('packaged template: lifecycle functions', () => {
     const statements = statementsOf(roles.CopyIamRoleLambdaExecution!);
     const assume = statements.filter((s) => list(s.Action).some((a) => allows(a, 'sts:AssumeRole')));
     expect(assume).toHaveLength(1);
-    expect(list(assume[0]!.Resource)).toEqual(['arn:aws:iam::222222222222:role/lifeboat-dr-copy']);
+    expect(list(assume[0]!.Resource)).toEqual([drRoleArn('222222222222', 'eu-west-1')]);
     // The topic's own key (publishing outcomes) is the one key used directly.
     const kms = statements.filter(
       (s) =>

@@ -23,24 +23,7 @@ const statements = (role: CfnResource) =>
 describe('packaged template: prune function', () => {
   const role = template.Resources.PruneIamRoleLambdaExecution!;
 
-  it('deletes only snapshots of this account tagged lifeboat:managed=true, and nothing else', () => {
-    // kms:GenerateDataKey* on the topic's own key is how it publishes outcomes to the encrypted topic.
-    const onTopicKey = (s: { Resource?: unknown }) => JSON.stringify(s.Resource).includes('LifeboatTopicKey');
-    const destructive = statements(role).filter(
-      (s) =>
-        !onTopicKey(s) &&
-        list(s.Action).some(
-          (a) => /^rds:(Delete|Modify|Create|Copy|Restore|AddTags)/i.test(a) || a.endsWith('*'),
-        ),
-    );
-    expect(destructive).toHaveLength(1);
-    const [deletes] = destructive;
-    expect(list(deletes!.Action).sort()).toEqual(['rds:DeleteDBClusterSnapshot', 'rds:DeleteDBSnapshot']);
-    expect(deletes!.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/lifeboat:managed': 'true' } });
-    expect(JSON.stringify(deletes!.Resource)).not.toContain('"*"');
-    expect(JSON.stringify(deletes!.Resource)).toMatch(/:snapshot:\*.*:cluster-snapshot:\*/);
-  });
-
+  // What prune may delete, and that it may delete nothing else: test/deploy/iam-matrix.test.ts.
   it('assumes only the DR accounts’ roles: those the policy file names, else lifeboat-dr-copy there', () => {
     const assume = statements(role).filter((s) => list(s.Action).includes('sts:AssumeRole'));
     const named = Object.values(policies).flatMap((p) => p.copies.flatMap((c) => drRoleArnOf(c) ?? []));

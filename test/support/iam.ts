@@ -313,8 +313,31 @@ function accountOf(arn: string, fallback: string): string {
 // Strict: the request is evaluated exactly as given; a missing context key is absent, as in AWS.
 const STRICT = { simulationMode: 'Strict' } as const;
 
-/** The role's identity policies, evaluated for one request by the caller in `role`. */
-export async function decide(role: ResolvedRole, request: IamRequest): Promise<Decision> {
+/**
+ * The role's identity policies, evaluated for one request by the caller in `role`. A KMS key
+ * policy or another account's trust policy must allow the caller as well; `trustedByResource`
+ * stands for one that allows the caller's account (as a key policy naming the account root does),
+ * so the answer is the role's own policies' (trust policies are evaluated by `mayAssume`).
+ */
+export async function decide(
+  role: ResolvedRole,
+  request: IamRequest,
+  options: { trustedByResource?: boolean } = {},
+): Promise<Decision> {
+  const callerAccount = accountOf(role.arn, HOME.account);
+  const resourcePolicy = options.trustedByResource
+    ? {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { AWS: `arn:aws:iam::${callerAccount}:root` },
+            Action: request.action,
+            Resource: request.resource,
+          },
+        ],
+      }
+    : undefined;
   const result = await runSimulation(
     {
       request: {
@@ -327,6 +350,7 @@ export async function decide(role: ResolvedRole, request: IamRequest): Promise<D
         contextVariables: request.context ?? {},
       },
       identityPolicies: role.policies,
+      ...(resourcePolicy ? { resourcePolicy } : {}),
       serviceControlPolicies: [],
       resourceControlPolicies: [],
     },

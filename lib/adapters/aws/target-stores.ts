@@ -1,17 +1,20 @@
 import type { RDSClient, RDSClientConfig } from '@aws-sdk/client-rds';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { SnapshotStore } from '../../core/ports.js';
+import { drRoleArn } from '../../core/naming/dr-role.js';
 import type { CopyTargetPolicy } from '../../core/policy/schema.js';
 import { RdsSnapshotStore } from './rds-snapshots.js';
 import { rdsClientFor } from './sts-credentials.js';
 
-/** The role deploy/dr-account-role.yml creates in a DR account, assumed when `roleArn` is not set. */
-export const DEFAULT_DR_ROLE_NAME = 'lifeboat-dr-copy';
-
-/** The role Lifeboat assumes to reach a copy target, if the target is in another account. */
-export function drRoleArnOf(target: Pick<CopyTargetPolicy, 'account' | 'roleArn'>): string | undefined {
+/**
+ * The role Lifeboat assumes to reach a copy target, if the target is in another account: `roleArn`,
+ * else the one deploy/dr-account-role.yml creates there for the target's region.
+ */
+export function drRoleArnOf(
+  target: Pick<CopyTargetPolicy, 'account' | 'region' | 'roleArn'>,
+): string | undefined {
   if (!target.account) return undefined;
-  return target.roleArn ?? `arn:aws:iam::${target.account}:role/${DEFAULT_DR_ROLE_NAME}`;
+  return target.roleArn ?? drRoleArn(target.account, target.region);
 }
 
 /**
