@@ -128,7 +128,7 @@ describe('publishOutcome', () => {
 
   it('reports a failed cleanup as a failure naming the scratch to delete by hand', async () => {
     const state: RunState = {
-      source: 'app-db',
+      input: { source: 'app-db' },
       cleanupError: { Error: 'RetryLaterError', Cause: '{"errorMessage":"instance is modifying"}' },
     };
     const outcome = await publishOutcome(state, deps);
@@ -145,7 +145,7 @@ describe('publishOutcome', () => {
   });
 
   it('never passes without a passed comparison', async () => {
-    const outcome = await publishOutcome({ source: 'app-db' }, deps);
+    const outcome = await publishOutcome({ input: { source: 'app-db' } }, deps);
     expect(outcome).toMatchObject({ passed: false, error: 'VerificationFailedError' });
   });
 });
