@@ -3,11 +3,14 @@ import {
   CreateDBSnapshotCommand,
   DeleteDBClusterCommand,
   DeleteDBInstanceCommand,
+  DescribeDBClusterSnapshotsCommand,
   DescribeDBClustersCommand,
   DescribeDBInstancesCommand,
   ModifyDBInstanceCommand,
   RDSClient,
+  RestoreDBClusterFromSnapshotCommand,
   RestoreDBInstanceFromDBSnapshotCommand,
+  RestoreDBInstanceToPointInTimeCommand,
 } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -214,6 +217,72 @@ describe('RdsScratchRestorer call shapes', () => {
       PubliclyAccessible: false,
       DeletionProtection: false,
     });
+  });
+
+  it('restores without automated backups or RDS Extended Support where the engine has them', async () => {
+    mock.on(RestoreDBInstanceFromDBSnapshotCommand).resolves({ DBInstance: scratchInstance });
+    mock.on(RestoreDBInstanceToPointInTimeCommand).resolves({ DBInstance: scratchInstance });
+    mock.on(DescribeDBClusterSnapshotsCommand).resolves({
+      DBClusterSnapshots: [{ Engine: 'aurora-postgresql', EngineVersion: '16.4' }],
+    });
+    mock.on(DescribeDBClustersCommand).resolves({
+      DBClusters: [{ DBClusterIdentifier: 'lbs-c', Status: 'creating', TagList: scratchInstance.TagList }],
+    });
+
+    await mocked.startRestore(instanceRequest({ scratchId: 'lbs-x', engine: 'postgres' }));
+    await mocked.startRestore(
+      instanceRequest({
+        scratchId: 'lbs-m',
+        engine: 'mariadb',
+        snapshotId: undefined,
+        pointInTime: { sourceId: 'prod-db', time: new Date('2026-01-01T00:00:00Z') },
+      }),
+    );
+    await mocked.startRestore(
+      instanceRequest({
+        kind: 'cluster',
+        scratchId: 'lbs-c',
+        snapshotId: 'csnap-1',
+        engine: 'aurora-postgresql',
+      }),
+    );
+
+    expect(mock).toHaveReceivedCommandWith(RestoreDBInstanceFromDBSnapshotCommand, {
+      BackupRetentionPeriod: 0,
+      EngineLifecycleSupport: 'open-source-rds-extended-support-disabled',
+    });
+    // RDS for MariaDB has no Extended Support, and no EngineLifecycleSupport setting.
+    const mariadb = mock.commandCalls(RestoreDBInstanceToPointInTimeCommand)[0]!.args[0].input;
+    expect(mariadb.BackupRetentionPeriod).toBe(0);
+    expect(mariadb).not.toHaveProperty('EngineLifecycleSupport');
+    expect(mock).toHaveReceivedCommandWith(RestoreDBClusterFromSnapshotCommand, {
+      BackupRetentionPeriod: 1,
+      EngineLifecycleSupport: 'open-source-rds-extended-support-disabled',
+    });
+  });
+
+  it('reports a master password RDS has not applied yet, on an instance and on a cluster', async () => {
+    mock
+      .on(DescribeDBInstancesCommand)
+      .resolves({
+        DBInstances: [{ ...scratchInstance, PendingModifiedValues: { MasterUserPassword: '****' } }],
+      });
+    mock.on(DescribeDBClustersCommand).resolves({
+      DBClusters: [
+        {
+          DBClusterIdentifier: 'lbs-c',
+          Status: 'available',
+          TagList: scratchInstance.TagList,
+          PendingModifiedValues: { MasterUserPassword: '****' },
+        },
+      ],
+    });
+
+    expect((await mocked.describeScratch('instance', 'lbs-x'))?.passwordPending).toBe(true);
+    expect((await mocked.describeScratch('cluster', 'lbs-c'))?.passwordPending).toBe(true);
+    mock.reset();
+    mock.on(DescribeDBInstancesCommand).resolves({ DBInstances: [scratchInstance] });
+    expect((await mocked.describeScratch('instance', 'lbs-x'))?.passwordPending).toBeUndefined();
   });
 
   it('sets the master password with ApplyImmediately and keeps it out of the error', async () => {
