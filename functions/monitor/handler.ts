@@ -13,7 +13,8 @@ import { RdsScratchRestorer } from '../../lib/adapters/aws/rds-restores.js';
 import { RdsSnapshotStore } from '../../lib/adapters/aws/rds-snapshots.js';
 import { S3ReportStore } from '../../lib/adapters/aws/s3-reports.js';
 import { SnsNotifier } from '../../lib/adapters/aws/sns-notifier.js';
-import { copyTargetStore } from '../../lib/adapters/aws/target-stores.js';
+import { rdsClientFor } from '../../lib/adapters/aws/sts-credentials.js';
+import { copyTargetStore, drRoleArnOf } from '../../lib/adapters/aws/target-stores.js';
 import { policyFromEnv, requireEnv } from '../../lib/config/env.js';
 import { LifeboatError } from '../../lib/core/errors.js';
 import { recoveryMetrics } from '../../lib/core/monitor/metrics.js';
@@ -38,6 +39,29 @@ function storeOf(target: CopyTargetPolicy): SnapshotStore {
   return targetStores.get(label)!;
 }
 
+// Restore-verify also runs at copy targets (`target: <region>` or `<account>/<region>`), and its
+// scratch instances there expire like any other: the janitor covers every such target.
+const scratchSites = [
+  ...new Map(
+    Object.values(policies.policies)
+      .filter((policy) => policy.verify)
+      .flatMap((policy) => policy.copies)
+      .map((target) => [targetLabel(target), target] as const),
+  ).values(),
+].map((target) => {
+  const roleArn = drRoleArnOf(target);
+  const client = rdsClientFor({
+    region: target.region,
+    sts,
+    ...(roleArn ? { roleArn } : {}),
+    ...(roleArn && target.externalId ? { externalId: target.externalId } : {}),
+  });
+  return {
+    where: { region: target.region, ...(target.account ? { account: target.account } : {}) },
+    scratch: new RdsScratchRestorer({ region: target.region, client }),
+  };
+});
+
 /*
  * What the monitor has already announced lives in `state/monitor.json` in the reports bucket, not
  * in tags on the databases: tagging would need write access to every team's databases (and shows
@@ -54,6 +78,7 @@ const ports = {
     client: new S3Client({ region }),
   }),
   scratch: new RdsScratchRestorer({ region, client: rds }),
+  scratchSites,
   quotas: new RdsAccountQuotas({ client: rds }),
   notifier: new SnsNotifier({
     topicArn: requireEnv('LIFEBOAT_TOPIC_ARN'),
