@@ -145,18 +145,32 @@ describe('RdsScratchRestorer on moto', () => {
     expect((await restorer.listScratch()).map((s) => s.id)).toEqual(['lbs-prod-db-1']);
   });
 
-  it('tags a snapshot verified', async () => {
-    const arn = 'arn:aws:rds:us-east-1:123456789012:snapshot:snap-1';
-    await restorer.tagSnapshot(
-      { kind: 'instance', id: 'snap-1', arn },
-      { [TAG.verified]: '2026-01-01T00:00:00Z' },
+  it('tags a snapshot Lifeboat made verified, and refuses any other snapshot or tag key', async () => {
+    await rds.send(
+      new CreateDBSnapshotCommand({
+        DBInstanceIdentifier: 'prod-db',
+        DBSnapshotIdentifier: 'lifeboat-prod-db-1',
+      }),
     );
+    const arn = (id: string) => `arn:aws:rds:us-east-1:123456789012:snapshot:${id}`;
+    const ours = { kind: 'instance' as const, id: 'lifeboat-prod-db-1', arn: arn('lifeboat-prod-db-1') };
+    await restorer.tagSnapshot(ours, { [TAG.verified]: '2026-01-01T00:00:00Z' });
+
+    await expect(
+      restorer.tagSnapshot({ kind: 'instance', id: 'snap-1', arn: arn('snap-1') }, { [TAG.verified]: 'x' }),
+    ).rejects.toBeInstanceOf(GuardRefusedError);
+    await expect(
+      restorer.tagSnapshot({ ...ours, arn: arn('snap-1') }, { [TAG.verified]: 'x' }),
+    ).rejects.toBeInstanceOf(GuardRefusedError);
+    await expect(
+      restorer.tagSnapshot(ours, { [TAG.verified]: 'x', [TAG.managed]: 'true' }),
+    ).rejects.toBeInstanceOf(GuardRefusedError);
     const { RdsSnapshotStore } = await import('../../lib/adapters/aws/rds-snapshots.js');
-    const snapshot = await new RdsSnapshotStore({ client: rds, region: 'us-east-1' }).getSnapshot(
-      'instance',
-      'snap-1',
-    );
-    expect(snapshot?.tags[TAG.verified]).toBe('2026-01-01T00:00:00Z');
+    const store = new RdsSnapshotStore({ client: rds, region: 'us-east-1' });
+    expect((await store.getSnapshot('instance', 'lifeboat-prod-db-1'))?.tags).toEqual({
+      [TAG.verified]: '2026-01-01T00:00:00Z',
+    });
+    expect((await store.getSnapshot('instance', 'snap-1'))?.tags).toEqual({});
   });
 });
 
@@ -262,11 +276,9 @@ describe('RdsScratchRestorer call shapes', () => {
   });
 
   it('reports a master password RDS has not applied yet, on an instance and on a cluster', async () => {
-    mock
-      .on(DescribeDBInstancesCommand)
-      .resolves({
-        DBInstances: [{ ...scratchInstance, PendingModifiedValues: { MasterUserPassword: '****' } }],
-      });
+    mock.on(DescribeDBInstancesCommand).resolves({
+      DBInstances: [{ ...scratchInstance, PendingModifiedValues: { MasterUserPassword: '****' } }],
+    });
     mock.on(DescribeDBClustersCommand).resolves({
       DBClusters: [
         {

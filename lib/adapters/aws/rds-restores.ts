@@ -382,7 +382,18 @@ export class RdsScratchRestorer implements ScratchRestorer, SnapshotTagger {
     return found;
   }
 
+  /**
+   * The one tag restore-verify sets, lifeboat:verified, and only on a snapshot Lifeboat named
+   * (`lifeboat-…`, the ARN's own name): IAM limits the keys too, and this refuses before the call.
+   */
   async tagSnapshot(snapshot: Pick<Snapshot, 'kind' | 'id' | 'arn'>, tags: Tags): Promise<void> {
+    const keys = Object.keys(tags);
+    if (keys.length !== 1 || keys[0] !== TAG.verified) {
+      throw new GuardRefusedError(`refusing to tag snapshot ${snapshot.id} with ${keys.join(', ')}`);
+    }
+    if (!snapshot.id.startsWith('lifeboat-') || !snapshot.arn.endsWith(`:${snapshot.id}`)) {
+      throw new GuardRefusedError(`refusing to tag snapshot ${snapshot.arn}: Lifeboat did not make it`);
+    }
     try {
       await this.#client.send(
         new AddTagsToResourceCommand({ ResourceName: snapshot.arn, Tags: tagList(tags) }),
