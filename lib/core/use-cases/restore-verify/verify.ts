@@ -264,9 +264,7 @@ export async function compareWithBaseline(
     );
     for (const database of request.databases) if (!candidates[database]) unchecked.add(database);
     const passed =
-      databases.length > 0 &&
-      unchecked.size === 0 &&
-      databases.every((d) => d.comparison.verdict === 'same');
+      databases.length > 0 && unchecked.size === 0 && databases.every((d) => d.comparison.verdict === 'same');
     const summary = databases
       .map(({ database, comparison }) => {
         if (unchecked.has(database)) return `${database}: no table fingerprinted, nothing was checked`;
