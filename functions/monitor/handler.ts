@@ -44,6 +44,22 @@ function atTarget(target: CopyTargetPolicy): { store: SnapshotStore; quotas: Quo
   return targets.get(label)!;
 }
 
+// Restore-verify also runs at the copy targets in this account's other regions (`target: <region>`),
+// and its scratch instances there expire like any other: the janitor covers every such region. A
+// DR account verifies its copies with its own DR site (the DR role has no restore rights there).
+const scratchSites = [
+  ...new Map(
+    Object.values(policies.policies)
+      .filter((policy) => policy.verify)
+      .flatMap((policy) => policy.copies)
+      .filter((target) => !target.account)
+      .map((target) => [targetLabel(target), target] as const),
+  ).values(),
+].map((target) => ({
+  where: { region: target.region },
+  scratch: new RdsScratchRestorer({ region: target.region, client: copyTargetClient(target, {}, sts) }),
+}));
+
 /*
  * What the monitor has already announced lives in `state/monitor.json` in the reports bucket, not
  * in tags on the databases: tagging would need write access to every team's databases (and shows
@@ -60,6 +76,7 @@ const ports = {
     client: new S3Client({ region }),
   }),
   scratch: new RdsScratchRestorer({ region, client: rds }),
+  scratchSites,
   quotas: new RdsAccountQuotas({ client: rds }),
   notifier: new SnsNotifier({
     topicArn: requireEnv('LIFEBOAT_TOPIC_ARN'),

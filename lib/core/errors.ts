@@ -17,6 +17,17 @@ export class ConfigError extends LifeboatError {
   }
 }
 
+/**
+ * A database refused the user or password. A ConfigError, except right after Lifeboat reset the
+ * scratch's master password: RDS applies that a while after it reports the instance available.
+ */
+export class AccessDeniedError extends ConfigError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'AccessDeniedError';
+  }
+}
+
 /** An event or a state-machine input does not have the expected shape. Nothing was done. */
 export class InvalidInputError extends LifeboatError {
   constructor(message: string, options?: ErrorOptions) {

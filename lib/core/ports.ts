@@ -58,6 +58,8 @@ export interface ScratchInstance {
   engine: string;
   endpoint?: { host: string; port: number };
   masterUsername?: string;
+  /** A master password change RDS has accepted but not applied yet (PendingModifiedValues). */
+  passwordPending?: boolean;
   tags: Tags;
 }
 
@@ -68,6 +70,8 @@ export interface ScratchRestoreRequest {
   snapshotId?: string;
   /** ... or the source to the point in time. */
   pointInTime?: { sourceId: string; time: Date };
+  /** The source's RDS engine (`postgres`, `aurora-mysql`, ...), for engine-specific settings. */
+  engine?: string;
   instanceClass: string;
   subnetGroup?: string;
   securityGroupIds: string[];

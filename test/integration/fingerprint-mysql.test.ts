@@ -353,4 +353,10 @@ describe('MySQL/MariaDB fingerprints', () => {
       name: 'ConfigError',
     });
   });
+
+  it('tells a refused password apart from other connection failures (AccessDeniedError)', async () => {
+    await expect(
+      fingerprinter.listTables({ ...connectionTo('base'), password: 'not-the-password' }),
+    ).rejects.toMatchObject({ name: 'AccessDeniedError', message: expect.stringContaining('refused user') });
+  });
 });

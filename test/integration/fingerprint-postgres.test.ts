@@ -494,6 +494,12 @@ describe.each<RowHashMethod>(['typed', 'text'])('PostgreSQL fingerprints, %s row
     }
   });
 
+  it('tells a refused password apart from other connection failures (AccessDeniedError)', async () => {
+    await expect(
+      postgres.listTables({ ...connectionTo('base'), password: 'not-the-password' }),
+    ).rejects.toMatchObject({ name: 'AccessDeniedError', message: expect.stringContaining('refused user') });
+  });
+
   it('refuses a snapshot id that is not one, or one asked of several databases, before connecting', async () => {
     await expect(
       fingerprinter.fingerprint({ ...connectionTo('base'), port: 1 }, { snapshot: "1'; DROP TABLE big; --" }),

@@ -223,6 +223,55 @@ describe('monitor', () => {
   });
 });
 
+describe('monitor, scratch instances at the copy targets', () => {
+  it('deletes an expired scratch instance in a DR region too, and still the others when one site cannot be listed', async () => {
+    const now = new Date();
+    const past = new Date(now.getTime() - minutes(30)).toISOString();
+    await createInstance(drRds, 'lbs-orders-db-dr-expired', {
+      [TAG.scratch]: 'true',
+      [TAG.expiresAt]: past,
+      [TAG.source]: 'orders-db',
+    });
+    await published();
+    const unreachable = {
+      where: { account: '222222222222', region: 'eu-central-1' },
+      scratch: {
+        listScratch: async () => {
+          throw new Error('AccessDenied: sts:AssumeRole');
+        },
+      } as unknown as RdsScratchRestorer,
+    };
+
+    const run = await runMonitor(
+      {
+        ...ports,
+        scratchSites: [
+          unreachable,
+          {
+            where: { region: 'eu-west-1' },
+            scratch: new RdsScratchRestorer({ region: 'eu-west-1', client: drRds }),
+          },
+        ],
+      },
+      now,
+    );
+
+    expect(run.scratchDeleted).toContain('eu-west-1/lbs-orders-db-dr-expired');
+    const { DBInstances = [] } = await drRds.send(new DescribeDBInstancesCommand({}));
+    expect(
+      DBInstances.filter((i) => i.DBInstanceStatus !== 'deleting').map((i) => i.DBInstanceIdentifier),
+    ).not.toContain('lbs-orders-db-dr-expired');
+    expect(run.errors.map((e) => e.step)).toContain('list scratch at 222222222222/eu-central-1');
+    const told = (await published()).filter((n) => n.kind === 'scratch.orphaned');
+    expect(told).toEqual([
+      expect.objectContaining({
+        region: 'eu-west-1',
+        details: expect.objectContaining({ scratch: 'lbs-orders-db-dr-expired' }),
+      }),
+    ]);
+  });
+});
+
 describe('monitor, a scratch instance it cannot delete', () => {
   it('is told once as critical, not on every run', async () => {
     const now = new Date();

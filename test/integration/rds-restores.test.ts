@@ -3,11 +3,14 @@ import {
   CreateDBSnapshotCommand,
   DeleteDBClusterCommand,
   DeleteDBInstanceCommand,
+  DescribeDBClusterSnapshotsCommand,
   DescribeDBClustersCommand,
   DescribeDBInstancesCommand,
   ModifyDBInstanceCommand,
   RDSClient,
+  RestoreDBClusterFromSnapshotCommand,
   RestoreDBInstanceFromDBSnapshotCommand,
+  RestoreDBInstanceToPointInTimeCommand,
 } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -142,18 +145,32 @@ describe('RdsScratchRestorer on moto', () => {
     expect((await restorer.listScratch()).map((s) => s.id)).toEqual(['lbs-prod-db-1']);
   });
 
-  it('tags a snapshot verified', async () => {
-    const arn = 'arn:aws:rds:us-east-1:123456789012:snapshot:snap-1';
-    await restorer.tagSnapshot(
-      { kind: 'instance', id: 'snap-1', arn },
-      { [TAG.verified]: '2026-01-01T00:00:00Z' },
+  it('tags a snapshot Lifeboat made verified, and refuses any other snapshot or tag key', async () => {
+    await rds.send(
+      new CreateDBSnapshotCommand({
+        DBInstanceIdentifier: 'prod-db',
+        DBSnapshotIdentifier: 'lifeboat-prod-db-1',
+      }),
     );
+    const arn = (id: string) => `arn:aws:rds:us-east-1:123456789012:snapshot:${id}`;
+    const ours = { kind: 'instance' as const, id: 'lifeboat-prod-db-1', arn: arn('lifeboat-prod-db-1') };
+    await restorer.tagSnapshot(ours, { [TAG.verified]: '2026-01-01T00:00:00Z' });
+
+    await expect(
+      restorer.tagSnapshot({ kind: 'instance', id: 'snap-1', arn: arn('snap-1') }, { [TAG.verified]: 'x' }),
+    ).rejects.toBeInstanceOf(GuardRefusedError);
+    await expect(
+      restorer.tagSnapshot({ ...ours, arn: arn('snap-1') }, { [TAG.verified]: 'x' }),
+    ).rejects.toBeInstanceOf(GuardRefusedError);
+    await expect(
+      restorer.tagSnapshot(ours, { [TAG.verified]: 'x', [TAG.managed]: 'true' }),
+    ).rejects.toBeInstanceOf(GuardRefusedError);
     const { RdsSnapshotStore } = await import('../../lib/adapters/aws/rds-snapshots.js');
-    const snapshot = await new RdsSnapshotStore({ client: rds, region: 'us-east-1' }).getSnapshot(
-      'instance',
-      'snap-1',
-    );
-    expect(snapshot?.tags[TAG.verified]).toBe('2026-01-01T00:00:00Z');
+    const store = new RdsSnapshotStore({ client: rds, region: 'us-east-1' });
+    expect((await store.getSnapshot('instance', 'lifeboat-prod-db-1'))?.tags).toEqual({
+      [TAG.verified]: '2026-01-01T00:00:00Z',
+    });
+    expect((await store.getSnapshot('instance', 'snap-1'))?.tags).toEqual({});
   });
 });
 
@@ -214,6 +231,70 @@ describe('RdsScratchRestorer call shapes', () => {
       PubliclyAccessible: false,
       DeletionProtection: false,
     });
+  });
+
+  it('restores without automated backups or RDS Extended Support where the engine has them', async () => {
+    mock.on(RestoreDBInstanceFromDBSnapshotCommand).resolves({ DBInstance: scratchInstance });
+    mock.on(RestoreDBInstanceToPointInTimeCommand).resolves({ DBInstance: scratchInstance });
+    mock.on(DescribeDBClusterSnapshotsCommand).resolves({
+      DBClusterSnapshots: [{ Engine: 'aurora-postgresql', EngineVersion: '16.4' }],
+    });
+    mock.on(DescribeDBClustersCommand).resolves({
+      DBClusters: [{ DBClusterIdentifier: 'lbs-c', Status: 'creating', TagList: scratchInstance.TagList }],
+    });
+
+    await mocked.startRestore(instanceRequest({ scratchId: 'lbs-x', engine: 'postgres' }));
+    await mocked.startRestore(
+      instanceRequest({
+        scratchId: 'lbs-m',
+        engine: 'mariadb',
+        snapshotId: undefined,
+        pointInTime: { sourceId: 'prod-db', time: new Date('2026-01-01T00:00:00Z') },
+      }),
+    );
+    await mocked.startRestore(
+      instanceRequest({
+        kind: 'cluster',
+        scratchId: 'lbs-c',
+        snapshotId: 'csnap-1',
+        engine: 'aurora-postgresql',
+      }),
+    );
+
+    expect(mock).toHaveReceivedCommandWith(RestoreDBInstanceFromDBSnapshotCommand, {
+      BackupRetentionPeriod: 0,
+      EngineLifecycleSupport: 'open-source-rds-extended-support-disabled',
+    });
+    // RDS for MariaDB has no Extended Support, and no EngineLifecycleSupport setting.
+    const mariadb = mock.commandCalls(RestoreDBInstanceToPointInTimeCommand)[0]!.args[0].input;
+    expect(mariadb.BackupRetentionPeriod).toBe(0);
+    expect(mariadb).not.toHaveProperty('EngineLifecycleSupport');
+    expect(mock).toHaveReceivedCommandWith(RestoreDBClusterFromSnapshotCommand, {
+      BackupRetentionPeriod: 1,
+      EngineLifecycleSupport: 'open-source-rds-extended-support-disabled',
+    });
+  });
+
+  it('reports a master password RDS has not applied yet, on an instance and on a cluster', async () => {
+    mock.on(DescribeDBInstancesCommand).resolves({
+      DBInstances: [{ ...scratchInstance, PendingModifiedValues: { MasterUserPassword: '****' } }],
+    });
+    mock.on(DescribeDBClustersCommand).resolves({
+      DBClusters: [
+        {
+          DBClusterIdentifier: 'lbs-c',
+          Status: 'available',
+          TagList: scratchInstance.TagList,
+          PendingModifiedValues: { MasterUserPassword: '****' },
+        },
+      ],
+    });
+
+    expect((await mocked.describeScratch('instance', 'lbs-x'))?.passwordPending).toBe(true);
+    expect((await mocked.describeScratch('cluster', 'lbs-c'))?.passwordPending).toBe(true);
+    mock.reset();
+    mock.on(DescribeDBInstancesCommand).resolves({ DBInstances: [scratchInstance] });
+    expect((await mocked.describeScratch('instance', 'lbs-x'))?.passwordPending).toBeUndefined();
   });
 
   it('sets the master password with ApplyImmediately and keeps it out of the error', async () => {

@@ -27,6 +27,7 @@ import {
 } from './restore-verify-fixture.js';
 
 const HAPPY_PATH = [
+  'ReadInput',
   'ValidateInput',
   'IsPolicyRun',
   'ResolveSnapshot',
@@ -310,7 +311,14 @@ describe('restore-verify state machine', () => {
 
     expect(run.status).toBe('FAILED');
     expect(run.error?.cause).toMatch(cause);
-    expect(run.states).toEqual(['ValidateInput', 'DeleteScratch', 'PublishOutcome', 'Passed', 'Failed']);
+    expect(run.states).toEqual([
+      'ReadInput',
+      'ValidateInput',
+      'DeleteScratch',
+      'PublishOutcome',
+      'Passed',
+      'Failed',
+    ]);
     expect(await scratchLeft(fixture.rds)).toEqual([]);
     expect(await reportKeys()).toEqual([]);
     const [notification] = await publishedNotifications(fixture);
@@ -393,6 +401,7 @@ describe('restore-verify state machine', () => {
     expect(run.error).toBeUndefined();
     expect(run.status).toBe('SUCCEEDED');
     expect(run.states).toEqual([
+      'ReadInput',
       'ValidateInput',
       'IsPolicyRun',
       'StartDatabaseVerifications',

@@ -51,8 +51,22 @@ function fromInstance(instance: DBInstance): ScratchInstance {
       ? { endpoint: { host: instance.Endpoint.Address, port: instance.Endpoint.Port } }
       : {}),
     ...(instance.MasterUsername ? { masterUsername: instance.MasterUsername } : {}),
+    ...(instance.PendingModifiedValues?.MasterUserPassword ? { passwordPending: true } : {}),
     tags: tagsFrom(instance.TagList),
   };
+}
+
+// RDS Extended Support bills engines past their standard support; a scratch instance lives hours
+// and is never upgraded by anyone, so it opts out where the engine has the setting: RDS for MySQL
+// and PostgreSQL, Aurora MySQL and PostgreSQL
+// (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_RestoreDBInstanceFromDBSnapshot.html,
+// EngineLifecycleSupport). RDS then upgrades a restore of a version past standard support instead.
+const EXTENDED_SUPPORT_ENGINES = new Set(['mysql', 'postgres', 'aurora-mysql', 'aurora-postgresql']);
+
+function withoutExtendedSupport(engine: string | undefined): { EngineLifecycleSupport?: string } {
+  return engine && EXTENDED_SUPPORT_ENGINES.has(engine)
+    ? { EngineLifecycleSupport: 'open-source-rds-extended-support-disabled' }
+    : {};
 }
 
 function fromCluster(cluster: DBCluster, instance: DBInstance | undefined): ScratchInstance {
@@ -68,6 +82,10 @@ function fromCluster(cluster: DBCluster, instance: DBInstance | undefined): Scra
     engine: cluster.Engine ?? '',
     ...(cluster.Endpoint && cluster.Port ? { endpoint: { host: cluster.Endpoint, port: cluster.Port } } : {}),
     ...(cluster.MasterUsername ? { masterUsername: cluster.MasterUsername } : {}),
+    ...(cluster.PendingModifiedValues?.MasterUserPassword ||
+    instance?.PendingModifiedValues?.MasterUserPassword
+      ? { passwordPending: true }
+      : {}),
     tags: tagsFrom(cluster.TagList),
   };
 }
@@ -110,6 +128,10 @@ export class RdsScratchRestorer implements ScratchRestorer, SnapshotTagger {
       MultiAZ: false,
       AutoMinorVersionUpgrade: false,
       CopyTagsToSnapshot: false,
+      // No automated backups of a scratch instance: nothing waits for a first backup, nothing is
+      // kept after it is deleted (0 disables them for RDS instances).
+      BackupRetentionPeriod: 0,
+      ...withoutExtendedSupport(request.engine),
       Tags: tagList(request.tags),
     };
     try {
@@ -143,6 +165,11 @@ export class RdsScratchRestorer implements ScratchRestorer, SnapshotTagger {
       ...(request.securityGroupIds.length > 0 ? { VpcSecurityGroupIds: request.securityGroupIds } : {}),
       DeletionProtection: false,
       CopyTagsToSnapshot: false,
+      // Aurora always keeps automated backups: 1 day is its minimum
+      // (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_RestoreDBClusterFromSnapshot.html,
+      // BackupRetentionPeriod: "Must be a value from 1 to 35").
+      BackupRetentionPeriod: 1,
+      ...withoutExtendedSupport(request.engine),
       Tags: tagList(request.tags),
     };
     let engine: string;
@@ -355,7 +382,18 @@ export class RdsScratchRestorer implements ScratchRestorer, SnapshotTagger {
     return found;
   }
 
+  /**
+   * The one tag restore-verify sets, lifeboat:verified, and only on a snapshot Lifeboat named
+   * (`lifeboat-…`, the ARN's own name): IAM limits the keys too, and this refuses before the call.
+   */
   async tagSnapshot(snapshot: Pick<Snapshot, 'kind' | 'id' | 'arn'>, tags: Tags): Promise<void> {
+    const keys = Object.keys(tags);
+    if (keys.length !== 1 || keys[0] !== TAG.verified) {
+      throw new GuardRefusedError(`refusing to tag snapshot ${snapshot.id} with ${keys.join(', ')}`);
+    }
+    if (!snapshot.id.startsWith('lifeboat-') || !snapshot.arn.endsWith(`:${snapshot.id}`)) {
+      throw new GuardRefusedError(`refusing to tag snapshot ${snapshot.arn}: Lifeboat did not make it`);
+    }
     try {
       await this.#client.send(
         new AddTagsToResourceCommand({ ResourceName: snapshot.arn, Tags: tagList(tags) }),

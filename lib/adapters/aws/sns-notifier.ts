@@ -5,6 +5,16 @@ import {
   type Notification,
   type NotificationInput,
 } from '../../core/notification/message.js';
+import { fitNotification } from '../../core/notification/size.js';
+
+/** The SNS message: one body per kind of subscriber. */
+function bodyOf(message: Notification): string {
+  return JSON.stringify({
+    default: JSON.stringify(message),
+    https: JSON.stringify(chatbotMessage(message)),
+    email: plainTextMessage(message),
+  });
+}
 
 export type SnsNotifierOptions = { topicArn: string } & (
   | { client: SNSClient; clientConfig?: never }
@@ -27,18 +37,16 @@ export class SnsNotifier {
   }
 
   async publish(input: NotificationInput): Promise<Notification> {
-    const message = parseNotification(input);
+    // Every notification of every function passes here: one that would not fit SNS is shortened
+    // rather than refused, so an alert always goes out.
+    const message = fitNotification(parseNotification(input), (m) => Buffer.byteLength(bodyOf(m)));
     await this.#client.send(
       new PublishCommand({
         TopicArn: this.#topicArn,
         // SNS subjects are limited to 100 printable ASCII characters.
         Subject: `Lifeboat ${message.severity}: ${message.kind}`.slice(0, 100),
         MessageStructure: 'json',
-        Message: JSON.stringify({
-          default: JSON.stringify(message),
-          https: JSON.stringify(chatbotMessage(message)),
-          email: plainTextMessage(message),
-        }),
+        Message: bodyOf(message),
         MessageAttributes: {
           severity: { DataType: 'String', StringValue: message.severity },
           kind: { DataType: 'String', StringValue: message.kind },

@@ -1,5 +1,5 @@
 import mysql from 'mysql2/promise';
-import { ConfigError, NotFoundError } from '../../core/errors.js';
+import { AccessDeniedError, ConfigError, NotFoundError } from '../../core/errors.js';
 import {
   bisectRanges,
   withBothSides,
@@ -93,7 +93,12 @@ function connectionError(error: unknown, connection: DatabaseConnection): Error 
       cause: error,
     });
   }
-  if (code === 'ER_ACCESS_DENIED_ERROR' || code === 'ER_DBACCESS_DENIED_ERROR') {
+  if (code === 'ER_ACCESS_DENIED_ERROR') {
+    return new AccessDeniedError(`MySQL at ${where} refused user "${connection.user}": ${reason}`, {
+      cause: error,
+    });
+  }
+  if (code === 'ER_DBACCESS_DENIED_ERROR') {
     return new ConfigError(`MySQL at ${where} refused user "${connection.user}": ${reason}`, {
       cause: error,
     });

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { ConfigError, NotFoundError } from '../../core/errors.js';
+import { AccessDeniedError, ConfigError, NotFoundError } from '../../core/errors.js';
 import {
   bisectRanges,
   withBothSides,
@@ -101,7 +101,13 @@ function connectionError(error: unknown, connection: DatabaseConnection, databas
       cause: error,
     });
   }
-  if (code === '28P01' || code === '28000') {
+  // 28P01 invalid_password: the one a password RDS has not applied yet gives.
+  if (code === '28P01') {
+    return new AccessDeniedError(`PostgreSQL at ${where} refused user "${connection.user}": ${reason}`, {
+      cause: error,
+    });
+  }
+  if (code === '28000') {
     return new ConfigError(`PostgreSQL at ${where} refused user "${connection.user}": ${reason}`, {
       cause: error,
     });

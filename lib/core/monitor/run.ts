@@ -148,9 +148,17 @@ export async function surveyRecovery(ports: SurveyPorts, now: Date): Promise<Dat
   return recoveries;
 }
 
+/** Where restore-verify may leave a scratch instance besides the monitor's own region. */
+export interface ScratchSite {
+  where: { account?: string; region: string };
+  scratch: ScratchRestorer;
+}
+
 export interface MonitorPorts extends SurveyPorts {
   reports: ReportStore;
   scratch: ScratchRestorer;
+  /** Every copy target restore-verify can run at (`target: <region>` or `<account>/<region>`). */
+  scratchSites?: ScratchSite[];
   quotas: QuotaReader;
   notifier: Notifier;
   /** Where this runs, for the messages. */
@@ -216,8 +224,8 @@ export async function runMonitor(ports: MonitorPorts, now: Date): Promise<Monito
   }
 
   const scratch = await deleteExpiredScratch(ports, now, errors, logger);
-  if (scratch.checks === undefined) complete = false;
-  else checks.push(...scratch.checks);
+  checks.push(...scratch.checks);
+  if (!scratch.complete) complete = false;
 
   let previous;
   try {
@@ -263,44 +271,60 @@ export async function runMonitor(ports: MonitorPorts, now: Date): Promise<Monito
 }
 
 /**
- * Deletes every expired scratch instance and tells each deletion at once. One that cannot be
- * deleted becomes a check, so it is told once and not every 15 minutes; `checks` is undefined
- * when the scratch instances could not even be listed.
+ * Deletes every expired scratch instance, in the monitor's region and at every copy target
+ * restore-verify can run at, and tells each deletion at once. One that cannot be deleted becomes a
+ * check, so it is told once and not every 15 minutes; not `complete` when the scratch instances
+ * of some site could not even be listed.
  */
 async function deleteExpiredScratch(
   ports: MonitorPorts,
   now: Date,
   errors: MonitorRun['errors'],
   logger: UseCaseLogger,
-): Promise<{ deleted: string[]; checks?: Check[] }> {
-  let expired: ScratchInstance[];
-  try {
-    expired = expiredScratch(await ports.scratch.listScratch(), now);
-  } catch (error) {
-    errors.push({ step: 'list scratch', error: errorText(error) });
-    return { deleted: [] };
-  }
+): Promise<{ deleted: string[]; checks: Check[]; complete: boolean }> {
+  const sites: Array<ScratchSite & { label?: string }> = [
+    { where: ports.where, scratch: ports.scratch },
+    ...(ports.scratchSites ?? []).map((site) => ({
+      ...site,
+      label: site.where.account ? `${site.where.account}/${site.where.region}` : site.where.region,
+    })),
+  ];
   const deleted: string[] = [];
   const checks: Check[] = [];
-  for (const instance of expired) {
-    const key = `scratch:${instance.kind}:${instance.id}`;
+  let listed = true;
+  for (const site of sites) {
+    const at = site.label ? ` at ${site.label}` : '';
+    let expired: ScratchInstance[];
     try {
-      await ports.scratch.deleteScratch(instance.kind, instance.id);
+      expired = expiredScratch(await site.scratch.listScratch(), now);
     } catch (error) {
-      const outcome = { deleted: false as const, error: errorText(error) };
-      errors.push({ step: `delete scratch ${instance.id}`, error: outcome.error });
-      checks.push({ key, problem: scratchDeletedNotification(instance, outcome, ports.where, now) });
+      errors.push({ step: `list scratch${at}`, error: errorText(error) });
+      listed = false;
       continue;
     }
-    deleted.push(instance.id);
-    logger.warn(`deleted expired scratch ${instance.kind} ${instance.id}`, {
-      expiresAt: instance.tags[TAG.expiresAt],
-    });
-    try {
-      await ports.notifier.publish(scratchDeletedNotification(instance, { deleted: true }, ports.where, now));
-    } catch (error) {
-      errors.push({ step: `notify scratch ${instance.id}`, error: errorText(error) });
+    for (const instance of expired) {
+      // The monitor's own region keeps its key of before, so a known problem is not told again.
+      const key = `scratch:${site.label ? `${site.label}:` : ''}${instance.kind}:${instance.id}`;
+      try {
+        await site.scratch.deleteScratch(instance.kind, instance.id);
+      } catch (error) {
+        const outcome = { deleted: false as const, error: errorText(error) };
+        errors.push({ step: `delete scratch ${instance.id}${at}`, error: outcome.error });
+        checks.push({ key, problem: scratchDeletedNotification(instance, outcome, site.where, now) });
+        continue;
+      }
+      deleted.push(site.label ? `${site.label}/${instance.id}` : instance.id);
+      logger.warn(`deleted expired scratch ${instance.kind} ${instance.id}${at}`, {
+        expiresAt: instance.tags[TAG.expiresAt],
+      });
+      try {
+        await ports.notifier.publish(
+          scratchDeletedNotification(instance, { deleted: true }, site.where, now),
+        );
+      } catch (error) {
+        errors.push({ step: `notify scratch ${instance.id}${at}`, error: errorText(error) });
+      }
     }
   }
-  return { deleted, checks };
+  return { deleted, checks, complete: listed };
 }

@@ -133,7 +133,11 @@ export const VerifySchema = z.strictObject({
   securityGroupIds: z
     .array(z.string().regex(/^sg-[0-9a-f]+$/, { error: 'must be a security group id (sg-...)' }))
     .default([]),
-  /** Secrets Manager secret with the master credentials; without it a fresh password is set on the scratch instance. */
+  /**
+   * Not read any more; accepted so existing policy files stay valid. A restore brings back the
+   * master password as of the snapshot, not the secret's current (rotated) one, so restore-verify
+   * always sets a fresh master password on the scratch instance.
+   */
   secretArn: z.string().startsWith('arn:', { error: 'must be a Secrets Manager secret ARN' }).optional(),
   databases: z.array(z.string().min(1)).min(1, { error: 'must name at least one database' }),
   exclude: z.array(TableNameSchema).default([]),

@@ -1,10 +1,25 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { derivePassword } from '../../../lib/adapters/aws/scratch-credentials.js';
-import { InvalidInputError } from '../../../lib/core/errors.js';
+import {
+  AccessDeniedError,
+  ConfigError,
+  InvalidInputError,
+  NotFoundError,
+  NotReadyError,
+  RetryLaterError,
+} from '../../../lib/core/errors.js';
+import type { Snapshot } from '../../../lib/core/model.js';
+import { TAG } from '../../../lib/core/tags.js';
 import type { DatabaseFingerprint } from '../../../lib/core/fingerprint/types.js';
 import { runIdFor } from '../../../lib/core/report/report.js';
 import { publishOutcome } from '../../../lib/core/use-cases/restore-verify/outcome.js';
+import {
+  deleteScratch,
+  loginRefused,
+  newestOriginal,
+  snapshotIdIn,
+} from '../../../lib/core/use-cases/restore-verify/restore.js';
 import type { RestoreVerifyDeps, RunState } from '../../../lib/core/use-cases/restore-verify/types.js';
 import {
   parseRestoreVerifyInput,
@@ -128,7 +143,7 @@ describe('publishOutcome', () => {
 
   it('reports a failed cleanup as a failure naming the scratch to delete by hand', async () => {
     const state: RunState = {
-      source: 'app-db',
+      input: { source: 'app-db' },
       cleanupError: { Error: 'RetryLaterError', Cause: '{"errorMessage":"instance is modifying"}' },
     };
     const outcome = await publishOutcome(state, deps);
@@ -145,7 +160,122 @@ describe('publishOutcome', () => {
   });
 
   it('never passes without a passed comparison', async () => {
-    const outcome = await publishOutcome({ source: 'app-db' }, deps);
+    const outcome = await publishOutcome({ input: { source: 'app-db' } }, deps);
     expect(outcome).toMatchObject({ passed: false, error: 'VerificationFailedError' });
+  });
+});
+
+describe('snapshotIdIn', () => {
+  const site = { kind: 'instance' as const, region: 'us-east-1', account: '123456789012' };
+
+  it('keeps an automated snapshot id whole and takes the name of a local ARN', () => {
+    expect(snapshotIdIn('rds:app-db-2026-01-01-03-00', site)).toBe('rds:app-db-2026-01-01-03-00');
+    expect(
+      snapshotIdIn('arn:aws:rds:us-east-1:123456789012:snapshot:rds:app-db-2026-01-01-03-00', site),
+    ).toBe('rds:app-db-2026-01-01-03-00');
+    expect(snapshotIdIn('arn:aws:rds:us-east-1:123456789012:snapshot:lifeboat-app-db-1', site)).toBe(
+      'lifeboat-app-db-1',
+    );
+  });
+
+  it.each([
+    ['arn:aws:rds:eu-west-1:123456789012:snapshot:lifeboat-app-db-1', /is in 123456789012\/eu-west-1/],
+    ['arn:aws:rds:us-east-1:999999999999:snapshot:lifeboat-app-db-1', /is in 999999999999\/us-east-1/],
+    ['arn:aws:rds:us-east-1:123456789012:cluster-snapshot:lifeboat-app-db-1', /not an RDS snapshot ARN/],
+    ['arn:aws:s3:::bucket', /not an RDS snapshot ARN/],
+  ])('refuses %s', (arn, message) => {
+    expect(() => snapshotIdIn(arn, site)).toThrow(InvalidInputError);
+    expect(() => snapshotIdIn(arn, site)).toThrow(message);
+  });
+});
+
+describe('newestOriginal', () => {
+  const snapshot = (id: string, createdAt: string, tags: Record<string, string> = {}): Snapshot => ({
+    kind: 'instance',
+    id,
+    arn: `arn:aws:rds:us-east-1:123456789012:snapshot:${id}`,
+    sourceId: 'app-db',
+    type: 'manual',
+    status: 'available',
+    createdAt: new Date(createdAt),
+    encrypted: true,
+    region: 'us-east-1',
+    tags: { [TAG.managed]: 'true', ...tags },
+  });
+
+  it('picks by when the data was taken, an original before its newer copies, in any order', () => {
+    const older = snapshot('lifeboat-app-db-1', '2026-01-01T00:00:00Z');
+    const newer = snapshot('lifeboat-app-db-2', '2026-01-02T00:00:00Z');
+    const share = snapshot('lifeboat-app-db-2-share', '2026-01-02T01:00:00Z', {
+      [TAG.copyOf]: newer.arn,
+      [TAG.origin]: newer.id,
+    });
+    const reencrypted = snapshot('lifeboat-app-db-1-cmk', '2026-01-03T00:00:00Z', {
+      [TAG.copyOf]: older.arn,
+      [TAG.origin]: older.id,
+      [TAG.scheduledAt]: '2026-01-01T00:00:00.000Z',
+    });
+    fc.assert(
+      fc.property(fc.shuffledSubarray([older, share, reencrypted], { minLength: 3 }), (others) => {
+        expect(newestOriginal([...others, newer])?.id).toBe(newer.id);
+        expect(newestOriginal([newer, ...others])?.id).toBe(newer.id);
+      }),
+    );
+    // At a DR site only copies exist: the one of the newest origin.
+    expect(newestOriginal([reencrypted, share])?.id).toBe(share.id);
+  });
+});
+
+describe('loginRefused', () => {
+  const refused = new AccessDeniedError('PostgreSQL refused user "admin"');
+  const state = (passwordSetAt?: string): RunState => ({
+    ...(passwordSetAt
+      ? { credentials: { origin: 'scratch-password', passwordSetAt, startedAt: '', finishedAt: '' } }
+      : {}),
+  });
+
+  it('is retried for a while after the password reset, then stays a refusal', () => {
+    const setAt = '2026-03-01T04:00:00.000Z';
+    expect(loginRefused(refused, state(setAt), new Date('2026-03-01T04:05:00Z'))).toBeInstanceOf(
+      NotReadyError,
+    );
+    expect(loginRefused(refused, state(setAt), new Date('2026-03-01T04:11:00Z'))).toBe(refused);
+    expect(loginRefused(refused, state(), new Date(setAt))).toBe(refused);
+    const other = new ConfigError('cannot connect');
+    expect(loginRefused(other, state(setAt), new Date(setAt))).toBe(other);
+  });
+});
+
+describe('deleteScratch', () => {
+  it('says a scratch RDS still does not list long after the restore was never created', async () => {
+    const deps = {
+      policies: POLICIES,
+      restorer: {
+        deleteScratch: async () => {
+          throw new NotFoundError('delete: instance lbs-x does not exist');
+        },
+      },
+      clock: () => new Date('2026-03-01T05:00:00Z'),
+    } as unknown as RestoreVerifyDeps;
+    const request = {
+      mode: 'database',
+      keepScratch: false,
+      scratchId: 'lbs-x',
+      target: { name: 'primary' },
+      source: { kind: 'instance' },
+    };
+    const at = (time: string) => ({ startedAt: time, finishedAt: time });
+    const state = {
+      request,
+      resolved: { kind: 'instance', ...at('2026-03-01T04:00:00Z') },
+      restore: { restoreStartedAt: '2026-03-01T04:00:00Z' },
+    } as unknown as RunState;
+
+    expect(await deleteScratch(state, deps)).toMatchObject({
+      deleted: false,
+      reason: 'lbs-x was never created',
+    });
+    const recent = { ...state, restore: { restoreStartedAt: '2026-03-01T04:55:00Z' } } as unknown as RunState;
+    await expect(deleteScratch(recent, deps)).rejects.toBeInstanceOf(RetryLaterError);
   });
 });

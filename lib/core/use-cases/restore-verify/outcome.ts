@@ -162,11 +162,16 @@ export async function writeReport(
   });
 }
 
-/** Tags the snapshot `lifeboat:verified=<ISO>`, so retention keeps the newest verified one. */
+/**
+ * Tags the snapshot `lifeboat:verified=<ISO>`, so retention keeps the newest verified one. Only a
+ * snapshot Lifeboat made is tagged, and with that one key: a snapshot of someone else's (automated,
+ * a team's own manual one) has its verification recorded in the report only. The report is written
+ * before, so a failure here sends the run back to WriteReport, which then reports it failed.
+ */
 export async function markSnapshotVerified(
   state: RunState,
   deps: RestoreVerifyDeps,
-): Promise<{ snapshot: string; at: string }> {
+): Promise<{ snapshot: string; at: string; tagged: boolean }> {
   const request = requestOf(state);
   const snapshot = state.resolved;
   if (state.report?.verdict !== 'passed') {
@@ -175,12 +180,13 @@ export async function markSnapshotVerified(
   return timed(deps, async () => {
     const at = deps.clock().toISOString();
     // A point-in-time restore has no snapshot to mark.
-    if (!snapshot?.id || !snapshot.arn) return { snapshot: '', at };
+    if (!snapshot?.id || !snapshot.arn) return { snapshot: '', at, tagged: false };
+    if (!snapshot.owned) return { snapshot: snapshot.id, at, tagged: false };
     await siteOf(deps, request).tagger.tagSnapshot(
       { kind: snapshot.kind, id: snapshot.id, arn: snapshot.arn },
       { [TAG.verified]: at },
     );
-    return { snapshot: snapshot.id, at };
+    return { snapshot: snapshot.id, at, tagged: true };
   });
 }
 
@@ -192,19 +198,27 @@ export interface Outcome {
   kind: 'restore-verify.passed' | 'restore-verify.failed';
 }
 
+/** What happened to the scratch instance, as DeleteScratch found it. */
+function scratchFate(state: RunState): string {
+  if (state.cleanupError) return 'the scratch instance may still exist';
+  return state.cleanup ? `scratch: ${state.cleanup.reason}` : 'no scratch instance was made';
+}
+
 function nextAction(state: RunState, failing: { error: string }): string {
   if (state.cleanupError) {
     return `Delete scratch instance ${state.request?.mode === 'database' ? state.request.scratchId : ''} by hand if it still exists (the monitor deletes it after its expiry tag).`;
   }
   switch (failing.error) {
     case 'VerificationFailedError':
-      return 'Open the report: the restored data differs from its baseline, or the restore did not finish within the RTO. Check the source database and the snapshot before relying on it.';
+      return `Open the report: the restored data differs from its baseline, nothing was checked, or the restore did not finish within the RTO. Check the source database and the snapshot before relying on it (${scratchFate(state)}).`;
+    case 'AccessDeniedError':
+      return `The scratch instance refused its master user and the password Lifeboat set: check that the master user of the source can log in with a password (${scratchFate(state)}).`;
     case 'InvalidInputError':
     case 'ConfigError':
     case 'NotFoundError':
-      return 'Fix the execution input or the policy, then start the execution again.';
+      return `Fix the execution input or the policy, then start the execution again (${scratchFate(state)}).`;
     default:
-      return 'Look at the failed step in the execution history; the scratch instance was deleted.';
+      return `Look at the failed step in the execution history (${scratchFate(state)}).`;
   }
 }
 
@@ -222,9 +236,14 @@ export async function publishOutcome(state: RunState, deps: RestoreVerifyDeps): 
         }
       : undefined;
   const passed = !failing;
-  const source = request?.source.id ?? (typeof state.source === 'string' ? state.source : undefined);
+  // Before validation only the raw input (wrapped by ReadInput) says what was asked for.
+  const raw = (typeof state.input === 'object' && state.input !== null ? state.input : {}) as {
+    source?: unknown;
+    policy?: unknown;
+  };
+  const source = request?.source.id ?? (typeof raw.source === 'string' ? raw.source : undefined);
   const policyName =
-    request?.policy ?? state.request?.policy ?? (typeof state.policy === 'string' ? state.policy : undefined);
+    request?.policy ?? state.request?.policy ?? (typeof raw.policy === 'string' ? raw.policy : undefined);
   const kind = passed ? 'restore-verify.passed' : 'restore-verify.failed';
   const rto = minutesBetween(state.restore?.restoreStartedAt, comparison?.verifiedAt);
 

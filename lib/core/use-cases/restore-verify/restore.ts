@@ -1,9 +1,23 @@
-import { InvalidInputError, NotFoundError, NotReadyError, VerificationFailedError } from '../../errors.js';
+import {
+  AccessDeniedError,
+  InvalidInputError,
+  NotFoundError,
+  NotReadyError,
+  RetryLaterError,
+  VerificationFailedError,
+} from '../../errors.js';
 import type { Snapshot } from '../../model.js';
 import type { ScratchCredentials, ScratchInstance } from '../../ports.js';
 import { isManaged, TAG, type Tags } from '../../tags.js';
 import { policyOf, requestOf, siteOf, timed } from './common.js';
-import type { ReadyScratch, ResolvedSnapshot, RestoreVerifyDeps, RunState, StartedRestore } from './types.js';
+import type {
+  ReadyScratch,
+  ResolvedSnapshot,
+  RestoreVerifyDeps,
+  RunState,
+  StartedRestore,
+  VerifyRequest,
+} from './types.js';
 
 // Long enough for the slowest restore the RTO allows plus fingerprinting; the monitor deletes a
 // scratch instance past this time, so it must not be shorter than a run.
@@ -23,21 +37,97 @@ const DEAD_ENDS = new Set([
   'deleting',
 ]);
 
+// Within this long of its restore call, RDS may not list a scratch instance yet: "not found" then
+// means "not yet", not "gone".
+export const RESTORE_LISTING_GRACE_MS = 15 * 60_000;
+
 function lastSegment(arnOrId: string): string {
   return arnOrId.split(':').pop() ?? arnOrId;
 }
 
+/** The snapshot Lifeboat took that this one is (a copy of), by its id. */
+function originOf(snapshot: Snapshot): string {
+  return snapshot.tags[TAG.origin] ?? lastSegment(snapshot.tags[TAG.copyOf] ?? snapshot.id);
+}
+
+function isCopy(snapshot: Snapshot): boolean {
+  return snapshot.tags[TAG.copyOf] !== undefined;
+}
+
+/**
+ * When the data in a snapshot was taken: an original's creation time; for a copy, whose creation
+ * time is when it was copied, the scheduled time its origin carried (never later than the origin).
+ */
+function takenAt(snapshot: Snapshot): Date | undefined {
+  const scheduled = Date.parse(snapshot.tags[TAG.scheduledAt] ?? '');
+  if (isCopy(snapshot)) return Number.isFinite(scheduled) ? new Date(scheduled) : snapshot.createdAt;
+  return snapshot.createdAt ?? (Number.isFinite(scheduled) ? new Date(scheduled) : undefined);
+}
+
 function resolved(snapshot: Snapshot): Omit<ResolvedSnapshot, 'startedAt' | 'finishedAt'> {
+  const dataAsOf = takenAt(snapshot);
   return {
     kind: snapshot.kind,
     id: snapshot.id,
     arn: snapshot.arn,
     type: snapshot.type,
-    ...(snapshot.createdAt
-      ? { createdAt: snapshot.createdAt.toISOString(), dataAsOf: snapshot.createdAt.toISOString() }
-      : {}),
-    origin: snapshot.tags[TAG.origin] ?? lastSegment(snapshot.tags[TAG.copyOf] ?? snapshot.id),
+    ...(snapshot.createdAt ? { createdAt: snapshot.createdAt.toISOString() } : {}),
+    ...(dataAsOf ? { dataAsOf: dataAsOf.toISOString() } : {}),
+    origin: originOf(snapshot),
+    ...(isOwned(snapshot) ? { owned: true } : {}),
   };
+}
+
+/** A snapshot Lifeboat made and may tag: managed, and named by Lifeboat. */
+export function isOwned(snapshot: Pick<Snapshot, 'id' | 'tags'>): boolean {
+  return isManaged(snapshot.tags) && snapshot.id.startsWith('lifeboat-');
+}
+
+/**
+ * The snapshot identifier to look up in the site's own account and region. An ARN must name that
+ * account and region: DescribeDB*Snapshots takes the last part of any ARN, so another account's or
+ * region's ARN would otherwise restore the local snapshot of the same name. An automated snapshot's
+ * id keeps its `rds:` prefix (`rds:app-db-2026-01-01-03-00`), which is part of its name.
+ */
+export function snapshotIdIn(
+  given: string,
+  site: { kind: Snapshot['kind']; region: string; account?: string },
+): string {
+  if (!given.startsWith('arn:')) return given;
+  // arn:<partition>:rds:<region>:<account>:snapshot|cluster-snapshot:<name, which may hold ":">
+  const [, , service, region, account, type, ...name] = given.split(':');
+  const expectedType = site.kind === 'cluster' ? 'cluster-snapshot' : 'snapshot';
+  if (service !== 'rds' || type !== expectedType || name.length === 0) {
+    throw new InvalidInputError(`snapshot "${given}" is not an RDS ${expectedType} ARN`);
+  }
+  if (region !== site.region || (site.account !== undefined && account !== site.account)) {
+    throw new InvalidInputError(
+      `snapshot "${given}" is in ${account}/${region}, but this target restores in ${site.account ?? 'this account'}/${site.region}: give the target that holds it, or its copy there`,
+    );
+  }
+  return name.join(':');
+}
+
+/** The account of a restore site, when known: a DR target's, else the primary's. */
+function siteAccount(deps: RestoreVerifyDeps, request: VerifyRequest): string | undefined {
+  return request.target.account ?? deps.account;
+}
+
+/**
+ * The newest snapshot by when its data was taken (its origin's schedule), an original before any
+ * copy of the same origin: a shareable or re-encrypted copy is newer by creation time only.
+ */
+export function newestOriginal(snapshots: readonly Snapshot[]): Snapshot | undefined {
+  const byId = new Map(snapshots.map((s) => [s.id, s]));
+  // A copy of an origin listed here was taken when its origin was, whatever its own tags say.
+  const time = (s: Snapshot) => takenAt(byId.get(originOf(s)) ?? s)?.getTime() ?? -Infinity;
+  return [...snapshots].sort(
+    (a, b) =>
+      time(b) - time(a) ||
+      Number(isCopy(a)) - Number(isCopy(b)) ||
+      (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0) ||
+      a.id.localeCompare(b.id),
+  )[0];
 }
 
 /** The snapshot to restore: the one named, or the newest available snapshot Lifeboat made. */
@@ -49,7 +139,12 @@ export async function resolveSnapshot(state: RunState, deps: RestoreVerifyDeps):
     if (request.pointInTime) return { kind, dataAsOf: request.pointInTime };
 
     if (request.snapshot !== 'latest') {
-      const snapshot = await site.snapshots.getSnapshot(kind, lastSegment(request.snapshot));
+      const id = snapshotIdIn(request.snapshot, {
+        kind,
+        region: site.snapshots.region,
+        ...(siteAccount(deps, request) ? { account: siteAccount(deps, request)! } : {}),
+      });
+      const snapshot = await site.snapshots.getSnapshot(kind, id);
       if (!snapshot) {
         throw new NotFoundError(`snapshot "${request.snapshot}" does not exist in ${site.snapshots.region}`);
       }
@@ -64,10 +159,10 @@ export async function resolveSnapshot(state: RunState, deps: RestoreVerifyDeps):
       return resolved(snapshot);
     }
 
-    const candidates = (await site.snapshots.listSnapshots({ kind, sourceId: request.source.id }))
-      .filter((s) => isManaged(s.tags) && s.status === 'available' && s.createdAt)
-      .sort((a, b) => b.createdAt!.getTime() - a.createdAt!.getTime());
-    const newest = candidates[0];
+    const candidates = (await site.snapshots.listSnapshots({ kind, sourceId: request.source.id })).filter(
+      (s) => isManaged(s.tags) && s.status === 'available' && takenAt(s),
+    );
+    const newest = newestOriginal(candidates);
     if (!newest) {
       throw new NotFoundError(
         `no available snapshot of "${request.source.id}" managed by Lifeboat in ${site.snapshots.region} (target ${request.target.name})`,
@@ -98,6 +193,7 @@ export async function startRestore(state: RunState, deps: RestoreVerifyDeps): Pr
     const scratch = await site.restorer.startRestore({
       kind: request.source.kind,
       scratchId: request.scratchId,
+      engine: request.source.engine,
       // The snapshot lives in the restoring site's own account and region (DR copies are copied in,
       // not shared), so its id suffices.
       ...(snapshot.id ? { snapshotId: snapshot.id } : {}),
@@ -135,6 +231,12 @@ export async function describeAvailable(state: RunState, deps: RestoreVerifyDeps
   if (scratch.status !== 'available') {
     throw new NotReadyError(`scratch "${scratch.id}" is ${scratch.status}`);
   }
+  // ModifyDB* applies a master password asynchronously: until RDS drops it from
+  // PendingModifiedValues the old password (the source's at snapshot time) is still the valid one
+  // (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_PendingModifiedValues.html).
+  if (scratch.passwordPending) {
+    throw new NotReadyError(`scratch "${scratch.id}" has not applied its new master password yet`);
+  }
   return scratch;
 }
 
@@ -165,44 +267,62 @@ export async function checkScratch(state: RunState, deps: RestoreVerifyDeps): Pr
 }
 
 /**
- * Makes the scratch instance reachable: with the policy's secret nothing changes; without one, the
- * derived password is set as its master password. Only where the credentials come from is returned.
+ * Makes the scratch instance reachable: its master password is reset to one derived for this
+ * scratch. A restore brings back the password the source had when the snapshot was taken, so a
+ * secret holding today's password (`verify.secretArn`) fails as soon as it is rotated; the reset
+ * works for any snapshot. Only where the credentials come from, and when, is returned.
  */
 export async function obtainCredentials(
   state: RunState,
   deps: RestoreVerifyDeps,
-): Promise<{ origin: string }> {
+): Promise<{ origin: string; passwordSetAt: string }> {
   const request = requestOf(state);
-  const { verify } = policyOf(deps, request);
   return timed(deps, async () => {
     const scratch = await describeAvailable(state, deps);
-    if (verify.secretArn) {
-      await deps.credentials.fromSecret(verify.secretArn);
-      return { origin: 'policy-secret' };
-    }
     await siteOf(deps, request).restorer.setMasterPassword(
       scratch,
       await deps.credentials.scratchPassword(scratch),
     );
-    return { origin: 'scratch-password' };
+    return { origin: 'scratch-password', passwordSetAt: deps.clock().toISOString() };
   });
+}
+
+// How long after a password reset a refused login means "not applied yet" rather than a wrong
+// password: RDS reports the instance available, without the pending change, a little early.
+export const PASSWORD_APPLY_GRACE_MS = 10 * 60_000;
+
+/**
+ * A refused login shortly after ObtainCredentials reset the password is retried (NotReadyError);
+ * later, or without a reset, it stays the configuration error it is.
+ */
+export function loginRefused(error: unknown, state: RunState, now: Date): unknown {
+  const setAt = Date.parse(state.credentials?.passwordSetAt ?? '');
+  if (
+    error instanceof AccessDeniedError &&
+    Number.isFinite(setAt) &&
+    now.getTime() - setAt < PASSWORD_APPLY_GRACE_MS
+  ) {
+    return new NotReadyError(`the new master password is not accepted yet: ${error.message}`, {
+      cause: error,
+    });
+  }
+  return error;
 }
 
 /** The credentials of a ready scratch instance, read again by each step that connects. */
 export async function credentialsFor(
   scratch: ScratchInstance,
-  secretArn: string | undefined,
   deps: RestoreVerifyDeps,
 ): Promise<ScratchCredentials> {
-  if (secretArn) return deps.credentials.fromSecret(secretArn);
   if (!scratch.masterUsername) throw new NotFoundError(`scratch "${scratch.id}" reports no master user name`);
   return { user: scratch.masterUsername, password: await deps.credentials.scratchPassword(scratch) };
 }
 
 /**
- * Deletes the scratch instance on every path out of the state machine. Idempotent: nothing
- * created, or already gone, is a success; the guard in the restorer refuses anything not tagged
- * lifeboat:scratch=true.
+ * Deletes the scratch instance on every path out of the state machine, and says what is true:
+ * deleting, kept, never created. Right after a restore RDS may not list the instance yet, so "not
+ * found" is retried (RetryLaterError) for a while before it counts as never created; the guard in
+ * the restorer refuses anything not tagged lifeboat:scratch=true.
  */
 export async function deleteScratch(
   state: RunState,
@@ -210,20 +330,31 @@ export async function deleteScratch(
 ): Promise<{ deleted: boolean; reason: string }> {
   return timed(deps, async () => {
     const request = state.request;
-    if (!request || request.mode !== 'database') return { deleted: false, reason: 'nothing was restored' };
+    // Nothing is created before ResolveSnapshot has succeeded.
+    if (!request || request.mode !== 'database' || !state.resolved) {
+      return { deleted: false, reason: 'nothing was restored' };
+    }
+    const restoreCalledAt = state.restore?.restoreStartedAt ?? state.resolved.finishedAt;
     if (request.keepScratch) {
       return {
         deleted: false,
-        reason: `kept on request; the monitor deletes it after its ${TAG.expiresAt} tag`,
+        reason: state.restore
+          ? `kept on request: ${request.scratchId}; the monitor deletes it after its ${TAG.expiresAt} tag`
+          : `kept on request, but the restore did not start: ${request.scratchId} may not exist`,
       };
     }
     try {
       await siteOf(deps, request).restorer.deleteScratch(request.source.kind, request.scratchId);
-      return { deleted: true, reason: `deleted ${request.scratchId}` };
+      return { deleted: true, reason: `${request.scratchId} is being deleted (no final snapshot)` };
     } catch (error) {
-      if (error instanceof NotFoundError)
-        return { deleted: false, reason: `${request.scratchId} does not exist` };
-      throw error;
+      if (!(error instanceof NotFoundError)) throw error;
+      if (deps.clock().getTime() - Date.parse(restoreCalledAt) < RESTORE_LISTING_GRACE_MS) {
+        throw new RetryLaterError(
+          `${request.scratchId} is not listed yet; RDS lists a new instance a while after its restore`,
+          { cause: error },
+        );
+      }
+      return { deleted: false, reason: `${request.scratchId} was never created` };
     }
   });
 }

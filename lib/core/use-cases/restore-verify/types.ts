@@ -99,6 +99,8 @@ export interface ResolvedSnapshot extends StepTiming {
   origin?: string;
   /** What the restore brings back: the snapshot time, or the requested point in time. */
   dataAsOf?: string;
+  /** A snapshot Lifeboat made (managed, `lifeboat-` name): the only kind it tags verified. */
+  owned?: boolean;
 }
 
 export interface StartedRestore extends StepTiming {
@@ -151,26 +153,22 @@ export interface StepError {
 }
 
 /**
- * The execution's state as it flows through the ASL: the raw input at the top level, each step's
+ * The execution's state as it flows through the ASL: the raw input under `input`, each step's
  * result under its own key (ResultPath), errors under `error` (Catch ResultPath).
  */
 export interface RunState {
-  source?: unknown;
-  snapshot?: unknown;
-  pointInTime?: unknown;
-  target?: unknown;
-  keepScratch?: unknown;
-  policy?: unknown;
+  /** The execution input as given, of any JSON type (ReadInput wraps it). */
+  input?: unknown;
   request?: ValidatedRequest;
   resolved?: ResolvedSnapshot;
   restore?: StartedRestore;
   ready?: ReadyScratch;
-  credentials?: { origin: string } & StepTiming;
+  credentials?: { origin: string; passwordSetAt?: string } & StepTiming;
   plan?: FingerprintPlan;
   fingerprints?: DatabaseFingerprintSummary[];
   comparison?: ComparisonSummary;
   report?: { key: string; verdict: 'passed' | 'failed' } & StepTiming;
-  verified?: { snapshot: string; at: string } & StepTiming;
+  verified?: { snapshot: string; at: string; tagged: boolean } & StepTiming;
   cleanup?: { deleted: boolean; reason: string } & StepTiming;
   error?: StepError;
   reportError?: StepError;

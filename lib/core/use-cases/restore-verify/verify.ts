@@ -14,7 +14,7 @@ import {
   type RestoreVerifyReport,
 } from '../../report/report.js';
 import { policyOf, requestOf, timed } from './common.js';
-import { credentialsFor, describeAvailable } from './restore.js';
+import { credentialsFor, describeAvailable, loginRefused } from './restore.js';
 import type {
   ComparisonSummary,
   DatabaseComparison,
@@ -43,7 +43,7 @@ type FingerprintPlanTables = Record<string, FingerprintPart[]>;
 /** The available scratch instance, and how to connect to each of its databases as the policy says. */
 async function scratchConnections(state: RunState, verify: VerifyPolicy, deps: RestoreVerifyDeps) {
   const scratch = await describeAvailable(state, deps);
-  const credentials = await credentialsFor(scratch, verify.secretArn, deps);
+  const credentials = await credentialsFor(scratch, deps);
   return {
     fingerprinter: deps.fingerprinter(engineOf(scratch.engine)),
     connectionTo: async (database: string) =>
@@ -67,7 +67,13 @@ export async function planFingerprints(state: RunState, deps: RestoreVerifyDeps)
     const exclusions = new TableSelection({ exclude: verify.exclude });
     for (const database of request.databases) {
       const connection = await connectionTo(database);
-      const tables = (await fingerprinter.listTables(connection, { databases: [database] })).filter(
+      // The first login after the password reset.
+      const listed = await fingerprinter
+        .listTables(connection, { databases: [database] })
+        .catch((error: unknown) => {
+          throw loginRefused(error, state, deps.clock());
+        });
+      const tables = listed.filter(
         (table) => exclusions.select([parseTableKey(table.table)], database).length > 0,
       );
       const parts = planParts(tables, deps.fingerprintPartBytes);
@@ -268,9 +274,19 @@ export async function compareWithBaseline(
         .filter((t) => t.verdict !== 'exact' && t.verdict !== 'within-tolerance')
         .map((t) => ({ database, table: t.table, verdict: t.verdict, reason: t.reason })),
     );
-    const passed = databases.length > 0 && databases.every((d) => d.comparison.verdict === 'same');
+    // Nothing checked is never a pass: a database with no table fingerprinted (all dropped, empty,
+    // or everything excluded) fails the run even when it equals its baseline.
+    const unchecked = new Set(
+      Object.entries(candidates)
+        .filter(([, candidate]) => Object.keys(candidate.tables).length === 0)
+        .map(([database]) => database),
+    );
+    for (const database of request.databases) if (!candidates[database]) unchecked.add(database);
+    const passed =
+      databases.length > 0 && unchecked.size === 0 && databases.every((d) => d.comparison.verdict === 'same');
     const summary = databases
       .map(({ database, comparison }) => {
+        if (unchecked.has(database)) return `${database}: no table fingerprinted, nothing was checked`;
         const bad = comparison.tables.filter(
           (t) => t.verdict !== 'exact' && t.verdict !== 'within-tolerance',
         );
@@ -283,6 +299,11 @@ export async function compareWithBaseline(
                 .join('; ')})`
         }`;
       })
+      .concat(
+        [...unchecked]
+          .filter((database) => !candidates[database])
+          .map((database) => `${database}: no table fingerprinted, nothing was checked`),
+      )
       .join('; ');
     return {
       verdict: passed ? 'passed' : 'failed',
