@@ -122,6 +122,12 @@ describe('DR account template (deploy/dr-account-role.yml)', () => {
       ['rds:DeleteDBClusterSnapshot', clusterCopy, MANAGED],
       ['rds:DescribeDBSnapshots', copy, {}],
       ['rds:ListTagsForResource', copy, {}],
+      ['rds:DescribeAccountAttributes', '*', {}],
+      [
+        'rds:AddTagsToResource',
+        copy,
+        { ...MANAGED, ...requestTags({ 'lifeboat:failure-announced': '2026-11-24T11:00:00.000Z' }) },
+      ],
     ];
     const refused: string[] = [];
     for (const [action, resource, context] of rows) {

@@ -127,6 +127,30 @@ const ALLOWED: Row[] = [
   ['copy', 'rds:DeleteDBClusterSnapshot', rdsArn.clusterSnapshot(`${SNAP}-share-${DR_ACCOUNT}`), MANAGED],
   ['copy', 'rds:DeleteDBSnapshot', rdsArn.snapshot(`${SNAP}-${dr}`, dr), MANAGED],
   ['copy', 'rds:DescribeDBSnapshots', rdsArn.snapshot(`${SNAP}-${dr}`, dr)],
+  // A DR copy RDS failed: deleted (guarded) before it is copied again.
+  ['copy', 'rds:DeleteDBClusterSnapshot', rdsArn.clusterSnapshot(`${SNAP}-${dr}`, dr), MANAGED],
+  // A cluster snapshot bound for a DR account in another region: first copied into that region in
+  // this account, shared there, and deleted once the DR account's copy is done.
+  [
+    'copy',
+    'rds:CopyDBClusterSnapshot',
+    rdsArn.clusterSnapshot(`${SNAP}-share-${DR_ACCOUNT}`, dr),
+    requestTags(copyTags('primary', `${dr}/${DR_ACCOUNT}`)),
+  ],
+  [
+    'copy',
+    'rds:AddTagsToResource',
+    rdsArn.clusterSnapshot(`${SNAP}-share-${DR_ACCOUNT}`, dr),
+    requestTags(copyTags('primary', `${dr}/${DR_ACCOUNT}`)),
+  ],
+  [
+    'copy',
+    'rds:ModifyDBClusterSnapshotAttribute',
+    rdsArn.clusterSnapshot(`${SNAP}-share-${DR_ACCOUNT}`, dr),
+    MANAGED,
+  ],
+  ['copy', 'rds:DeleteDBClusterSnapshot', rdsArn.clusterSnapshot(`${SNAP}-share-${DR_ACCOUNT}`, dr), MANAGED],
+  ['copy', 'rds:DescribeDBClusterSnapshots', rdsArn.clusterSnapshot(`${SNAP}-share-${DR_ACCOUNT}`, dr)],
   [
     'copy',
     'kms:CreateGrant',
@@ -139,6 +163,21 @@ const ALLOWED: Row[] = [
     ['prune', 'rds:DeleteDBSnapshot', rdsArn.snapshot(`${SNAP}-${region}`, region), MANAGED],
     ['prune', 'rds:DeleteDBClusterSnapshot', rdsArn.clusterSnapshot(`${SNAP}-${region}`, region), MANAGED],
   ]),
+  // A failed managed snapshot is announced once, marked on the snapshot itself.
+  ...REGIONS.flatMap((region): Row[] => [
+    [
+      'prune',
+      'rds:AddTagsToResource',
+      rdsArn.snapshot(SNAP, region),
+      { ...MANAGED, ...requestTags({ 'lifeboat:failure-announced': '2026-11-24T11:00:00.000Z' }) },
+    ],
+    [
+      'prune',
+      'rds:AddTagsToResource',
+      rdsArn.clusterSnapshot(SNAP, region),
+      { ...MANAGED, ...requestTags({ 'lifeboat:failure-announced': '2026-11-24T11:00:00.000Z' }) },
+    ],
+  ]),
   ['prune', 'sts:AssumeRole', drRoleArn(DR_ACCOUNT, dr)],
   // monitor: expired scratch in every region verify runs in; DR copies through the DR role.
   ...REGIONS.flatMap((region): Row[] => [
@@ -148,6 +187,9 @@ const ALLOWED: Row[] = [
   ]),
   ['monitor', 'rds:DescribeDBInstances', rdsArn.instance(SCRATCH_ID, dr)],
   ['monitor', 'sts:AssumeRole', drRoleArn(DR_ACCOUNT, dr)],
+  // The manual-snapshot quota here and at every copy target (DescribeAccountAttributes has no
+  // resource type: it is authorized on "*").
+  ['monitor', 'rds:DescribeAccountAttributes', '*'],
   // restore-verify: scratch restores in the home and DR regions, tagged at creation.
   ...REGIONS.flatMap((region): Row[] => [
     [
