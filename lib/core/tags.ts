@@ -45,6 +45,17 @@ export function isManaged(tags: Tags): boolean {
   return tags[TAG.managed] === 'true';
 }
 
+/**
+ * Every snapshot and copy Lifeboat makes is named so (lib/core/naming/snapshot-id.ts), and IAM
+ * allows deleting, sharing and tagging snapshots of these names only.
+ */
+export const SNAPSHOT_PREFIX = 'lifeboat-';
+
+/** A snapshot Lifeboat made and may tag, share or delete: tagged managed AND named by Lifeboat. */
+export function isOwnedSnapshot(snapshot: { id: string; tags: Tags }): boolean {
+  return isManaged(snapshot.tags) && snapshot.id.startsWith(SNAPSHOT_PREFIX);
+}
+
 export function isScratch(tags: Tags): boolean {
   return tags[TAG.scratch] === 'true';
 }

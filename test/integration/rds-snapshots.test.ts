@@ -64,19 +64,24 @@ describe('RdsSnapshotStore against moto', () => {
     await createInstance(rds, 'orders');
     await createCluster(rds, 'billing');
 
-    const first = await take('orders', 'snap-a');
-    const again = await take('orders', 'snap-a');
-    const cluster = await take('billing', 'snap-b');
+    const first = await take('orders', 'lifeboat-snap-a');
+    const again = await take('orders', 'lifeboat-snap-a');
+    const cluster = await take('billing', 'lifeboat-snap-b');
 
     expect(first).toMatchObject({
       kind: 'instance',
-      id: 'snap-a',
+      id: 'lifeboat-snap-a',
       sourceId: 'orders',
       type: 'manual',
       tags: MANAGED,
     });
     expect(again.arn).toBe(first.arn);
-    expect(cluster).toMatchObject({ kind: 'cluster', id: 'snap-b', sourceId: 'billing', tags: MANAGED });
+    expect(cluster).toMatchObject({
+      kind: 'cluster',
+      id: 'lifeboat-snap-b',
+      sourceId: 'billing',
+      tags: MANAGED,
+    });
     expect(
       (await store.listSnapshots({ kind: 'instance', sourceId: 'orders' })).filter(
         (s) => s.type === 'manual',
@@ -87,18 +92,21 @@ describe('RdsSnapshotStore against moto', () => {
   it('refuses to adopt an existing snapshot with the same id that Lifeboat did not make', async () => {
     await createInstance(rds, 'orders');
     await rds.send(
-      new CreateDBSnapshotCommand({ DBInstanceIdentifier: 'orders', DBSnapshotIdentifier: 'snap-a' }),
+      new CreateDBSnapshotCommand({
+        DBInstanceIdentifier: 'orders',
+        DBSnapshotIdentifier: 'lifeboat-snap-a',
+      }),
     );
 
-    await expect(take('orders', 'snap-a')).rejects.toBeInstanceOf(GuardRefusedError);
+    await expect(take('orders', 'lifeboat-snap-a')).rejects.toBeInstanceOf(GuardRefusedError);
   });
 
   it('lists manual and automated snapshots of both kinds, filtered by kind and source', async () => {
     await createInstance(rds, 'orders');
     await createInstance(rds, 'catalog');
     await createCluster(rds, 'billing');
-    await take('orders', 'snap-a');
-    await take('billing', 'snap-b');
+    await take('orders', 'lifeboat-snap-a');
+    await take('billing', 'lifeboat-snap-b');
 
     const all = await store.listSnapshots();
     const orders = await store.listSnapshots({ kind: 'instance', sourceId: 'orders' });
@@ -125,10 +133,10 @@ describe('RdsSnapshotStore against moto', () => {
     await createCluster(rds, 'billing');
     const primary = await store.createSnapshot({
       source: await source('orders'),
-      snapshotId: 'snap-a',
+      snapshotId: 'lifeboat-snap-a',
       tags: { ...MANAGED, [TAG.verified]: '2026-01-01T00:00:00Z' },
     });
-    const primaryCluster = await take('billing', 'snap-b');
+    const primaryCluster = await take('billing', 'lifeboat-snap-b');
     const key = await createKey(new KMSClient(motoClientConfig(moto, 'eu-west-1')));
     const euClient = new RDSClient(motoClientConfig(moto, 'eu-west-1'));
     const presignedUrls: string[] = [];
@@ -148,7 +156,7 @@ describe('RdsSnapshotStore against moto', () => {
       kind: 'instance' as const,
       sourceArn: primary.arn,
       sourceRegion: 'us-east-1',
-      targetId: 'snap-a-eu',
+      targetId: 'lifeboat-snap-a-eu',
       kmsKeyId: key,
       tags: copyTags,
     };
@@ -158,19 +166,19 @@ describe('RdsSnapshotStore against moto', () => {
       kind: 'cluster',
       sourceArn: primaryCluster.arn,
       sourceRegion: 'us-east-1',
-      targetId: 'snap-b-eu',
+      targetId: 'lifeboat-snap-b-eu',
       kmsKeyId: key,
       tags: copyTags,
     });
 
     expect(copy).toMatchObject({
-      id: 'snap-a-eu',
+      id: 'lifeboat-snap-a-eu',
       region: 'eu-west-1',
       encrypted: true,
       kmsKeyId: key,
       tags: copyTags,
     });
-    expect(copy.arn).toBe('arn:aws:rds:eu-west-1:123456789012:snapshot:snap-a-eu');
+    expect(copy.arn).toBe('arn:aws:rds:eu-west-1:123456789012:snapshot:lifeboat-snap-a-eu');
     expect(again.arn).toBe(copy.arn);
     // RDS needs a URL signed for the source region to read an encrypted snapshot across regions.
     const presigned = new URL(presignedUrls[0]!);
@@ -182,7 +190,7 @@ describe('RdsSnapshotStore against moto', () => {
     expect(presigned.searchParams.get('X-Amz-Credential')).toContain('/us-east-1/rds/aws4_request');
     expect(clusterCopy).toMatchObject({
       kind: 'cluster',
-      id: 'snap-b-eu',
+      id: 'lifeboat-snap-b-eu',
       region: 'eu-west-1',
       tags: copyTags,
     });
@@ -191,7 +199,7 @@ describe('RdsSnapshotStore against moto', () => {
         .filter((s) => s.type === 'manual')
         .map((s) => s.id)
         .sort(),
-    ).toEqual(['snap-a-eu', 'snap-b-eu']);
+    ).toEqual(['lifeboat-snap-a-eu', 'lifeboat-snap-b-eu']);
   });
 
   it('refuses a cross-region copy of a snapshot named without its ARN, and creates nothing', async () => {
@@ -203,9 +211,9 @@ describe('RdsSnapshotStore against moto', () => {
     await expect(
       dr.copySnapshot({
         kind: 'instance',
-        sourceArn: 'snap-a',
+        sourceArn: 'lifeboat-snap-a',
         sourceRegion: 'us-east-1',
-        targetId: 'snap-a-eu',
+        targetId: 'lifeboat-snap-a-eu',
         kmsKeyId: 'alias/any',
         tags: MANAGED,
       }),
@@ -216,11 +224,11 @@ describe('RdsSnapshotStore against moto', () => {
   it('shares a managed snapshot with one account, unshares it, and never with "all"', async () => {
     await createInstance(rds, 'orders');
     await createCluster(rds, 'billing');
-    const snap = await take('orders', 'snap-a');
-    const clusterSnap = await take('billing', 'snap-b');
+    const snap = await take('orders', 'lifeboat-snap-a');
+    const clusterSnap = await take('billing', 'lifeboat-snap-b');
     const restoreAccounts = async () =>
       (
-        await rds.send(new DescribeDBSnapshotAttributesCommand({ DBSnapshotIdentifier: 'snap-a' }))
+        await rds.send(new DescribeDBSnapshotAttributesCommand({ DBSnapshotIdentifier: 'lifeboat-snap-a' }))
       ).DBSnapshotAttributesResult?.DBSnapshotAttributes?.find((a) => a.AttributeName === 'restore')
         ?.AttributeValues ?? [];
 
@@ -228,7 +236,7 @@ describe('RdsSnapshotStore against moto', () => {
     await store.shareSnapshot(clusterSnap, '222222222222');
     expect(await restoreAccounts()).toEqual(['222222222222']);
     const clusterAttributes = await rds.send(
-      new DescribeDBClusterSnapshotAttributesCommand({ DBClusterSnapshotIdentifier: 'snap-b' }),
+      new DescribeDBClusterSnapshotAttributesCommand({ DBClusterSnapshotIdentifier: 'lifeboat-snap-b' }),
     );
     expect(
       clusterAttributes.DBClusterSnapshotAttributesResult?.DBClusterSnapshotAttributes?.find(
@@ -253,13 +261,28 @@ describe('RdsSnapshotStore against moto', () => {
     await expect(store.shareSnapshot(theirs, '222222222222')).rejects.toBeInstanceOf(GuardRefusedError);
   });
 
-  it('deletes a managed manual snapshot and refuses unmanaged and automated ones, reading tags from RDS', async () => {
+  it('deletes a managed manual snapshot and refuses unmanaged, automated and not Lifeboat-named ones, reading tags from RDS', async () => {
     await createInstance(rds, 'orders');
-    const managed = await take('orders', 'snap-a');
+    const managed = await take('orders', 'lifeboat-snap-a');
     await rds.send(
       new CreateDBSnapshotCommand({ DBInstanceIdentifier: 'orders', DBSnapshotIdentifier: 'theirs' }),
     );
     const theirs = (await store.getSnapshot('instance', 'theirs'))!;
+    // A team's own snapshot that something tagged managed: the tag alone does not make it Lifeboat's.
+    await rds.send(
+      new CreateDBSnapshotCommand({
+        DBInstanceIdentifier: 'orders',
+        DBSnapshotIdentifier: 'tagged-by-a-bug',
+        Tags: [{ Key: 'lifeboat:managed', Value: 'true' }],
+      }),
+    );
+    const mistagged = (await store.getSnapshot('instance', 'tagged-by-a-bug'))!;
+    expect(mistagged.tags).toMatchObject({ [TAG.managed]: 'true' });
+    await expect(store.deleteSnapshot(mistagged)).rejects.toThrow(/not named lifeboat-\*/);
+    await expect(store.shareSnapshot(mistagged, '222222222222')).rejects.toBeInstanceOf(GuardRefusedError);
+    await expect(store.tagSnapshot(mistagged, { 'lifeboat:verified': 'x' })).rejects.toBeInstanceOf(
+      GuardRefusedError,
+    );
     const automated = (await store.listSnapshots()).find((s) => s.type === 'automated')!;
 
     // A caller's stale or forged tags do not get past the guard.
@@ -271,7 +294,7 @@ describe('RdsSnapshotStore against moto', () => {
     );
     await store.deleteSnapshot(managed);
 
-    expect(await snapshotIds(rds)).toEqual([automated.id, 'theirs'].sort());
+    expect(await snapshotIds(rds)).toEqual([automated.id, 'tagged-by-a-bug', 'theirs'].sort());
   });
 
   it('answers a missing snapshot with undefined on read and NotFoundError on delete', async () => {

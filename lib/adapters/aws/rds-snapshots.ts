@@ -22,7 +22,7 @@ import {
 import { GuardRefusedError, InvalidInputError, NotFoundError } from '../../core/errors.js';
 import type { DatabaseSource, Snapshot, SourceKind } from '../../core/model.js';
 import type { SnapshotStore } from '../../core/ports.js';
-import { isManaged, TAG, type Tags } from '../../core/tags.js';
+import { isManaged, isOwnedSnapshot, SNAPSHOT_PREFIX, TAG, type Tags } from '../../core/tags.js';
 import { mapRdsError, rdsErrorCode } from './rds-errors.js';
 
 export type RdsSnapshotStoreOptions = { region: string } & (
@@ -257,9 +257,9 @@ export class RdsSnapshotStore implements SnapshotStore {
     // Guard beside the call: one named account, never `all` (public), and only Lifeboat's own
     // manual snapshots. IAM holds the same tag condition.
     checkShareAccount(account, snapshot);
-    if (!isManaged(snapshot.tags) || snapshot.type !== 'manual') {
+    if (!isOwnedSnapshot(snapshot) || snapshot.type !== 'manual') {
       throw new GuardRefusedError(
-        `refusing to share snapshot ${snapshot.id}: only manual snapshots tagged lifeboat:managed=true are shared`,
+        `refusing to share snapshot ${snapshot.id}: only manual snapshots named lifeboat-* and tagged lifeboat:managed=true are shared`,
       );
     }
     await this.#modifyRestoreAttribute(snapshot, { ValuesToAdd: [account] });
@@ -271,9 +271,9 @@ export class RdsSnapshotStore implements SnapshotStore {
   }
 
   async tagSnapshot(snapshot: Snapshot, tags: Tags): Promise<void> {
-    if (!isManaged(snapshot.tags)) {
+    if (!isOwnedSnapshot(snapshot)) {
       throw new GuardRefusedError(
-        `refusing to tag snapshot ${snapshot.id}: it is not tagged lifeboat:managed=true`,
+        `refusing to tag snapshot ${snapshot.id}: only snapshots named lifeboat-* and tagged lifeboat:managed=true are tagged`,
       );
     }
     try {
@@ -318,15 +318,16 @@ export class RdsSnapshotStore implements SnapshotStore {
     const current = await this.getSnapshot(snapshot.kind, snapshot.id);
     if (!current)
       throw new NotFoundError(`${snapshot.kind} snapshot ${snapshot.id} not found in ${this.region}`);
-    if (!isManaged(current.tags) || current.type !== 'manual') {
-      throw new GuardRefusedError(
-        `refusing to delete snapshot ${snapshot.id}: it is ${current.type}` +
-          `${isManaged(current.tags) ? '' : ' and not tagged lifeboat:managed=true'}`,
-      );
+    if (!isOwnedSnapshot(current) || current.type !== 'manual') {
+      const problems = [
+        ...(current.type === 'manual' ? [] : [current.type]),
+        ...(current.id.startsWith(SNAPSHOT_PREFIX) ? [] : ['not named lifeboat-*']),
+        ...(isManaged(current.tags) ? [] : ['not tagged lifeboat:managed=true']),
+      ];
+      throw new GuardRefusedError(`refusing to delete snapshot ${snapshot.id}: it is ${problems.join(', ')}`);
     }
     if (guard?.failedCopy) {
       const problems = [
-        ...(current.id.startsWith('lifeboat-') ? [] : ['not named lifeboat-*']),
         ...(current.tags[TAG.copyOf] !== undefined ? [] : ['not a copy (no lifeboat:copy-of)']),
         ...(current.status === 'failed' ? [] : [`${current.status}, not failed`]),
       ];

@@ -61,9 +61,9 @@ function described(
 }
 
 const old = ['2026-11-19', '2026-11-20', '2026-11-21', '2026-11-22'].map((day, i) =>
-  described(`old-${i + 1}`, day),
+  described(`lifeboat-old-${i + 1}`, day),
 );
-const newest = described('newest', '2026-11-24');
+const newest = described('lifeboat-newest', '2026-11-24');
 
 const sourceClient = new RDSClient({ region: 'us-east-1' });
 const targetClient = new RDSClient({ region: 'eu-west-1' });
@@ -109,23 +109,23 @@ describe('prune', () => {
   it('goes on deleting when one delete is throttled, and reports that one as failed', async () => {
     serve(sourceRds, [...old, newest]);
     serve(targetRds, []);
-    sourceRds.on(DeleteDBSnapshotCommand, { DBSnapshotIdentifier: 'old-2' }).rejects(throttled());
+    sourceRds.on(DeleteDBSnapshotCommand, { DBSnapshotIdentifier: 'lifeboat-old-2' }).rejects(throttled());
 
     const result = await prune(request());
 
     expect(sourceRds).toHaveReceivedCommandTimes(DeleteDBSnapshotCommand, 4);
-    for (const id of ['old-1', 'old-2', 'old-3', 'old-4']) {
+    for (const id of ['lifeboat-old-1', 'lifeboat-old-2', 'lifeboat-old-3', 'lifeboat-old-4']) {
       expect(sourceRds).toHaveReceivedCommandWith(DeleteDBSnapshotCommand, { DBSnapshotIdentifier: id });
     }
     expect(sourceRds).not.toHaveReceivedCommandWith(DeleteDBSnapshotCommand, {
-      DBSnapshotIdentifier: 'newest',
+      DBSnapshotIdentifier: 'lifeboat-newest',
     });
     const outcomes = Object.fromEntries(result.scopes[0]!.outcomes.map((o) => [o.snapshot.id, o.result]));
     expect(outcomes).toEqual({
-      'old-1': 'deleted',
-      'old-2': 'failed',
-      'old-3': 'deleted',
-      'old-4': 'deleted',
+      'lifeboat-old-1': 'deleted',
+      'lifeboat-old-2': 'failed',
+      'lifeboat-old-3': 'deleted',
+      'lifeboat-old-4': 'deleted',
     });
     expect(result.scopes[0]!.outcomes.find((o) => o.result === 'failed')!.error).toMatch(
       /^RetryLaterError: .*Throttling/,
@@ -134,7 +134,9 @@ describe('prune', () => {
   });
 
   it('deletes a backlog a few at a time, not one by one nor all at once', async () => {
-    const backlog = Array.from({ length: 12 }, (_, i) => described(`backlog-${i}`, `2026-10-${10 + i}`));
+    const backlog = Array.from({ length: 12 }, (_, i) =>
+      described(`lifeboat-backlog-${i}`, `2026-10-${10 + i}`),
+    );
     serve(sourceRds, [...backlog, newest]);
     serve(targetRds, []);
     let inFlight = 0;
@@ -171,9 +173,12 @@ describe('prune', () => {
   it('keeps the snapshot that a copy still in progress at a target reads from', async () => {
     serve(sourceRds, [...old, newest]);
     const copying = described(
-      'old-3-eu-west-1',
+      'lifeboat-old-3-eu-west-1',
       '2026-11-21',
-      { Status: 'copying', DBSnapshotArn: 'arn:aws:rds:eu-west-1:111111111111:snapshot:old-3-eu-west-1' },
+      {
+        Status: 'copying',
+        DBSnapshotArn: 'arn:aws:rds:eu-west-1:111111111111:snapshot:lifeboat-old-3-eu-west-1',
+      },
       { [TAG.copyOf]: old[2]!.DBSnapshotArn, [TAG.target]: 'eu-west-1' },
     );
     serve(targetRds, [copying]);
@@ -181,9 +186,9 @@ describe('prune', () => {
     const result = await prune(request());
 
     expect(sourceRds).not.toHaveReceivedCommandWith(DeleteDBSnapshotCommand, {
-      DBSnapshotIdentifier: 'old-3',
+      DBSnapshotIdentifier: 'lifeboat-old-3',
     });
-    expect(result.scopes[0]!.decisions.find((d) => d.snapshot.id === 'old-3')!.reason).toBe(
+    expect(result.scopes[0]!.decisions.find((d) => d.snapshot.id === 'lifeboat-old-3')!.reason).toBe(
       'in use by a copy or a restore',
     );
     expect(result.deleted).toBe(3);
@@ -193,14 +198,19 @@ describe('prune', () => {
     serve(
       sourceRds,
       [...old, newest],
-      [{ DBInstanceIdentifier: 'lifeboat-scratch-1', TagList: [{ Key: TAG.restoredFrom, Value: 'old-1' }] }],
+      [
+        {
+          DBInstanceIdentifier: 'lifeboat-scratch-1',
+          TagList: [{ Key: TAG.restoredFrom, Value: 'lifeboat-old-1' }],
+        },
+      ],
     );
     serve(targetRds, []);
 
     await prune(request());
 
     expect(sourceRds).not.toHaveReceivedCommandWith(DeleteDBSnapshotCommand, {
-      DBSnapshotIdentifier: 'old-1',
+      DBSnapshotIdentifier: 'lifeboat-old-1',
     });
     expect(sourceRds).toHaveReceivedCommandTimes(DeleteDBSnapshotCommand, 3);
   });
@@ -211,20 +221,26 @@ describe('prune', () => {
       described(id, day, { DBSnapshotArn: `arn:aws:rds:eu-west-1:111111111111:snapshot:${id}` }, tags);
     const arn = (id: string) => `arn:aws:rds:us-east-1:111111111111:snapshot:${id}`;
     serve(targetRds, [
-      copy('copy-old', '2026-11-20', { [TAG.copyOf]: arn('a'), [TAG.target]: 'eu-west-1' }),
-      copy('copy-new', '2026-11-23', { [TAG.copyOf]: arn('b'), [TAG.target]: 'eu-west-1' }),
-      copy('other-target', '2026-11-19', { [TAG.copyOf]: arn('c'), [TAG.target]: '222222222222/eu-west-1' }),
-      copy('not-a-copy', '2026-11-18', {}),
-      copy('silver-copy', '2026-11-18', { [TAG.policy]: 'silver', [TAG.copyOf]: arn('d') }),
+      copy('lifeboat-copy-old', '2026-11-20', { [TAG.copyOf]: arn('a'), [TAG.target]: 'eu-west-1' }),
+      copy('lifeboat-copy-new', '2026-11-23', { [TAG.copyOf]: arn('b'), [TAG.target]: 'eu-west-1' }),
+      copy('lifeboat-other-target', '2026-11-19', {
+        [TAG.copyOf]: arn('c'),
+        [TAG.target]: '222222222222/eu-west-1',
+      }),
+      copy('lifeboat-not-a-copy', '2026-11-18', {}),
+      copy('lifeboat-silver-copy', '2026-11-18', { [TAG.policy]: 'silver', [TAG.copyOf]: arn('d') }),
     ]);
 
     const result = await prune(request());
 
     expect(targetRds).toHaveReceivedCommandTimes(DeleteDBSnapshotCommand, 1);
     expect(targetRds).toHaveReceivedCommandWith(DeleteDBSnapshotCommand, {
-      DBSnapshotIdentifier: 'copy-old',
+      DBSnapshotIdentifier: 'lifeboat-copy-old',
     });
-    expect(result.scopes[1]!.decisions.map((d) => d.snapshot.id)).toEqual(['copy-old', 'copy-new']);
+    expect(result.scopes[1]!.decisions.map((d) => d.snapshot.id)).toEqual([
+      'lifeboat-copy-old',
+      'lifeboat-copy-new',
+    ]);
   });
 
   it('in a dry run decides the same and deletes nothing', async () => {
@@ -235,10 +251,10 @@ describe('prune', () => {
 
     expect(sourceRds).not.toHaveReceivedCommand(DeleteDBSnapshotCommand);
     expect(result.scopes[0]!.outcomes.map((o) => [o.snapshot.id, o.result])).toEqual([
-      ['old-1', 'dry run'],
-      ['old-2', 'dry run'],
-      ['old-3', 'dry run'],
-      ['old-4', 'dry run'],
+      ['lifeboat-old-1', 'dry run'],
+      ['lifeboat-old-2', 'dry run'],
+      ['lifeboat-old-3', 'dry run'],
+      ['lifeboat-old-4', 'dry run'],
     ]);
   });
 
@@ -270,21 +286,21 @@ describe('prune with failed snapshots and inconsistent listings', () => {
     described(id, '2026-11-23', { Status: 'failed', SnapshotCreateTime: undefined }, tags);
 
   it('announces a failed snapshot once, remembering when in a tag, and keeps it meanwhile', async () => {
-    serve(sourceRds, [...old, newest, failed('broken')]);
+    serve(sourceRds, [...old, newest, failed('lifeboat-broken')]);
     serve(targetRds, []);
     sourceRds.on(AddTagsToResourceCommand).resolves({});
 
     const result = await prune(request());
 
-    expect(result.scopes[0]!.failedSnapshots.map((f) => f.snapshot.id)).toEqual(['broken']);
+    expect(result.scopes[0]!.failedSnapshots.map((f) => f.snapshot.id)).toEqual(['lifeboat-broken']);
     expect(sourceRds).toHaveReceivedCommandWith(AddTagsToResourceCommand, {
-      ResourceName: 'arn:aws:rds:us-east-1:111111111111:snapshot:broken',
+      ResourceName: 'arn:aws:rds:us-east-1:111111111111:snapshot:lifeboat-broken',
       Tags: [{ Key: TAG.failureAnnounced, Value: NOW.toISOString() }],
     });
     expect(sourceRds).not.toHaveReceivedCommandWith(DeleteDBSnapshotCommand, {
-      DBSnapshotIdentifier: 'broken',
+      DBSnapshotIdentifier: 'lifeboat-broken',
     });
-    const decision = result.scopes[0]!.decisions.find((d) => d.snapshot.id === 'broken')!;
+    const decision = result.scopes[0]!.decisions.find((d) => d.snapshot.id === 'lifeboat-broken')!;
     expect(decision).toMatchObject({ action: 'keep', reason: expect.stringMatching(/^failed/) });
   });
 
@@ -292,11 +308,11 @@ describe('prune with failed snapshots and inconsistent listings', () => {
     const announced = (days: number) => new Date(NOW.getTime() - days * 86_400_000).toISOString();
     serve(sourceRds, [
       newest,
-      failed('recent', { [TAG.failureAnnounced]: announced(6) }),
-      failed('stale', { [TAG.failureAnnounced]: announced(7) }),
+      failed('lifeboat-recent', { [TAG.failureAnnounced]: announced(6) }),
+      failed('lifeboat-stale', { [TAG.failureAnnounced]: announced(7) }),
       // Not ours: whatever its status, prune leaves it.
       described(
-        'theirs',
+        'lifeboat-theirs',
         '2026-11-01',
         { Status: 'failed' },
         { [TAG.managed]: 'false', [TAG.failureAnnounced]: announced(30) },
@@ -308,37 +324,45 @@ describe('prune with failed snapshots and inconsistent listings', () => {
 
     expect(result.scopes[0]!.failedSnapshots).toEqual([]);
     expect(sourceRds).not.toHaveReceivedCommand(AddTagsToResourceCommand);
-    expect(result.scopes[0]!.outcomes.map((o) => [o.snapshot.id, o.result])).toEqual([['stale', 'deleted']]);
+    expect(result.scopes[0]!.outcomes.map((o) => [o.snapshot.id, o.result])).toEqual([
+      ['lifeboat-stale', 'deleted'],
+    ]);
     // The delete read the snapshot back first (its managed tag), as every delete does.
     expect(sourceRds).toHaveReceivedCommandWith(DescribeDBSnapshotsCommand, {
-      DBSnapshotIdentifier: 'stale',
+      DBSnapshotIdentifier: 'lifeboat-stale',
     });
   });
 
   it('announces a failed snapshot in a dry run without tagging it or deleting anything', async () => {
-    serve(sourceRds, [newest, failed('broken')]);
+    serve(sourceRds, [newest, failed('lifeboat-broken')]);
     serve(targetRds, []);
 
     const result = await prune(request({ dryRun: true }));
 
-    expect(result.scopes[0]!.failedSnapshots.map((f) => f.snapshot.id)).toEqual(['broken']);
+    expect(result.scopes[0]!.failedSnapshots.map((f) => f.snapshot.id)).toEqual(['lifeboat-broken']);
     expect(sourceRds).not.toHaveReceivedCommand(AddTagsToResourceCommand);
     expect(sourceRds).not.toHaveReceivedCommand(DeleteDBSnapshotCommand);
   });
 
   it('keeps an available snapshot RDS gives no creation time, and reports it as a problem', async () => {
-    serve(sourceRds, [...old, newest, described('odd', '2026-11-10', { SnapshotCreateTime: undefined })]);
+    serve(sourceRds, [
+      ...old,
+      newest,
+      described('lifeboat-odd', '2026-11-10', { SnapshotCreateTime: undefined }),
+    ]);
     serve(targetRds, []);
 
     const result = await prune(request());
 
     expect(result.scopes[0]!.problems).toEqual([
       {
-        snapshot: expect.objectContaining({ id: 'odd' }),
+        snapshot: expect.objectContaining({ id: 'lifeboat-odd' }),
         problem: expect.stringContaining('no creation time'),
       },
     ]);
-    expect(sourceRds).not.toHaveReceivedCommandWith(DeleteDBSnapshotCommand, { DBSnapshotIdentifier: 'odd' });
+    expect(sourceRds).not.toHaveReceivedCommandWith(DeleteDBSnapshotCommand, {
+      DBSnapshotIdentifier: 'lifeboat-odd',
+    });
   });
 
   it('decides once for a snapshot listed twice, and deletes it once', async () => {
@@ -348,21 +372,32 @@ describe('prune with failed snapshots and inconsistent listings', () => {
     const result = await prune(request());
 
     const ids = result.scopes[0]!.decisions.map((d) => d.snapshot.id);
-    expect(ids).toEqual(['old-1', 'old-2', 'old-3', 'old-4', 'newest']);
+    expect(ids).toEqual([
+      'lifeboat-old-1',
+      'lifeboat-old-2',
+      'lifeboat-old-3',
+      'lifeboat-old-4',
+      'lifeboat-newest',
+    ]);
     expect(sourceRds).toHaveReceivedCommandTimes(DeleteDBSnapshotCommand, 4);
   });
 
   it('keeps the really newest snapshot when an older one carries a scheduled-at tag in the future', async () => {
-    const forged = described('forged', '2026-11-20', {}, { [TAG.scheduledAt]: '2026-11-30T00:00:00.000Z' });
+    const forged = described(
+      'lifeboat-forged',
+      '2026-11-20',
+      {},
+      { [TAG.scheduledAt]: '2026-11-30T00:00:00.000Z' },
+    );
     serve(sourceRds, [forged, newest]);
     serve(targetRds, []);
 
     const result = await prune(request());
 
     expect(sourceRds).not.toHaveReceivedCommandWith(DeleteDBSnapshotCommand, {
-      DBSnapshotIdentifier: 'newest',
+      DBSnapshotIdentifier: 'lifeboat-newest',
     });
-    expect(result.scopes[0]!.outcomes.map((o) => o.snapshot.id)).toEqual(['forged']);
+    expect(result.scopes[0]!.outcomes.map((o) => o.snapshot.id)).toEqual(['lifeboat-forged']);
   });
 });
 
@@ -382,17 +417,17 @@ describe('prune handler', () => {
   it('tries every delete, then fails the invocation naming the snapshot that was not deleted', async () => {
     serve(sourceRds, [...old, newest]);
     serve(targetRds, []);
-    sourceRds.on(DeleteDBSnapshotCommand, { DBSnapshotIdentifier: 'old-4' }).rejects(throttled());
+    sourceRds.on(DeleteDBSnapshotCommand, { DBSnapshotIdentifier: 'lifeboat-old-4' }).rejects(throttled());
 
     await expect(handler({ policy: 'gold', time: NOW.toISOString() }, context)).rejects.toThrow(
-      /prune of policy gold incomplete: source us-east-1: old-4: RetryLaterError/,
+      /prune of policy gold incomplete: source us-east-1: lifeboat-old-4: RetryLaterError/,
     );
     expect(sourceRds).toHaveReceivedCommandTimes(DeleteDBSnapshotCommand, 4);
     // Published before the invocation failed, naming the snapshot left.
     expect(notifier.published.at(-1)).toMatchObject({
       kind: 'prune.run',
       severity: 'warning',
-      details: { failures: [{ snapshot: 'old-4' }] },
+      details: { failures: [{ snapshot: 'lifeboat-old-4' }] },
     });
   });
 
@@ -425,7 +460,7 @@ describe('prune handler', () => {
       scope: 'source us-east-1',
       kept: 1,
       deleted: [],
-      wouldDelete: ['old-1', 'old-2', 'old-3', 'old-4'],
+      wouldDelete: ['lifeboat-old-1', 'lifeboat-old-2', 'lifeboat-old-3', 'lifeboat-old-4'],
     });
   });
 
@@ -496,7 +531,10 @@ describe('prune handler', () => {
   );
 
   it('publishes a failed snapshot once as a warning, and fails the run over a snapshot without a creation time', async () => {
-    const failedOne = described('broken', '2026-11-23', { Status: 'failed', SnapshotCreateTime: undefined });
+    const failedOne = described('lifeboat-broken', '2026-11-23', {
+      Status: 'failed',
+      SnapshotCreateTime: undefined,
+    });
     serve(sourceRds, [newest, failedOne]);
     serve(targetRds, []);
     sourceRds.on(AddTagsToResourceCommand).resolves({});
@@ -505,12 +543,12 @@ describe('prune handler', () => {
     expect(notifier.published.at(-1)).toMatchObject({
       severity: 'warning',
       summary: expect.stringContaining('1 snapshot failed in RDS'),
-      details: { failedSnapshots: [{ snapshot: 'broken' }] },
+      details: { failedSnapshots: [{ snapshot: 'lifeboat-broken' }] },
     });
 
-    serve(sourceRds, [newest, described('odd', '2026-11-10', { SnapshotCreateTime: undefined })]);
+    serve(sourceRds, [newest, described('lifeboat-odd', '2026-11-10', { SnapshotCreateTime: undefined })]);
     await expect(handler({ policy: 'gold', time: NOW.toISOString() }, context)).rejects.toThrow(
-      /source us-east-1: odd: RDS lists it as available but gives no creation time/,
+      /source us-east-1: lifeboat-odd: RDS lists it as available but gives no creation time/,
     );
   });
 });

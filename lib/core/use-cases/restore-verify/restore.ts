@@ -8,7 +8,7 @@ import {
 } from '../../errors.js';
 import type { Snapshot } from '../../model.js';
 import type { ScratchCredentials, ScratchInstance } from '../../ports.js';
-import { isManaged, TAG, type Tags } from '../../tags.js';
+import { isManaged, isOwnedSnapshot, TAG, type Tags } from '../../tags.js';
 import { policyOf, requestOf, siteOf, timed } from './common.js';
 import type {
   ReadyScratch,
@@ -74,13 +74,8 @@ function resolved(snapshot: Snapshot): Omit<ResolvedSnapshot, 'startedAt' | 'fin
     ...(snapshot.createdAt ? { createdAt: snapshot.createdAt.toISOString() } : {}),
     ...(dataAsOf ? { dataAsOf: dataAsOf.toISOString() } : {}),
     origin: originOf(snapshot),
-    ...(isOwned(snapshot) ? { owned: true } : {}),
+    ...(isOwnedSnapshot(snapshot) ? { owned: true } : {}),
   };
-}
-
-/** A snapshot Lifeboat made and may tag: managed, and named by Lifeboat. */
-export function isOwned(snapshot: Pick<Snapshot, 'id' | 'tags'>): boolean {
-  return isManaged(snapshot.tags) && snapshot.id.startsWith('lifeboat-');
 }
 
 /**
