@@ -434,10 +434,32 @@ describe('restore-verify state machine', () => {
       'public.orders',
     ]);
     expect(report.fingerprints.databases.crm!.tables).toEqual({});
-    const warning = 'verify.exclude "public.audit_logs" names no table in databases app, crm';
-    for (const { comparison } of report.comparison.databases) expect(comparison.warnings).toEqual([warning]);
+    const warnings = [
+      'verify.exclude "public.audit_logs" names no table in databases app, crm',
+      // A database the policy leaves out whole is its choice: said, not failed.
+      'verify.exclude leaves out every table of database crm',
+    ];
+    for (const { comparison } of report.comparison.databases) expect(comparison.warnings).toEqual(warnings);
     const [notification] = await publishedNotifications(fixture);
-    expect(notification!.summary).toContain(`warning: ${warning}`);
+    for (const warning of warnings) expect(notification!.summary).toContain(`warning: ${warning}`);
+    expect(notification!.summary).toContain('crm: every table excluded by verify.exclude');
+  });
+
+  it('fails a run whose exclusions leave no table at all: nothing checked is never a pass', async () => {
+    const policies = structuredClone(fixture.deps.policies);
+    policies.policies.gold!.verify!.exclude = [
+      'public.audit_log',
+      'app/public.customers',
+      'app/public.orders',
+      'crm/public.contacts',
+    ];
+    policies.policies.gold!.verify!.databases = ['app', 'crm'];
+    const run = await runRestoreVerifyLocally({ source: INSTANCE }, { ...fixture.deps, policies });
+
+    const report = await readReport((await reportKeys())[0]!);
+    expect(report.verdict).toBe('failed');
+    expect(run.states).toContain('DeleteScratch');
+    expect(await scratchLeft(fixture.rds)).toEqual([]);
   });
 
   it('fails, naming it in the report, when a verify.databases entry names no database', async () => {

@@ -123,6 +123,8 @@ export interface FingerprintPlan extends StepTiming {
   items: Array<{ database: string; part: number }>;
   /** Policy settings that selected nothing (an exclusion naming no table), for the report. */
   warnings?: string[];
+  /** Databases with tables, every one of them left out by verify.exclude: a choice, not a loss. */
+  allExcluded?: string[];
 }
 
 export interface DatabaseFingerprintSummary extends StepTiming {

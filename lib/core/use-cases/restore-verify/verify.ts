@@ -65,6 +65,7 @@ export async function planFingerprints(state: RunState, deps: RestoreVerifyDeps)
     const plan: FingerprintPlanTables = {};
     // Applied here rather than by listTables, to learn which exclusions named no table at all.
     const exclusions = new TableSelection({ exclude: verify.exclude });
+    const allExcluded: string[] = [];
     for (const database of request.databases) {
       const connection = await connectionTo(database);
       // The first login after the password reset.
@@ -76,6 +77,7 @@ export async function planFingerprints(state: RunState, deps: RestoreVerifyDeps)
       const tables = listed.filter(
         (table) => exclusions.select([parseTableKey(table.table)], database).length > 0,
       );
+      if (listed.length > 0 && tables.length === 0) allExcluded.push(database);
       const parts = planParts(tables, deps.fingerprintPartBytes);
       // The shares of a table must split on the same keys: found once here, not by each share.
       const keys = new Map<string, string[]>();
@@ -98,7 +100,12 @@ export async function planFingerprints(state: RunState, deps: RestoreVerifyDeps)
         (table) =>
           `verify.exclude "${table}" names no table in database${request.databases.length > 1 ? 's' : ''} ${request.databases.join(', ')}`,
       );
-    return { key, items, ...(warnings.length > 0 ? { warnings } : {}) };
+    return {
+      key,
+      items,
+      ...(warnings.length > 0 ? { warnings } : {}),
+      ...(allExcluded.length > 0 ? { allExcluded } : {}),
+    };
   });
 }
 
@@ -237,7 +244,11 @@ export async function compareWithBaseline(
   return timed(deps, async () => {
     const candidates = await loadFingerprints(state, deps);
     const baseline = await findBaseline(state, deps);
-    const warnings = state.plan?.warnings ?? [];
+    const allExcluded = new Set(state.plan?.allExcluded ?? []);
+    const warnings = [
+      ...(state.plan?.warnings ?? []),
+      ...[...allExcluded].map((database) => `verify.exclude leaves out every table of database ${database}`),
+    ];
     const mode = baseline?.mode ?? 'previous-report';
     const rules: CompareRules = {
       mode,
@@ -274,19 +285,24 @@ export async function compareWithBaseline(
         .filter((t) => t.verdict !== 'exact' && t.verdict !== 'within-tolerance')
         .map((t) => ({ database, table: t.table, verdict: t.verdict, reason: t.reason })),
     );
-    // Nothing checked is never a pass: a database with no table fingerprinted (all dropped, empty,
-    // or everything excluded) fails the run even when it equals its baseline.
+    // Nothing checked is never a pass: a database with no table fingerprinted (all dropped, or
+    // empty) fails the run even when it equals its baseline, and so does a run with no table at
+    // all. A database whose every table the policy excludes is the policy's choice: a warning.
     const unchecked = new Set(
       Object.entries(candidates)
-        .filter(([, candidate]) => Object.keys(candidate.tables).length === 0)
+        .filter(
+          ([database, candidate]) => Object.keys(candidate.tables).length === 0 && !allExcluded.has(database),
+        )
         .map(([database]) => database),
     );
     for (const database of request.databases) if (!candidates[database]) unchecked.add(database);
+    const checkedTables = Object.values(candidates).reduce((sum, c) => sum + Object.keys(c.tables).length, 0);
     const passed =
-      databases.length > 0 && unchecked.size === 0 && databases.every((d) => d.comparison.verdict === 'same');
+      checkedTables > 0 && unchecked.size === 0 && databases.every((d) => d.comparison.verdict === 'same');
     const summary = databases
       .map(({ database, comparison }) => {
         if (unchecked.has(database)) return `${database}: no table fingerprinted, nothing was checked`;
+        if (allExcluded.has(database)) return `${database}: every table excluded by verify.exclude`;
         const bad = comparison.tables.filter(
           (t) => t.verdict !== 'exact' && t.verdict !== 'within-tolerance',
         );
