@@ -75,7 +75,19 @@ function schedulesFor(policies, pick) {
  */
 function pruneSchedules(policies) {
   let index = 0;
-  return schedulesFor(policies, () => ({ expression: `cron(${(15 + 7 * index++) % 60} 4 * * ? *)` }));
+  return schedulesFor(policies, () => {
+    const { hour, minute } = pruneTime(index++);
+    return { expression: `cron(${minute} ${hour} * * ? *)` };
+  });
+}
+
+/**
+ * When the index-th policy (from 0) is pruned: 04:15 UTC, then 7 minutes apart, into later hours
+ * as needed, so any number of policies get distinct times (205 fit in a day).
+ */
+function pruneTime(index) {
+  const minutes = 4 * 60 + 15 + 7 * index;
+  return { hour: Math.floor(minutes / 60) % 24, minute: minutes % 60 };
 }
 
 /**
@@ -209,3 +221,5 @@ module.exports = async (variables) => {
     arns: policyRegionArns(policies),
   };
 };
+
+module.exports.pruneTime = pruneTime;

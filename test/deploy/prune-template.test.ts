@@ -1,9 +1,13 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { parsePolicyFile } from '../../lib/core/policy/file.js';
 import { drRoleArnOf } from '../../lib/adapters/aws/target-stores.js';
 import { loadTemplate, resourcesOfType, type CfnResource } from '../support/template.js';
 
+const { pruneTime } = createRequire(import.meta.url)('../../deploy/config.cjs') as {
+  pruneTime(index: number): { hour: number; minute: number };
+};
 const template = loadTemplate();
 const policies = parsePolicyFile(readFileSync('lifeboat.example.yml', 'utf8')).policies;
 
@@ -29,6 +33,24 @@ describe('packaged template: prune function', () => {
     const named = Object.values(policies).flatMap((p) => p.copies.flatMap((c) => drRoleArnOf(c) ?? []));
     expect(assume).toHaveLength(1);
     expect(list(assume[0]!.Resource)).toEqual([...new Set(named)]);
+  });
+
+  it('spreads any number of policies 7 minutes apart from 04:15 UTC, each at its own time of day', () => {
+    const times = Array.from({ length: 200 }, (_, i) => pruneTime(i));
+    const minutesOfDay = times.map(({ hour, minute }) => hour * 60 + minute);
+
+    expect(times.slice(0, 2)).toEqual([
+      { hour: 4, minute: 15 },
+      { hour: 4, minute: 22 },
+    ]);
+    expect(times[7]).toEqual({ hour: 5, minute: 4 });
+    expect(new Set(minutesOfDay).size).toBe(200);
+    for (const [i, time] of times.entries()) {
+      expect(time.hour).toBeLessThan(24);
+      expect(time.minute).toBeLessThan(60);
+      if (i > 0 && minutesOfDay[i]! > minutesOfDay[i - 1]!)
+        expect(minutesOfDay[i]! - minutesOfDay[i - 1]!).toBe(7);
+    }
   });
 
   it('runs once a day per policy, at different minutes, with the policy and the scheduled time', () => {
