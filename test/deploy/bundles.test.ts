@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { loadTemplate, resourcesOfType } from '../support/template.js';
+import { loadTemplate, resourcesOfType, withPackageLock } from '../support/template.js';
 
 /** Strings that survive minification, one per library that only some functions should carry. */
 const MARKERS = {
@@ -16,8 +16,9 @@ const functions = resourcesOfType(loadTemplate(), 'AWS::Lambda::Function').map((
   return { zip, code, name: zip.replace(/^\.serverless\/|\.zip$/g, '') };
 });
 
+// Under the packaging lock: another test file's package empties .serverless/ while it runs.
 const read = (zip: string, file: string) =>
-  execFileSync('unzip', ['-p', zip, file], { maxBuffer: 64 * 1024 * 1024 }).toString();
+  withPackageLock(() => execFileSync('unzip', ['-p', zip, file], { maxBuffer: 64 * 1024 * 1024 }).toString());
 
 // Every byte of a bundle is parsed at each cold start (npm run bench:bundles).
 describe('function bundles (npm run package)', () => {

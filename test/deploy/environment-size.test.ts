@@ -1,10 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadTemplate, type CfnTemplate } from '../support/template.js';
+import { loadTemplate, type CfnTemplate, packageInto } from '../support/template.js';
 
 interface EnvironmentSize {
   function: string;
@@ -92,17 +91,7 @@ describe("functions' environment at package time", () => {
         '',
       ].join('\n'),
     );
-    const env: NodeJS.ProcessEnv = { ...process.env, LIFEBOAT_CHAT_FILE: chatFile };
-    delete env.AWS_PROFILE;
-
-    const result = spawnSync(
-      'npx',
-      ['--no-install', 'serverless', 'package', '--package', join(workDir, 'out')],
-      {
-        env,
-        encoding: 'utf8',
-      },
-    );
+    const result = packageInto(join(workDir, 'out'), { ...process.env, LIFEBOAT_CHAT_FILE: chatFile });
     const output = result.stdout + result.stderr;
 
     expect(result.status).not.toBe(0);

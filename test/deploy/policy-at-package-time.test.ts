@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,6 +5,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { policyFromEnv } from '../../lib/config/env.js';
 import { afterAll, describe, expect, it } from 'vitest';
+import { packageInto } from '../support/template.js';
 
 const workDir = mkdtempSync(join(tmpdir(), 'lifeboat-package-'));
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));
@@ -13,12 +13,7 @@ afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 function packageWith(policyText: string) {
   const policyFile = join(workDir, 'policy.yml');
   writeFileSync(policyFile, policyText);
-  const env: NodeJS.ProcessEnv = { ...process.env, LIFEBOAT_POLICY_FILE: policyFile };
-  delete env.AWS_PROFILE;
-  return spawnSync('npx', ['--no-install', 'serverless', 'package', '--package', join(workDir, 'out')], {
-    env,
-    encoding: 'utf8',
-  });
+  return packageInto(join(workDir, 'out'), { ...process.env, LIFEBOAT_POLICY_FILE: policyFile });
 }
 
 describe('serverless package', () => {
@@ -95,15 +90,10 @@ describe('serverless package', () => {
   });
 
   it('fails on a policy file that does not exist, naming it', () => {
-    const env = { ...process.env, LIFEBOAT_POLICY_FILE: join(workDir, 'missing.yml') };
-    const result = spawnSync(
-      'npx',
-      ['--no-install', 'serverless', 'package', '--package', join(workDir, 'out2')],
-      {
-        env,
-        encoding: 'utf8',
-      },
-    );
+    const result = packageInto(join(workDir, 'out2'), {
+      ...process.env,
+      LIFEBOAT_POLICY_FILE: join(workDir, 'missing.yml'),
+    });
 
     expect(result.status).not.toBe(0);
     expect(result.stdout + result.stderr).toContain(`policy file ${join(workDir, 'missing.yml')} not found`);

@@ -20,6 +20,7 @@ import {
   resourcesOfType,
   statementsOf,
   type CfnTemplate,
+  packageInto,
 } from '../support/template.js';
 
 /**
@@ -38,10 +39,7 @@ function packageWith(policyFile: string): CfnTemplate {
   const env: NodeJS.ProcessEnv = { ...process.env, LIFEBOAT_POLICY_FILE: resolvePath(policyFile) };
   for (const name of ['AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'])
     delete env[name];
-  const result = spawnSync('npx', ['--no-install', 'serverless', 'package', '--package', out], {
-    env,
-    encoding: 'utf8',
-  });
+  const result = packageInto(out, env);
   if (result.status !== 0) throw new Error(`serverless package failed:\n${result.stdout}${result.stderr}`);
   const template = join(out, 'cloudformation-template-update-stack.json');
   const lint = spawnSync('cfn-lint', ['--ignore-checks', 'W3005', '--', template], { encoding: 'utf8' });

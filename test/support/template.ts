@@ -1,6 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 
 const TEMPLATE = '.serverless/cloudformation-template-update-stack.json';
 
@@ -49,10 +51,66 @@ export function templateIsStale(root = '.'): boolean {
  * never passes against a stale package.
  */
 export function loadTemplate(): CfnTemplate {
-  if (templateIsStale()) {
-    execFileSync('npx', ['--no-install', 'serverless', 'package'], { stdio: 'ignore' });
+  return withPackageLock(() => {
+    if (templateIsStale()) {
+      execFileSync('npx', ['--no-install', 'serverless', 'package'], { stdio: 'ignore' });
+    }
+    return JSON.parse(readFileSync(TEMPLATE, 'utf8')) as CfnTemplate;
+  });
+}
+
+// `serverless package` empties .serverless/ even when told to write elsewhere (--package), so test
+// files packaging other settings would pull the template and bundles from under the others: every
+// package and every read of .serverless/ takes this lock (vitest runs files in parallel).
+const LOCK = join(
+  tmpdir(),
+  `lifeboat-package-${createHash('sha256').update(resolve('.')).digest('hex').slice(0, 12)}.lock`,
+);
+const LOCK_STALE_MS = 10 * 60_000;
+const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/** Runs `work` holding the packaging lock of this checkout. */
+export function withPackageLock<T>(work: () => T): T {
+  for (;;) {
+    try {
+      mkdirSync(LOCK);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      // A lock left by a run that was killed is taken over once it is older than any package.
+      if (Date.now() - statSync(LOCK, { throwIfNoEntry: false })!.mtimeMs > LOCK_STALE_MS) {
+        rmSync(LOCK, { recursive: true, force: true });
+      } else pause(200);
+    }
   }
-  return JSON.parse(readFileSync(TEMPLATE, 'utf8')) as CfnTemplate;
+  try {
+    return work();
+  } finally {
+    rmSync(LOCK, { recursive: true, force: true });
+  }
+}
+
+/**
+ * `serverless package --package out` with `env`, leaving .serverless/ (the template the other
+ * deploy tests read) as it was.
+ */
+export function packageInto(out: string, env: NodeJS.ProcessEnv): SpawnSyncReturns<string> {
+  return withPackageLock(() => {
+    const kept = `.serverless-kept-${process.pid}`;
+    const had = existsSync('.serverless');
+    if (had) renameSync('.serverless', kept);
+    try {
+      const packagingEnv = { ...env };
+      delete packagingEnv.AWS_PROFILE;
+      return spawnSync('npx', ['--no-install', 'serverless', 'package', '--package', out], {
+        env: packagingEnv,
+        encoding: 'utf8',
+      });
+    } finally {
+      rmSync('.serverless', { recursive: true, force: true });
+      if (had) renameSync(kept, '.serverless');
+    }
+  });
 }
 
 export function resourcesOfType(template: CfnTemplate, type: string): Array<[string, CfnResource]> {
