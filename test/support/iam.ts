@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { runSimulation, type EvaluationResult } from '@cloud-copilot/iam-simulate';
+import { runSimulation, type EvaluationResult, type Simulation } from '@cloud-copilot/iam-simulate';
 import { parse, type Tags } from 'yaml';
 import { listOf, type CfnResource, type CfnTemplate } from './template.js';
 
@@ -313,6 +313,23 @@ function accountOf(arn: string, fallback: string): string {
 // Strict: the request is evaluated exactly as given; a missing context key is absent, as in AWS.
 const STRICT = { simulationMode: 'Strict' } as const;
 
+/** One request through the evaluator, as a Decision; a pattern resource is the test's mistake. */
+async function evaluate(
+  request: Simulation['request'],
+  policies: Pick<Simulation, 'identityPolicies' | 'resourcePolicy'>,
+): Promise<Decision> {
+  const result = await runSimulation(
+    { request, ...policies, serviceControlPolicies: [], resourceControlPolicies: [] },
+    STRICT,
+  );
+  if (result.resultType === 'error')
+    return { result: 'ImplicitlyDenied', error: JSON.stringify(result.errors) };
+  if (result.resultType === 'single') return { result: result.overallResult };
+  throw new Error(
+    `iam test support: give ${request.action} one resource, not a pattern (${request.resource.resource})`,
+  );
+}
+
 /**
  * The role's identity policies, evaluated for one request by the caller in `role`. A KMS key
  * policy or another account's trust policy must allow the caller as well; `trustedByResource`
@@ -338,29 +355,17 @@ export async function decide(
         ],
       }
     : undefined;
-  const result = await runSimulation(
+  return evaluate(
     {
-      request: {
-        principal: role.arn,
-        action: request.action,
-        resource: {
-          resource: request.resource,
-          accountId: accountOf(request.resource, accountOf(role.arn, HOME.account)),
-        },
-        contextVariables: request.context ?? {},
+      principal: role.arn,
+      action: request.action,
+      resource: {
+        resource: request.resource,
+        accountId: accountOf(request.resource, accountOf(role.arn, HOME.account)),
       },
-      identityPolicies: role.policies,
-      ...(resourcePolicy ? { resourcePolicy } : {}),
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
+      contextVariables: request.context ?? {},
     },
-    STRICT,
-  );
-  if (result.resultType === 'error')
-    return { result: 'ImplicitlyDenied', error: JSON.stringify(result.errors) };
-  if (result.resultType === 'single') return { result: result.overallResult };
-  throw new Error(
-    `iam test support: give ${request.action} one resource, not a pattern (${request.resource})`,
+    { identityPolicies: role.policies, ...(resourcePolicy ? { resourcePolicy } : {}) },
   );
 }
 
@@ -375,25 +380,15 @@ export async function mayAssume(
   callerPolicies: Array<{ name: string; policy: PolicyDocument }> = [],
 ): Promise<Decision> {
   const isService = principal.endsWith('.amazonaws.com');
-  const result = await runSimulation(
+  return evaluate(
     {
-      request: {
-        principal,
-        action: 'sts:AssumeRole',
-        resource: { resource: role.arn, accountId: accountOf(role.arn, HOME.account) },
-        contextVariables: { ...(isService ? {} : { 'aws:PrincipalArn': principal }), ...context },
-      },
-      identityPolicies: callerPolicies,
-      resourcePolicy: role.trustPolicy,
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
+      principal,
+      action: 'sts:AssumeRole',
+      resource: { resource: role.arn, accountId: accountOf(role.arn, HOME.account) },
+      contextVariables: { ...(isService ? {} : { 'aws:PrincipalArn': principal }), ...context },
     },
-    STRICT,
+    { identityPolicies: callerPolicies, resourcePolicy: role.trustPolicy },
   );
-  if (result.resultType === 'error')
-    return { result: 'ImplicitlyDenied', error: JSON.stringify(result.errors) };
-  if (result.resultType === 'single') return { result: result.overallResult };
-  throw new Error('iam test support: unexpected wildcard simulation for sts:AssumeRole');
 }
 
 /**
@@ -405,25 +400,15 @@ export async function serviceMay(
   principal: string,
   request: IamRequest,
 ): Promise<Decision> {
-  const result = await runSimulation(
+  return evaluate(
     {
-      request: {
-        principal,
-        action: request.action,
-        resource: { resource: request.resource, accountId: accountOf(request.resource, HOME.account) },
-        contextVariables: request.context ?? {},
-      },
-      identityPolicies: [],
-      resourcePolicy: policy,
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
+      principal,
+      action: request.action,
+      resource: { resource: request.resource, accountId: accountOf(request.resource, HOME.account) },
+      contextVariables: request.context ?? {},
     },
-    STRICT,
+    { identityPolicies: [], resourcePolicy: policy },
   );
-  if (result.resultType === 'error')
-    return { result: 'ImplicitlyDenied', error: JSON.stringify(result.errors) };
-  if (result.resultType === 'single') return { result: result.overallResult };
-  throw new Error(`iam test support: give ${request.action} one resource, not a pattern`);
 }
 
 /**
