@@ -4,6 +4,7 @@ import { chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  CopyDBSnapshotCommand,
   CreateDBSnapshotCommand,
   DescribeDBInstancesCommand,
   ListTagsForResourceCommand,
@@ -11,7 +12,7 @@ import {
 } from '@aws-sdk/client-rds';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { CreateStateMachineCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import type { Context } from 'aws-lambda';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -191,13 +192,17 @@ beforeEach(async () => {
   });
 });
 
-/** The scratch instance moto holds (tagged lifeboat:scratch=true). */
-async function scratchInstance(): Promise<{ id: string; user: string }> {
-  for (const instance of (await rds.send(new DescribeDBInstancesCommand({}))).DBInstances ?? []) {
-    const tags = (await rds.send(new ListTagsForResourceCommand({ ResourceName: instance.DBInstanceArn })))
-      .TagList;
-    if (tags?.some((t) => t.Key === TAG.scratch && t.Value === 'true')) {
-      return { id: instance.DBInstanceIdentifier!, user: instance.MasterUsername! };
+/** The scratch instance moto holds (tagged lifeboat:scratch=true), at the primary or the DR region. */
+async function scratchInstance(): Promise<{ id: string; user: string; region: string }> {
+  for (const region of ['us-east-1', 'eu-west-1']) {
+    const client = new RDSClient(motoClientConfig(moto, region));
+    for (const instance of (await client.send(new DescribeDBInstancesCommand({}))).DBInstances ?? []) {
+      const tags = (
+        await client.send(new ListTagsForResourceCommand({ ResourceName: instance.DBInstanceArn }))
+      ).TagList;
+      if (tags?.some((t) => t.Key === TAG.scratch && t.Value === 'true')) {
+        return { id: instance.DBInstanceIdentifier!, user: instance.MasterUsername!, region };
+      }
     }
   }
   throw new Error('no scratch instance in moto');
@@ -212,6 +217,7 @@ async function realHandlers(applied: (scratchId: string) => string) {
   const functions = taskFunctions();
   const modules = handlerModules();
   const invoked: string[] = [];
+  const scratchRegions: string[] = [];
   const tasks: Record<string, RestoreVerifyTask> = {};
   for (const [state, fn] of Object.entries(functions)) {
     const module = modules[fn];
@@ -226,6 +232,7 @@ async function realHandlers(applied: (scratchId: string) => string) {
       if (state === 'ObtainCredentials') {
         // RDS applies the ModifyDBInstance password to the engine; moto has no engine to apply it to.
         const scratch = await scratchInstance();
+        scratchRegions.push(scratch.region);
         const admin = new pg.Client({ connectionString: server.url });
         await admin.connect();
         await admin.query(`ALTER ROLE ${scratch.user} PASSWORD '${applied(scratch.id)}'`);
@@ -234,7 +241,7 @@ async function realHandlers(applied: (scratchId: string) => string) {
       return output;
     };
   }
-  return { tasks, invoked, functions };
+  return { tasks, invoked, scratchRegions };
 }
 
 async function reports(): Promise<Array<{ key: string; value: RestoreVerifyReport }>> {
@@ -322,5 +329,58 @@ describe('restore-verify through the Lambda handlers', () => {
     });
     expect(notification!.summary).toMatch(/refused user "admin"/);
     expect((await snapshotTags(snapshotId))[TAG.verified]).toBeUndefined();
+  });
+
+  it('restores the DR copy in its region through the site the handlers build, against the primary baseline', async () => {
+    const first = await realHandlers((id) => expectedPassword(passwordKey, id));
+    expect((await runRestoreVerifyLocally({ source: INSTANCE }, noLibraryDeps, first)).status).toBe(
+      'SUCCEEDED',
+    );
+    await topic.published();
+    const dr = new RDSClient(motoClientConfig(moto, 'eu-west-1'));
+    await dr.send(
+      new CopyDBSnapshotCommand({
+        SourceDBSnapshotIdentifier: `arn:aws:rds:us-east-1:123456789012:snapshot:${snapshotId}`,
+        TargetDBSnapshotIdentifier: `${snapshotId}-eu-west-1`,
+        Tags: [
+          { Key: TAG.managed, Value: 'true' },
+          { Key: TAG.origin, Value: snapshotId },
+        ],
+      }),
+    );
+    // Reports are keyed by the second.
+    await new Promise((r) => setTimeout(r, 1100));
+    const { tasks, scratchRegions } = await realHandlers((id) => expectedPassword(passwordKey, id));
+
+    const run = await runRestoreVerifyLocally({ source: INSTANCE, target: 'eu-west-1' }, noLibraryDeps, {
+      tasks,
+    });
+
+    expect(run.error).toBeUndefined();
+    expect(scratchRegions).toEqual(['eu-west-1']);
+    const all = await reports();
+    const primary = all.find((r) => r.value.target !== 'eu-west-1')!;
+    const report = all.find((r) => r.value.target === 'eu-west-1')!;
+    expect(report.value).toMatchObject({ verdict: 'passed', snapshot: { id: `${snapshotId}-eu-west-1` } });
+    expect(report.value.baseline).toEqual({ key: primary.key, mode: 'exact' });
+    expect(await scratchLeft(dr)).toEqual([]);
+    expect(await scratchLeft(rds)).toEqual([]);
+  });
+
+  it('starts a child execution per database of a scheduled policy run through its handlers', async () => {
+    const { tasks, invoked } = await realHandlers(() => 'unused');
+
+    const run = await runRestoreVerifyLocally(
+      { policy: 'gold', time: '2026-03-01T03:00:00Z' },
+      noLibraryDeps,
+      { tasks },
+    );
+
+    expect(run.error).toBeUndefined();
+    expect(invoked).toEqual(['ValidateInput', 'StartDatabaseVerifications']);
+    const executions = await new SFNClient(config).send(
+      new ListExecutionsCommand({ stateMachineArn: process.env.LIFEBOAT_RESTORE_VERIFY_ARN! }),
+    );
+    expect(executions.executions?.map((e) => e.name)).toEqual(['gold-app-db-20260301T030000Z']);
   });
 });
