@@ -319,6 +319,9 @@ describe('restore-verify through the Lambda handlers', () => {
     expect(invoked).toContain('PlanFingerprints');
     expect(invoked).not.toContain('FingerprintDatabase');
     expect(invoked.slice(-2)).toEqual(['DeleteScratch', 'PublishOutcome']);
+    const [report, ...more] = await reports();
+    expect(more).toEqual([]);
+    expect(report!.value.verdict).toBe('failed');
     expect(await scratchLeft(rds)).toEqual([]);
     const [notification, ...others] = await topic.published();
     expect(others).toEqual([]);
