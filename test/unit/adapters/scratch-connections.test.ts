@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { rdsEndpointConnections } from '../../../lib/adapters/aws/scratch-connections.js';
+import {
+  rdsEndpointConnections,
+  withLoopbackEndpoint,
+} from '../../../lib/adapters/aws/scratch-connections.js';
 import type { ScratchInstance } from '../../../lib/core/ports.js';
 
 const scratch = {
@@ -34,4 +37,30 @@ describe('rdsEndpointConnections', () => {
     expect(connection.ssl).toBe('require');
     expect(connection.ca).toBeUndefined();
   });
+});
+
+describe('withLoopbackEndpoint (test-only LIFEBOAT_TEST_SCRATCH_ENDPOINT)', () => {
+  it('changes only where to connect: user, password, database and TLS stay the real resolver’s', async () => {
+    const resolver = withLoopbackEndpoint(rdsEndpointConnections, '127.0.0.1:54321');
+
+    const connection = await resolver.connectionFor(scratch, credentials, 'app', { tls: 'require' });
+
+    expect(connection).toEqual({
+      ...(await rdsEndpointConnections.connectionFor(scratch, credentials, 'app', { tls: 'require' })),
+      host: '127.0.0.1',
+      port: 54321,
+    });
+  });
+
+  it.each(['10.0.0.5:5432', 'db.example.com:5432', '127.0.0.1', '127.0.0.1:5432/x', ' 127.0.0.1:5432'])(
+    'refuses %j, which is not a loopback host:port, naming the variable',
+    (override) => {
+      expect(() => withLoopbackEndpoint(rdsEndpointConnections, override)).toThrow(
+        expect.objectContaining({
+          name: 'ConfigError',
+          message: expect.stringContaining('LIFEBOAT_TEST_SCRATCH_ENDPOINT must be a loopback host:port'),
+        }),
+      );
+    },
+  );
 });
