@@ -158,8 +158,9 @@ function mariaDbServer(): TlsServer {
       }
     },
     async sessionsDuring(work) {
-      const observer = await admin();
-      await observer.query(`LOCK TABLES ${server.database}.orders WRITE`);
+      // The session holding LOCK TABLES may read no other table, so another one looks.
+      const [locker, observer] = [await admin(), await admin()];
+      await locker.query('LOCK TABLES orders WRITE');
       const rows = await whileBlocked(
         work,
         async () =>
@@ -176,8 +177,8 @@ function mariaDbServer(): TlsServer {
           )[0],
         (sessions) => sessions.some((s) => /lock/i.test(String(s.state ?? ''))),
         async () => {
-          await observer.query('UNLOCK TABLES');
-          await observer.end();
+          await locker.query('UNLOCK TABLES');
+          await Promise.all([locker.end(), observer.end()]);
         },
       );
       return rows.map((s) => String(s.cipher ?? '') !== '');
