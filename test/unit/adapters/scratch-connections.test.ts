@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { rdsEndpointConnections } from '../../../lib/adapters/aws/scratch-connections.js';
+import {
+  rdsEndpointConnections,
+  scratchEndpointConnections,
+} from '../../../lib/adapters/aws/scratch-connections.js';
 import type { ScratchInstance } from '../../../lib/core/ports.js';
 
 const scratch = {
@@ -33,5 +36,16 @@ describe('rdsEndpointConnections', () => {
 
     expect(connection.ssl).toBe('require');
     expect(connection.ca).toBeUndefined();
+  });
+
+  it('checks against the authorities handed in instead, when given', async () => {
+    const authority = '-----BEGIN CERTIFICATE-----\ntest\n-----END CERTIFICATE-----\n';
+    const connection = await scratchEndpointConnections([authority]).connectionFor(
+      scratch,
+      credentials,
+      'app',
+    );
+
+    expect(connection).toMatchObject({ ssl: 'verify-full', ca: [authority] });
   });
 });
