@@ -193,6 +193,7 @@ const NAMES = { postgres: 'PostgreSQL', mysql: 'MySQL' } as const;
 describe.each([postgresServer(), mariaDbServer()])('TLS to the $engine being fingerprinted', (server) => {
   let scratch: ScratchInstance;
   const credentials = { user: '', password: '' };
+  let database: string;
 
   beforeAll(async () => {
     const started = await server.start();
@@ -209,7 +210,6 @@ describe.each([postgresServer(), mariaDbServer()])('TLS to the $engine being fin
     credentials.password = started.password ?? '';
     database = started.database;
   }, 120_000);
-  let database: string;
 
   afterAll(async () => {
     await server.stop();
