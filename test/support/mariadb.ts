@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
@@ -18,7 +18,21 @@ export interface LocalMariaDb {
   database: string;
   dir: string;
   urlFor(database: string): string;
+  /**
+   * Serves another certificate to the connections opened from now on (FLUSH SSL; the server must
+   * have been started with `tls`).
+   */
+  useCertificate(certificate: { certFile: string; keyFile: string }): Promise<void>;
   stop(): Promise<void>;
+}
+
+export interface StartMariaDbOptions {
+  settings?: Record<string, string>;
+  /**
+   * Serve TLS with this certificate (--ssl-cert, --ssl-key, --ssl-ca). With `required`, the test
+   * user is created `REQUIRE SSL`, so any session it opens is encrypted.
+   */
+  tls?: { certFile: string; keyFile: string; caFile: string; required?: boolean };
 }
 
 /**
@@ -26,9 +40,7 @@ export interface LocalMariaDb {
  * for TCP clients (root keeps socket-only access, as on a packaged server). `settings` are server
  * options (`{ 'innodb-buffer-pool-size': '1G' }`) given after the defaults, so they win.
  */
-export async function startMariaDb(
-  options: { settings?: Record<string, string> } = {},
-): Promise<LocalMariaDb> {
+export async function startMariaDb(options: StartMariaDbOptions = {}): Promise<LocalMariaDb> {
   const dir = mkdtempSync(join(tmpdir(), 'lifeboat-mariadb-'));
   const dataDir = join(dir, 'data');
   const socket = join(dir, 'mariadb.sock');
@@ -50,6 +62,18 @@ export async function startMariaDb(
     throw new Error(`mariadb-install-db failed: ${stderr}`, { cause: error });
   }
 
+  // Fixed paths, so that useCertificate can overwrite them and FLUSH SSL reads them again.
+  const [certFile, keyFile] = [join(dir, 'server.crt'), join(dir, 'server.key')];
+  const installCertificate = (certificate: { certFile: string; keyFile: string }) => {
+    copyFileSync(certificate.certFile, certFile);
+    copyFileSync(certificate.keyFile, keyFile);
+  };
+  const tlsArgs: string[] = [];
+  if (options.tls) {
+    installCertificate(options.tls);
+    tlsArgs.push(`--ssl-cert=${certFile}`, `--ssl-key=${keyFile}`, `--ssl-ca=${options.tls.caFile}`);
+  }
+
   const port = await freePort();
   const child: ChildProcess = spawn(
     'mariadbd',
@@ -69,6 +93,7 @@ export async function startMariaDb(
       '--innodb-doublewrite=0',
       '--character-set-server=utf8mb4',
       '--collation-server=utf8mb4_bin',
+      ...tlsArgs,
       ...Object.entries(options.settings ?? {}).map(([name, value]) => `--${name}=${value}`),
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
@@ -110,7 +135,8 @@ export async function startMariaDb(
     try {
       const root = await mysql.createConnection({ socketPath: socket, user: 'root' });
       try {
-        await root.query(`CREATE USER '${user}'@'127.0.0.1' IDENTIFIED BY '${password}'`);
+        const requireSsl = options.tls?.required ? ' REQUIRE SSL' : '';
+        await root.query(`CREATE USER '${user}'@'127.0.0.1' IDENTIFIED BY '${password}'${requireSsl}`);
         await root.query(`GRANT ALL PRIVILEGES ON *.* TO '${user}'@'127.0.0.1' WITH GRANT OPTION`);
         await root.query(`CREATE DATABASE ${database}`);
       } finally {
@@ -134,5 +160,15 @@ export async function startMariaDb(
   }
 
   const urlFor = (name: string) => `mysql://${user}:${password}@${host}:${port}/${encodeURIComponent(name)}`;
-  return { url: urlFor(database), host, port, user, password, database, dir, urlFor, stop };
+  const useCertificate = async (certificate: { certFile: string; keyFile: string }) => {
+    if (!options.tls) throw new Error('useCertificate needs a server started with tls');
+    installCertificate(certificate);
+    const root = await mysql.createConnection({ socketPath: socket, user: 'root' });
+    try {
+      await root.query('FLUSH SSL');
+    } finally {
+      await root.end();
+    }
+  };
+  return { url: urlFor(database), host, port, user, password, database, dir, urlFor, useCertificate, stop };
 }

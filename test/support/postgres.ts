@@ -1,6 +1,15 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -22,12 +31,22 @@ export interface LocalPostgres {
   dir: string;
   /** URL of another database on the same server. */
   urlFor(database: string): string;
+  /**
+   * Serves another certificate to the connections opened from now on (reloads the server, which
+   * must have been started with `tls`).
+   */
+  useCertificate(certificate: { certFile: string; keyFile: string }): Promise<void>;
   stop(): Promise<void>;
 }
 
 export interface StartPostgresOptions {
   /** Extra `-c name=value` server settings (e.g. shared_buffers for the bench). */
   settings?: Record<string, string>;
+  /**
+   * Serve TLS with this certificate (ssl=on). With `required`, TCP connections without TLS are
+   * refused (pg_hba.conf `hostssl` only), so any session that gets in is encrypted.
+   */
+  tls?: { certFile: string; keyFile: string; required?: boolean };
 }
 
 function postgresIds(): { uid: number; gid: number } {
@@ -79,6 +98,35 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     throw new Error(`initdb failed: ${stderr}`, { cause: error });
   }
   rmSync(pwfile);
+
+  // In postgresql.conf rather than `-c`, which would outrank the ALTER SYSTEM of useCertificate.
+  let served = 0;
+  const installCertificate = (certificate: { certFile: string; keyFile: string }) => {
+    served += 1;
+    const [certFile, keyFile] = [join(dir, `server-${served}.crt`), join(dir, `server-${served}.key`)];
+    copyFileSync(certificate.certFile, certFile);
+    copyFileSync(certificate.keyFile, keyFile);
+    // PostgreSQL refuses a key file others can read, or one it does not own.
+    chmodSync(keyFile, 0o600);
+    if (process.getuid?.() === 0) {
+      const { uid, gid } = postgresIds();
+      chownSync(certFile, uid, gid);
+      chownSync(keyFile, uid, gid);
+    }
+    return { certFile, keyFile };
+  };
+  if (options.tls) {
+    const { certFile, keyFile } = installCertificate(options.tls);
+    appendFileSync(
+      join(dataDir, 'postgresql.conf'),
+      `ssl = on\nssl_cert_file = '${certFile}'\nssl_key_file = '${keyFile}'\n`,
+    );
+    if (options.tls.required) {
+      const hba = join(dataDir, 'pg_hba.conf');
+      writeFileSync(hba, readFileSync(hba, 'utf8').replace(/^host\s/gm, 'hostssl '));
+    }
+  }
+  const ssl = options.tls ? { rejectUnauthorized: false } : undefined;
 
   const port = await freePort();
   const settings: Record<string, string> = {
@@ -150,7 +198,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
       await stop();
       throw new Error(`postgres exited early: ${stderr}`);
     }
-    const client = new pg.Client({ host, port, user, password, database: 'postgres' });
+    const client = new pg.Client({ host, port, user, password, database: 'postgres', ssl });
     try {
       await client.connect();
       await client.query('SELECT 1');
@@ -166,5 +214,39 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     await new Promise((r) => setTimeout(r, 100));
   }
 
-  return { url: urlFor('postgres'), host, port, user, password, database: 'postgres', dir, urlFor, stop };
+  const useCertificate = async (certificate: { certFile: string; keyFile: string }) => {
+    if (!options.tls) throw new Error('useCertificate needs a server started with tls');
+    const { certFile, keyFile } = installCertificate(certificate);
+    const query = async (sql: string, values: string[] = []) => {
+      const client = new pg.Client({ host, port, user, password, database: 'postgres', ssl });
+      await client.connect();
+      try {
+        return (await client.query<Record<string, string>>(sql, values)).rows;
+      } finally {
+        await client.end();
+      }
+    };
+    await query(`ALTER SYSTEM SET ssl_cert_file = '${certFile}'`);
+    await query(`ALTER SYSTEM SET ssl_key_file = '${keyFile}'`);
+    await query('SELECT pg_reload_conf()');
+    // The reload is asynchronous; a backend forked after it has the new files and TLS context.
+    const until = Date.now() + 10_000;
+    while ((await query('SHOW ssl_cert_file'))[0]?.ssl_cert_file !== certFile) {
+      if (Date.now() > until) throw new Error(`postgres did not load ${certFile}: ${stderr}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+
+  return {
+    url: urlFor('postgres'),
+    host,
+    port,
+    user,
+    password,
+    database: 'postgres',
+    dir,
+    urlFor,
+    useCertificate,
+    stop,
+  };
 }

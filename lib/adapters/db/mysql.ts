@@ -40,7 +40,7 @@ import {
   type KeyRange,
 } from '../../core/fingerprint/ranges.js';
 import { parseTableKey, TableSelection, tableKey, type TableName } from '../../core/fingerprint/tables.js';
-import { tlsOptions } from './tls.js';
+import { certificateRefusal, tlsOptions } from './tls.js';
 import type {
   DatabaseConnection,
   DatabaseFingerprint,
@@ -87,7 +87,8 @@ export async function connectMysql(connection: DatabaseConnection): Promise<mysq
 function connectionError(error: unknown, connection: DatabaseConnection): Error {
   const where = `${connection.host}:${connection.port}`;
   const code = (error as { code?: string }).code;
-  const reason = error instanceof Error ? error.message : String(error);
+  const reason =
+    certificateRefusal(error, connection.host) ?? (error instanceof Error ? error.message : String(error));
   if (code === 'ER_BAD_DB_ERROR') {
     return new NotFoundError(`MySQL database "${connection.database}" does not exist on ${where}`, {
       cause: error,

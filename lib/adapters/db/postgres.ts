@@ -49,7 +49,7 @@ import type {
   TableSize,
 } from '../../core/fingerprint/types.js';
 import { parseTableKey, TableSelection, tableKey, type TableName } from '../../core/fingerprint/tables.js';
-import { tlsOptions } from './tls.js';
+import { certificateRefusal, tlsOptions } from './tls.js';
 
 /** About this many sampled rows place the split keys; more buys little evenness. */
 const SAMPLE_ROWS = 30_000;
@@ -95,7 +95,8 @@ export async function connectPostgres(connection: DatabaseConnection, database =
 function connectionError(error: unknown, connection: DatabaseConnection, database: string): Error {
   const where = `${connection.host}:${connection.port}`;
   const code = (error as { code?: string }).code;
-  const reason = error instanceof Error ? error.message : String(error);
+  const reason =
+    certificateRefusal(error, connection.host) ?? (error instanceof Error ? error.message : String(error));
   if (code === '3D000') {
     return new NotFoundError(`PostgreSQL database "${database}" does not exist on ${where}`, {
       cause: error,

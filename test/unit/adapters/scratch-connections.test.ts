@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   rdsEndpointConnections,
+  scratchEndpointConnections,
   withLoopbackEndpoint,
 } from '../../../lib/adapters/aws/scratch-connections.js';
 import type { ScratchInstance } from '../../../lib/core/ports.js';
@@ -36,6 +37,17 @@ describe('rdsEndpointConnections', () => {
 
     expect(connection.ssl).toBe('require');
     expect(connection.ca).toBeUndefined();
+  });
+
+  it('checks against the authorities handed in instead, when given', async () => {
+    const authority = '-----BEGIN CERTIFICATE-----\ntest\n-----END CERTIFICATE-----\n';
+    const connection = await scratchEndpointConnections([authority]).connectionFor(
+      scratch,
+      credentials,
+      'app',
+    );
+
+    expect(connection).toMatchObject({ ssl: 'verify-full', ca: [authority] });
   });
 });
 
