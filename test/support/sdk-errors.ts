@@ -6,18 +6,20 @@ import {
   RDSClient,
   type RDSServiceException,
 } from '@aws-sdk/client-rds';
+import { __Client as S3Base, PutObjectCommand, S3Client, type S3ServiceException } from '@aws-sdk/client-s3';
 
 /**
  * RDS errors as the SDK raises them, so a test breaks when the SDK changes how it reports them.
  *
- * Two builders: `rdsFault` constructs a modeled exception class the way the SDK's deserializer does
+ * For RDS, two builders: `rdsFault` constructs a modeled exception class the way the SDK's deserializer does
  * (`new X({ message, $metadata })`, which sets `name` and `$fault` itself); `rdsErrorResponse` runs
  * a recorded RDS Query-protocol error body through the SDK's own parser, for the codes the SDK does
  * not model (Throttling, AccessDenied, InvalidParameterValue, ...) and to check that the first
- * builder stays faithful to what arrives on the wire.
+ * builder stays faithful to what arrives on the wire. For S3, `s3ErrorResponse` does the same
+ * through the S3 REST-XML parser.
  */
 
-interface ModeledFault<E extends RDSServiceException> {
+export interface ModeledFault<E extends RDSServiceException> {
   new (options: { message: string; $metadata: { httpStatusCode?: number; requestId?: string } }): E;
 }
 
@@ -68,32 +70,83 @@ export async function rdsErrorResponse(body: RdsErrorBody): Promise<RDSServiceEx
  * load balancer's HTML page, nothing at all).
  */
 export async function rdsAnswer(status: number, body: string): Promise<RDSServiceException> {
-  const server = createServer((request, response) => {
-    request.resume();
-    request.on('end', () => {
-      response.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': REQUEST_ID });
+  return errorFromAnswer(status, body, async (endpoint) => {
+    const client = new RDSClient({ region: 'us-east-1', endpoint, credentials: FAKE, maxAttempts: 1 });
+    try {
+      // aws-sdk-client-mock replaces RDSClient.prototype.send in the test files that mock RDS; the
+      // base Client's send is the SDK's real path (middleware, HTTP, deserializer) the stub shadows.
+      await realSend(__Client).call(client, new DescribeDBInstancesCommand({}));
+    } finally {
+      client.destroy();
+    }
+  });
+}
+
+export interface S3ErrorBody {
+  code: string;
+  message: string;
+  status: number;
+}
+
+/**
+ * The error an S3Client throws for PutObject when S3 answers with this REST-XML error body
+ * (https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html).
+ */
+export async function s3ErrorResponse({ code, message, status }: S3ErrorBody): Promise<S3ServiceException> {
+  const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${escapeXml(message)}</Message><RequestId>${REQUEST_ID}</RequestId><HostId>aG9zdA==</HostId></Error>`;
+  return errorFromAnswer(status, body, async (endpoint) => {
+    const client = new S3Client({
+      region: 'us-east-1',
+      endpoint,
+      forcePathStyle: true,
+      credentials: FAKE,
+      maxAttempts: 1,
+    });
+    try {
+      await realSend(S3Base).call(
+        client,
+        new PutObjectCommand({ Bucket: 'deliveries', Key: 'probe.json', Body: '{}' }),
+      );
+    } finally {
+      client.destroy();
+    }
+  });
+}
+
+/** The base Client's `send`, one overload: the promise one. */
+function realSend(Base: { prototype: { send: unknown } }) {
+  return Base.prototype.send as (this: object, command: object) => Promise<unknown>;
+}
+
+const FAKE = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+
+/** Serves one answer on a free loopback port and returns what the SDK raised for it. */
+async function errorFromAnswer<E>(
+  status: number,
+  body: string,
+  request: (endpoint: string) => Promise<void>,
+): Promise<E> {
+  const server = createServer((incoming, response) => {
+    incoming.resume();
+    incoming.on('end', () => {
+      response.writeHead(status, {
+        'content-type': 'text/xml',
+        'x-amzn-requestid': REQUEST_ID,
+        'x-amz-request-id': REQUEST_ID,
+      });
       response.end(body);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const client = new RDSClient({
-    region: 'us-east-1',
-    endpoint: `http://127.0.0.1:${port}`,
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-    maxAttempts: 1,
-  });
   try {
-    // aws-sdk-client-mock replaces RDSClient.prototype.send in the test files that mock RDS; the base
-    // Client's send is the SDK's real path (middleware, HTTP, deserializer) that the stub shadows.
-    await __Client.prototype.send.call(client, new DescribeDBInstancesCommand({}));
+    await request(`http://127.0.0.1:${port}`);
   } catch (error) {
-    return error as RDSServiceException;
+    return error as E;
   } finally {
-    client.destroy();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
-  throw new Error(`RDS answered ${status} and the SDK raised no error`);
+  throw new Error(`the service answered ${status} and the SDK raised no error`);
 }
 
 /** RDS throttling a request: an error code the SDK does not model. */

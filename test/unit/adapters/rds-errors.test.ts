@@ -18,7 +18,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { mapRdsError, rdsErrorCode } from '../../../lib/adapters/aws/rds-errors.js';
 import { NotFoundError, RetryLaterError } from '../../../lib/core/errors.js';
-import { rdsAnswer, rdsErrorResponse, rdsFault } from '../../support/sdk-errors.js';
+import { rdsAnswer, rdsErrorResponse, rdsFault, type ModeledFault } from '../../support/sdk-errors.js';
 
 // Every error here is what the SDK raises for an RDS error body, run through its own parser, so a
 // change in how the SDK reports RDS errors (class, name, Code, $fault) breaks these tests.
@@ -41,13 +41,16 @@ describe('rdsErrorCode', () => {
     [InvalidDBClusterSnapshotStateFault, 'InvalidDBClusterSnapshotStateFault', 400],
     [SnapshotQuotaExceededFault, 'SnapshotQuotaExceeded', 400],
     [KMSKeyNotAccessibleFault, 'KMSKeyNotAccessibleFault', 400],
-  ])('reads %o from the wire and from the modeled class alike', async (Fault, wireCode, status) => {
-    const fromWire = await rdsErrorResponse({ code: wireCode, message: 'refused', status });
+  ] as Array<[ModeledFault<RDSServiceException>, string, number]>)(
+    'reads %o from the wire and from the modeled class alike',
+    async (Fault, wireCode, status) => {
+      const fromWire = await rdsErrorResponse({ code: wireCode, message: 'refused', status });
 
-    expect(fromWire).toBeInstanceOf(Fault);
-    expect(rdsErrorCode(fromWire)).toBe(wireCode.replace(/Fault$/, ''));
-    expect(rdsErrorCode(rdsFault(Fault, 'refused', status))).toBe(rdsErrorCode(fromWire));
-  });
+      expect(fromWire).toBeInstanceOf(Fault);
+      expect(rdsErrorCode(fromWire)).toBe(wireCode.replace(/Fault$/, ''));
+      expect(rdsErrorCode(rdsFault(Fault, 'refused', status))).toBe(rdsErrorCode(fromWire));
+    },
+  );
 
   it('reads the code of an error the SDK does not model', async () => {
     const throttled = await rdsErrorResponse({ code: 'Throttling', message: 'Rate exceeded' });
