@@ -7,6 +7,12 @@ import {
   type RDSServiceException,
 } from '@aws-sdk/client-rds';
 import { __Client as S3Base, PutObjectCommand, S3Client, type S3ServiceException } from '@aws-sdk/client-s3';
+import {
+  __Client as SfnBase,
+  SFNClient,
+  StartExecutionCommand,
+  type SFNServiceException,
+} from '@aws-sdk/client-sfn';
 
 /**
  * RDS errors as the SDK raises them, so a test breaks when the SDK changes how it reports them.
@@ -118,6 +124,41 @@ function realSend(Base: { prototype: { send: unknown } }) {
   return Base.prototype.send as (this: object, command: object) => Promise<unknown>;
 }
 
+/**
+ * The error an SFNClient throws for StartExecution when Step Functions answers with this JSON 1.0
+ * error body (https://docs.aws.amazon.com/step-functions/latest/apireference/CommonErrors.html).
+ */
+export async function sfnErrorResponse({
+  type,
+  message,
+  status = 400,
+}: {
+  type: string;
+  message: string;
+  status?: number;
+}): Promise<SFNServiceException> {
+  const body = JSON.stringify({ __type: `com.amazonaws.swf.service.v2.model#${type}`, message });
+  return errorFromAnswer(
+    status,
+    body,
+    async (endpoint) => {
+      const client = new SFNClient({ region: 'us-east-1', endpoint, credentials: FAKE, maxAttempts: 1 });
+      try {
+        await realSend(SfnBase).call(
+          client,
+          new StartExecutionCommand({
+            stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:probe',
+            name: 'probe',
+          }),
+        );
+      } finally {
+        client.destroy();
+      }
+    },
+    'application/x-amz-json-1.0',
+  );
+}
+
 const FAKE = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 
 /** Serves one answer on a free loopback port and returns what the SDK raised for it. */
@@ -125,12 +166,13 @@ async function errorFromAnswer<E>(
   status: number,
   body: string,
   request: (endpoint: string) => Promise<void>,
+  contentType = 'text/xml',
 ): Promise<E> {
   const server = createServer((incoming, response) => {
     incoming.resume();
     incoming.on('end', () => {
       response.writeHead(status, {
-        'content-type': 'text/xml',
+        'content-type': contentType,
         'x-amzn-requestid': REQUEST_ID,
         'x-amz-request-id': REQUEST_ID,
       });
