@@ -119,8 +119,12 @@ describe('lifeboat restore --wait on an execution of the real restore-verify mac
     expect(result.stdout).toContain(`Comparison: ${output.comparison.summary}`);
     expect(result.stdout).toContain(`Report: ${output.report.key} (passed)`);
     expect(result.stdout.at(-1)).toBe('Verified.');
-    // Every page was asked for with the token of the one before.
+    // The history was read in pages, each asked for with a token the page before it gave.
     expect(historyRequests.filter((r) => r.nextToken !== undefined).length).toBeGreaterThan(1);
+    for (const [i, request] of historyRequests.entries()) {
+      if (request.nextToken === undefined) continue;
+      expect(Number(request.nextToken) - Number(historyRequests[i - 1]?.nextToken ?? 0)).toBe(7);
+    }
     expect(history.filter((e) => e.type === 'LambdaFunctionSucceeded').length).toBeGreaterThan(0);
   });
 
