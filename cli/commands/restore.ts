@@ -180,8 +180,18 @@ async function history(client: SFNClient, executionArn: string): Promise<History
 function describeEvent(event: HistoryEvent): string | undefined {
   const at = event.timestamp ? event.timestamp.toISOString().slice(11, 19) : '';
   if (event.stateEnteredEventDetails?.name) return `${at}  → ${event.stateEnteredEventDetails.name}`;
-  if (event.taskFailedEventDetails) {
-    const { error, cause } = event.taskFailedEventDetails;
+  // A Task whose Resource is a Lambda function ARN (every one of restore-verify's) fails as
+  // LambdaFunctionFailed, not TaskFailed
+  // (https://docs.aws.amazon.com/step-functions/latest/apireference/API_HistoryEvent.html).
+  const failed =
+    event.taskFailedEventDetails ??
+    event.taskTimedOutEventDetails ??
+    event.lambdaFunctionFailedEventDetails ??
+    event.lambdaFunctionTimedOutEventDetails ??
+    event.lambdaFunctionStartFailedEventDetails ??
+    event.lambdaFunctionScheduleFailedEventDetails;
+  if (failed) {
+    const { error, cause } = failed;
     return `${at}  ✗ ${error ?? 'task failed'}${cause ? `: ${cause.slice(0, 200)}` : ''}`;
   }
   if (event.executionFailedEventDetails) {

@@ -18,7 +18,13 @@ export interface LocalRunOptions {
   executionId?: string;
   /** Called with each state as it is entered, for a drill's progress output. */
   onStateEntered?: (name: string) => void;
+  /** Called with every event of the run as aws-local-stepfunctions logs it (tests read its history). */
+  onEvent?: (event: LocalExecutionEvent) => void;
 }
+
+/** One event of a local run: execution, state, Map iteration, with its time in epoch ms. */
+export type LocalExecutionEvent =
+  ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
 
 export interface LocalRunResult {
   status: 'SUCCEEDED' | 'FAILED';
@@ -96,6 +102,7 @@ export async function runRestoreVerifyLocally(
   const states: string[] = [];
   const collecting = (async () => {
     for await (const event of execution.eventLogs) {
+      options.onEvent?.(event);
       if (event.type === 'StateEntered') {
         states.push(event.state.name);
         options.onStateEntered?.(event.state.name);

@@ -20,6 +20,7 @@ import type { ScratchRestoreRequest } from '../../lib/core/ports.js';
 import { TAG } from '../../lib/core/tags.js';
 import { motoClientConfig, startMoto, type Moto } from '../support/moto.js';
 import { createCluster, createInstance } from '../support/rds-fixtures.js';
+import { rdsErrorResponse } from '../support/sdk-errors.js';
 
 const SCRATCH_TAGS = {
   [TAG.scratch]: 'true',
@@ -299,9 +300,13 @@ describe('RdsScratchRestorer call shapes', () => {
 
   it('sets the master password with ApplyImmediately and keeps it out of the error', async () => {
     mock.on(DescribeDBInstancesCommand).resolves({ DBInstances: [scratchInstance] });
-    mock
-      .on(ModifyDBInstanceCommand)
-      .rejects(Object.assign(new Error('bad request with s3cret-pass'), { name: 'InvalidParameterValue' }));
+    // Whatever RDS echoes back of the request must not reach a log or a notification.
+    mock.on(ModifyDBInstanceCommand).rejects(
+      await rdsErrorResponse({
+        code: 'InvalidParameterValue',
+        message: 'The parameter MasterUserPassword is not a valid password: s3cret-pass',
+      }),
+    );
     const error = await mocked
       .setMasterPassword(
         {
@@ -330,9 +335,12 @@ describe('RdsScratchRestorer call shapes', () => {
 
   it('deletes with SkipFinalSnapshot and turns a busy instance into RetryLaterError', async () => {
     mock.on(DescribeDBInstancesCommand).resolves({ DBInstances: [scratchInstance] });
-    mock
-      .on(DeleteDBInstanceCommand)
-      .rejects(Object.assign(new Error('modifying'), { name: 'InvalidDBInstanceStateFault' }));
+    mock.on(DeleteDBInstanceCommand).rejects(
+      await rdsErrorResponse({
+        code: 'InvalidDBInstanceState',
+        message: 'Instance lbs-x is currently modifying and cannot be deleted.',
+      }),
+    );
     await expect(mocked.deleteScratch('instance', 'lbs-x')).rejects.toBeInstanceOf(RetryLaterError);
     expect(mock).toHaveReceivedCommandWith(DeleteDBInstanceCommand, {
       DBInstanceIdentifier: 'lbs-x',

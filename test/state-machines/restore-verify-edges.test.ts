@@ -1,20 +1,25 @@
 import {
+  AddTagsToResourceCommand,
   CopyDBSnapshotCommand,
   CreateDBSnapshotCommand,
   DescribeDBSnapshotsCommand,
   ListTagsForResourceCommand,
+  RDSClient,
 } from '@aws-sdk/client-rds';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { RdsScratchRestorer } from '../../lib/adapters/aws/rds-restores.js';
 import { runRestoreVerifyLocally } from '../../lib/adapters/local-state-machine.js';
 import { NotFoundError } from '../../lib/core/errors.js';
 import type { ConnectionResolver, ScratchRestorer } from '../../lib/core/ports.js';
 import type { RestoreVerifyReport } from '../../lib/core/report/report.js';
 import { TAG } from '../../lib/core/tags.js';
-import { startMoto, type Moto } from '../support/moto.js';
+import { motoClientConfig, startMoto, type Moto } from '../support/moto.js';
 import { startPostgres, type LocalPostgres } from '../support/postgres.js';
 import { createInstance } from '../support/rds-fixtures.js';
+import { rdsErrorResponse } from '../support/sdk-errors.js';
 import {
   BUCKET,
   createFixture,
@@ -206,20 +211,26 @@ describe('restore-verify verdicts', () => {
   });
 
   it('stores a failed report when the snapshot cannot be tagged verified, as the outcome says', async () => {
-    const run = await runRestoreVerifyLocally({ source: INSTANCE }, fixture.deps, {
-      tasks: {
-        MarkSnapshotVerified: async () => {
-          throw Object.assign(new Error('AccessDenied: tagging snapshot'), { name: 'LifeboatError' });
-        },
-      },
+    // The real tagger, its AddTagsToResource refused by RDS as IAM does (moto enforces no IAM here).
+    const refusal = await rdsErrorResponse({
+      code: 'AccessDenied',
+      message: `User: arn:aws:sts::123456789012:assumed-role/lifeboat-restore/mark is not authorized to perform: rds:AddTagsToResource on resource: ${fixture.snapshotId}`,
+      status: 403,
     });
+    const refusingClient = new RDSClient(motoClientConfig(moto));
+    mockClient(refusingClient).on(AddTagsToResourceCommand).rejects(refusal);
+    const tagger = new RdsScratchRestorer({ client: refusingClient, region: 'us-east-1' });
+
+    const run = await runRestoreVerifyLocally({ source: INSTANCE }, { ...fixture.deps, tagger });
 
     expect(run.status).toBe('FAILED');
     expect(run.states.filter((s) => s === 'WriteReport')).toHaveLength(2);
     const all = await reports();
     expect(all).toHaveLength(1);
     expect(all[0]!.verdict).toBe('failed');
-    expect(all[0]!.errors.map((e) => e.cause)).toContain('AccessDenied: tagging snapshot');
+    expect(all[0]!.errors.map((e) => e.cause)).toContainEqual(
+      expect.stringContaining('is not authorized to perform: rds:AddTagsToResource'),
+    );
     expect(await scratchLeft(fixture.rds)).toEqual([]);
     expect((await publishedNotifications(fixture))[0]?.kind).toBe('restore-verify.failed');
   });

@@ -8,6 +8,13 @@ export function rdsErrorCode(error: unknown): string | undefined {
   return code?.replace(/Fault$/, '');
 }
 
+/** The HTTP status of the answer the SDK raised this error for; a body it could not parse too. */
+function httpStatus(error: unknown): number | undefined {
+  const status = (error as { $metadata?: { httpStatusCode?: unknown } }).$metadata?.httpStatusCode;
+  return typeof status === 'number' ? status : undefined;
+}
+
+// https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-api-throttling.html
 const THROTTLING = new Set([
   'Throttling',
   'ThrottlingException',
@@ -53,6 +60,15 @@ export function mapRdsError(error: unknown, what: string): unknown {
   const code = rdsErrorCode(error);
   if (code === undefined) return error;
   const message = error instanceof Error ? error.message : String(error);
+  const status = httpStatus(error);
+  if (status !== undefined && status >= 500) {
+    // RDS failing on its side (InternalFailure 500, ServiceUnavailable 503,
+    // https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/CommonErrors.html), or a proxy's
+    // 5xx page that the SDK cannot read as an RDS error at all: the same request later may succeed.
+    return new RetryLaterError(`${what}: RDS failed on its side (HTTP ${status}, ${code}: ${message})`, {
+      cause: error,
+    });
+  }
   if (code === 'SnapshotQuotaExceeded') {
     const inFlight = CONCURRENCY_MESSAGE.test(message) && !/manual/i.test(message);
     return new RetryLaterError(

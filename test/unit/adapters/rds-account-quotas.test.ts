@@ -2,6 +2,7 @@ import { DescribeAccountAttributesCommand, RDSClient } from '@aws-sdk/client-rds
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RdsAccountQuotas } from '../../../lib/adapters/aws/rds-account-quotas.js';
+import { throttling } from '../../support/sdk-errors.js';
 
 // moto 5.2.1 does not implement DescribeAccountAttributes, so the call is checked here against the
 // documented response shape (AmazonRDS/latest/APIReference/API_DescribeAccountAttributes.html).
@@ -32,9 +33,7 @@ describe('RdsAccountQuotas', () => {
   });
 
   it('turns throttling into a retry-later error', async () => {
-    rds
-      .on(DescribeAccountAttributesCommand)
-      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }));
+    rds.on(DescribeAccountAttributesCommand).rejects(await throttling());
 
     await expect(
       new RdsAccountQuotas({ client: new RDSClient({ region: 'us-east-1' }) }).accountQuotas(),

@@ -9,7 +9,6 @@ import {
   KMSKeyNotAccessibleFault,
   ModifyDBClusterSnapshotAttributeCommand,
   RDSClient,
-  RDSServiceException,
   SnapshotQuotaExceededFault,
 } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -17,6 +16,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { RdsSnapshotStore } from '../../../lib/adapters/aws/rds-snapshots.js';
 import { GuardRefusedError, RetryLaterError } from '../../../lib/core/errors.js';
 import type { DatabaseSource, Snapshot } from '../../../lib/core/model.js';
+import { rdsErrorResponse, rdsFault, throttling } from '../../support/sdk-errors.js';
 
 const rds = mockClient(RDSClient);
 afterEach(() => rds.reset());
@@ -33,14 +33,9 @@ const orders: DatabaseSource = {
   tags: {},
 };
 
-/** An error as the SDK raises it for an RDS error code it does not model (Throttling is one). */
-function serviceError(name: string, message: string): RDSServiceException {
-  return new RDSServiceException({ name, message, $fault: 'client', $metadata: { httpStatusCode: 400 } });
-}
-
 describe('RdsSnapshotStore error mapping', () => {
   it('turns throttling into RetryLaterError, keeping the SDK error as cause', async () => {
-    const throttled = serviceError('Throttling', 'Rate exceeded');
+    const throttled = await throttling();
     rds.on(CreateDBSnapshotCommand).rejects(throttled);
 
     const attempt = store().createSnapshot({ source: orders, snapshotId: 'lifeboat-orders-x', tags: {} });
@@ -52,8 +47,8 @@ describe('RdsSnapshotStore error mapping', () => {
   it('turns the snapshot quota into RetryLaterError, and a refused KMS key into the SDK error itself', async () => {
     rds
       .on(CopyDBSnapshotCommand)
-      .rejectsOnce(new SnapshotQuotaExceededFault({ message: 'quota', $metadata: {} }))
-      .rejectsOnce(new KMSKeyNotAccessibleFault({ message: 'key disabled', $metadata: {} }));
+      .rejectsOnce(rdsFault(SnapshotQuotaExceededFault, 'Cannot create more than 100 manual snapshots'))
+      .rejectsOnce(rdsFault(KMSKeyNotAccessibleFault, 'The specified KMS key is disabled.'));
     const request = {
       kind: 'instance' as const,
       sourceArn: 'arn:aws:rds:us-east-1:111111111111:snapshot:a',
@@ -68,14 +63,12 @@ describe('RdsSnapshotStore error mapping', () => {
   });
 
   it('treats RDS refusing a copy for too many copies in flight as retry-later', async () => {
-    rds
-      .on(CopyDBClusterSnapshotCommand)
-      .rejects(
-        serviceError(
-          'InvalidParameterCombination',
-          'Cannot start more than 20 concurrent snapshot copy operations to eu-west-1',
-        ),
-      );
+    rds.on(CopyDBClusterSnapshotCommand).rejects(
+      await rdsErrorResponse({
+        code: 'InvalidParameterCombination',
+        message: 'Cannot start more than 20 concurrent snapshot copy operations to eu-west-1',
+      }),
+    );
 
     await expect(
       store().copySnapshot({

@@ -1,7 +1,8 @@
-import { GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { S3DeliveryLedger } from '../../../lib/adapters/aws/s3-delivery-ledger.js';
+import { s3ErrorResponse } from '../../support/sdk-errors.js';
 
 // moto serialises requests, so it never answers a conditional write with 409; S3 does when two run
 // at once on one key: "409 ConditionalRequestConflict"
@@ -10,11 +11,10 @@ const s3 = mockClient(S3Client);
 afterEach(() => s3.reset());
 
 const conflict = () =>
-  new S3ServiceException({
-    name: 'ConditionalRequestConflict',
+  s3ErrorResponse({
+    code: 'ConditionalRequestConflict',
     message: 'A conflicting conditional operation is currently in progress against this resource.',
-    $fault: 'client',
-    $metadata: { httpStatusCode: 409 },
+    status: 409,
   });
 
 const ledger = () =>
@@ -42,7 +42,7 @@ describe('S3DeliveryLedger', () => {
   });
 
   it('leaves the channel to the other attempt when S3 answers a concurrent claim with 409', async () => {
-    s3.on(PutObjectCommand).rejects(conflict());
+    s3.on(PutObjectCommand).rejects(await conflict());
 
     await expect(ledger().claim('msg-2', 'alerts')).resolves.toEqual({ taken: false, why: 'in-progress' });
     expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
@@ -50,12 +50,7 @@ describe('S3DeliveryLedger', () => {
 
   it('fails on any other S3 error rather than post without a claim', async () => {
     s3.on(PutObjectCommand).rejects(
-      new S3ServiceException({
-        name: 'AccessDenied',
-        message: 'Access Denied',
-        $fault: 'client',
-        $metadata: { httpStatusCode: 403 },
-      }),
+      await s3ErrorResponse({ code: 'AccessDenied', message: 'Access Denied', status: 403 }),
     );
 
     await expect(ledger().claim('msg-3', 'alerts')).rejects.toMatchObject({ name: 'AccessDenied' });

@@ -27,6 +27,7 @@ import {
   type CopyDeps,
 } from '../../../lib/core/use-cases/copy-snapshot.js';
 import { goldPolicyFile } from '../../support/policies.js';
+import { rdsErrorResponse, rdsFault } from '../../support/sdk-errors.js';
 
 // The DR-account half of a cross-account copy runs here on aws-sdk-client-mock: moto 5.2.1 looks a
 // shared snapshot's ARN up among the DR account's own snapshots and answers DBSnapshotNotFound.
@@ -83,8 +84,7 @@ function primary(extra: Partial<Snapshot> = {}): Snapshot {
 const NOW = new Date('2026-11-24T12:30:00Z');
 const goldPolicy = (copies: object[]): Policy => goldPolicyFile({ copies }).policies.gold!;
 
-const notFound = (id: string) =>
-  new DBSnapshotNotFoundFault({ message: `DBSnapshot ${id} not found.`, $metadata: {} });
+const notFound = (id: string) => rdsFault(DBSnapshotNotFoundFault, `DBSnapshot ${id} not found.`, 404);
 
 /** Answers DescribeDBSnapshots by identifier from `snapshots`, DBSnapshotNotFound otherwise. */
 function describeFrom(snapshots: Record<string, DBSnapshot>) {
@@ -242,10 +242,18 @@ describe('copyToTargets, an unencrypted Aurora cluster', () => {
   const CLUSTER_PRIMARY = 'lifeboat-billing-20261124t1200';
   const clusterArn = `arn:aws:rds:us-east-1:${SOURCE_ACCOUNT}:cluster-snapshot:${CLUSTER_PRIMARY}`;
   const cluster = primary({ kind: 'cluster', id: CLUSTER_PRIMARY, arn: clusterArn, sourceId: 'billing' });
-  const copyRefusingKeys = (input: { KmsKeyId?: string; TargetDBClusterSnapshotIdentifier?: string }) => {
+  const copyRefusingKeys = async (input: {
+    KmsKeyId?: string;
+    TargetDBClusterSnapshotIdentifier?: string;
+  }) => {
     // "If you copy an unencrypted DB cluster snapshot and specify a value for the KmsKeyId parameter,
     // an error is returned" (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CopyDBClusterSnapshot.html).
-    if (input.KmsKeyId !== undefined) throw new Error('InvalidParameterCombination: cannot encrypt');
+    if (input.KmsKeyId !== undefined) {
+      throw await rdsErrorResponse({
+        code: 'InvalidParameterCombination',
+        message: 'Cannot encrypt an unencrypted DB cluster snapshot while copying it.',
+      });
+    }
     return {
       DBClusterSnapshot: {
         DBClusterSnapshotIdentifier: input.TargetDBClusterSnapshotIdentifier,
@@ -258,7 +266,7 @@ describe('copyToTargets, an unencrypted Aurora cluster', () => {
   it('shares the unencrypted snapshot itself with a DR account in its region and copies it there with no key, when the policy allows', async () => {
     drRds
       .on(DescribeDBClusterSnapshotsCommand)
-      .rejects(new DBClusterSnapshotNotFoundFault({ message: 'not found', $metadata: {} }));
+      .rejects(rdsFault(DBClusterSnapshotNotFoundFault, 'DBClusterSnapshot not found.', 404));
     drRds.on(CopyDBClusterSnapshotCommand).callsFake(copyRefusingKeys);
     sourceRds.on(ModifyDBClusterSnapshotAttributeCommand).resolves({});
     // In another region a cluster snapshot takes two steps (test/unit/use-cases/dr-account-copy.test.ts).
@@ -312,7 +320,7 @@ describe('copyToTargets, partial failure', () => {
     drRds.on(DescribeDBSnapshotsCommand).callsFake(describeFrom({}));
     drRds
       .on(CopyDBSnapshotCommand)
-      .rejects(new SnapshotQuotaExceededFault({ message: 'quota', $metadata: {} }));
+      .rejects(rdsFault(SnapshotQuotaExceededFault, 'Cannot create more than 100 manual snapshots'));
     fraRds.on(DescribeDBSnapshotsCommand).callsFake(describeFrom({}));
     fraRds
       .on(CopyDBSnapshotCommand)
@@ -336,7 +344,13 @@ describe('copyToTargets, partial failure', () => {
   });
 
   it('reports a target that failed for good, after trying the others', async () => {
-    drRds.on(DescribeDBSnapshotsCommand).rejects(new Error('AccessDenied: not authorized to assume role'));
+    drRds.on(DescribeDBSnapshotsCommand).rejects(
+      await rdsErrorResponse({
+        code: 'AccessDenied',
+        message: `User: arn:aws:sts::${DR_ACCOUNT}:assumed-role/lifeboat-dr/copy is not authorized to perform: rds:DescribeDBSnapshots`,
+        status: 403,
+      }),
+    );
     fraRds.on(DescribeDBSnapshotsCommand).callsFake(describeFrom({}));
     fraRds.on(CopyDBSnapshotCommand).resolves({ DBSnapshot: dbSnapshot(`${PRIMARY}-eu-central-1`) });
     const policy = goldPolicy([drTarget, { region: 'eu-central-1', kmsKeyId: FRA_KEY }]);
@@ -345,7 +359,9 @@ describe('copyToTargets, partial failure', () => {
 
     expect(result.targets.map((t) => t.outcome)).toEqual(['failed', 'started']);
     expect(failuresOf([result])?.message).toMatch(
-      new RegExp(`copies failed: ${PRIMARY} to ${DR_ACCOUNT}/eu-west-1: Error: AccessDenied`),
+      new RegExp(
+        `copies failed: ${PRIMARY} to ${DR_ACCOUNT}/eu-west-1: AccessDenied: User: .* is not authorized`,
+      ),
     );
   });
 });
@@ -564,7 +580,7 @@ describe('copyToTargets, the manual snapshot quota and the copies in flight', ()
   const policy = goldPolicy([{ region: 'eu-west-1', kmsKeyId: EU_KEY }]);
   const refusedWith = (message: string) => {
     drRds.on(DescribeDBSnapshotsCommand).callsFake(describeFrom({}));
-    drRds.on(CopyDBSnapshotCommand).rejects(new SnapshotQuotaExceededFault({ message, $metadata: {} }));
+    drRds.on(CopyDBSnapshotCommand).rejects(rdsFault(SnapshotQuotaExceededFault, message));
   };
 
   it('tells the manual snapshot quota once, and keeps retrying', async () => {
@@ -624,7 +640,7 @@ describe('copyToTargets, copies in flight per kind', () => {
       .on(DescribeDBClusterSnapshotsCommand)
       .callsFake((input: { DBClusterSnapshotIdentifier?: string }) => {
         if (input.DBClusterSnapshotIdentifier) {
-          throw new DBClusterSnapshotNotFoundFault({ message: 'not found', $metadata: {} });
+          throw rdsFault(DBClusterSnapshotNotFoundFault, 'DBClusterSnapshot not found.', 404);
         }
         return { DBClusterSnapshots: copying(running) };
       });

@@ -7,7 +7,6 @@ import {
   DescribeDBSnapshotsCommand,
   ModifyDBClusterSnapshotAttributeCommand,
   RDSClient,
-  RDSServiceException,
   type RDSClientResolvedConfig,
   type ServiceInputTypes,
   type ServiceOutputTypes,
@@ -21,6 +20,7 @@ import { copyNotifications } from '../../../lib/core/notification/outcomes.js';
 import type { CopyTargetPolicy } from '../../../lib/core/policy/schema.js';
 import { copyToTargets, sweepCopies, type CopyDeps } from '../../../lib/core/use-cases/copy-snapshot.js';
 import { goldPolicyFile } from '../../support/policies.js';
+import { rdsErrorResponse, rdsFault } from '../../support/sdk-errors.js';
 
 /*
  * An Aurora cluster snapshot bound for a DR account in another region. RDS (unlike moto) refuses
@@ -89,14 +89,18 @@ function site(rds: RdsMock, region: string, account: string) {
       ? snapshots.get(input.DBClusterSnapshotIdentifier)
       : undefined;
     if (input.DBClusterSnapshotIdentifier && !found) {
-      throw new DBClusterSnapshotNotFoundFault({ message: 'not found', $metadata: {} });
+      throw rdsFault(
+        DBClusterSnapshotNotFoundFault,
+        `DBClusterSnapshot ${input.DBClusterSnapshotIdentifier} not found.`,
+        404,
+      );
     }
     return { DBClusterSnapshots: found ? [found] : [...snapshots.values()] };
   });
   rds
     .on(CopyDBClusterSnapshotCommand)
     .callsFake(
-      (input: {
+      async (input: {
         SourceDBClusterSnapshotIdentifier: string;
         TargetDBClusterSnapshotIdentifier: string;
         KmsKeyId?: string;
@@ -104,10 +108,8 @@ function site(rds: RdsMock, region: string, account: string) {
       }) => {
         const [, , , sourceRegion, sourceAccount] = input.SourceDBClusterSnapshotIdentifier.split(':');
         if (sourceRegion !== region && sourceAccount !== account) {
-          throw new RDSServiceException({
-            name: 'InvalidParameterValue',
-            $fault: 'client',
-            $metadata: { httpStatusCode: 400 },
+          throw await rdsErrorResponse({
+            code: 'InvalidParameterValue',
             message:
               'You can only copy a shared DB cluster snapshot, whether encrypted or not, in the same AWS Region.',
           });

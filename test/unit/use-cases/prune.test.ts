@@ -15,6 +15,7 @@ import { RdsSnapshotStore } from '../../../lib/adapters/aws/rds-snapshots.js';
 import type { Policy } from '../../../lib/core/policy/schema.js';
 import { TAG } from '../../../lib/core/tags.js';
 import { prune } from '../../../lib/core/use-cases/prune.js';
+import { rdsErrorResponse, throttling } from '../../support/sdk-errors.js';
 import { recordingNotifier } from '../../support/topic.js';
 
 const NOW = new Date('2026-11-24T04:15:00Z');
@@ -84,8 +85,6 @@ function serve(rds: typeof sourceRds, snapshots: DBSnapshot[], instances: object
   rds.on(DeleteDBSnapshotCommand).resolves({});
 }
 
-const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $fault: 'client' });
-
 const request = (overrides: Partial<Parameters<typeof prune>[0]> = {}) => ({
   policyName: 'gold',
   policy,
@@ -109,7 +108,9 @@ describe('prune', () => {
   it('goes on deleting when one delete is throttled, and reports that one as failed', async () => {
     serve(sourceRds, [...old, newest]);
     serve(targetRds, []);
-    sourceRds.on(DeleteDBSnapshotCommand, { DBSnapshotIdentifier: 'lifeboat-old-2' }).rejects(throttled());
+    sourceRds
+      .on(DeleteDBSnapshotCommand, { DBSnapshotIdentifier: 'lifeboat-old-2' })
+      .rejects(await throttling());
 
     const result = await prune(request());
 
@@ -157,8 +158,11 @@ describe('prune', () => {
   it('deletes nothing anywhere when a copy target cannot be listed, since its copies in progress are unknown', async () => {
     serve(sourceRds, [...old, newest]);
     targetRds.on(DescribeDBSnapshotsCommand).rejects(
-      Object.assign(new Error('not authorized to perform rds:DescribeDBSnapshots'), {
-        name: 'AccessDenied',
+      await rdsErrorResponse({
+        code: 'AccessDenied',
+        message:
+          'User: arn:aws:sts::111111111111:assumed-role/lifeboat-prune/prune is not authorized to perform: rds:DescribeDBSnapshots',
+        status: 403,
       }),
     );
 
@@ -417,7 +421,9 @@ describe('prune handler', () => {
   it('tries every delete, then fails the invocation naming the snapshot that was not deleted', async () => {
     serve(sourceRds, [...old, newest]);
     serve(targetRds, []);
-    sourceRds.on(DeleteDBSnapshotCommand, { DBSnapshotIdentifier: 'lifeboat-old-4' }).rejects(throttled());
+    sourceRds
+      .on(DeleteDBSnapshotCommand, { DBSnapshotIdentifier: 'lifeboat-old-4' })
+      .rejects(await throttling());
 
     await expect(handler({ policy: 'gold', time: NOW.toISOString() }, context)).rejects.toThrow(
       /prune of policy gold incomplete: source us-east-1: lifeboat-old-4: RetryLaterError/,

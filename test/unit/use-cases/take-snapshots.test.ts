@@ -5,7 +5,6 @@ import {
   DescribeDBInstancesCommand,
   DescribeDBSnapshotsCommand,
   RDSClient,
-  RDSServiceException,
 } from '@aws-sdk/client-rds';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -15,6 +14,7 @@ import { RdsSnapshotStore } from '../../../lib/adapters/aws/rds-snapshots.js';
 import { RetryLaterError } from '../../../lib/core/errors.js';
 import { takeSnapshots } from '../../../lib/core/use-cases/take-snapshots.js';
 import { goldPolicyFile } from '../../support/policies.js';
+import { rdsErrorResponse, rdsFault, throttling } from '../../support/sdk-errors.js';
 import { recordingNotifier } from '../../support/topic.js';
 
 const rds = mockClient(RDSClient);
@@ -35,21 +35,17 @@ function instances(...entries: Array<[id: string, status: string]>) {
     })),
   });
   rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [] });
-  rds
-    .on(DescribeDBSnapshotsCommand)
-    .rejects(new DBSnapshotNotFoundFault({ message: 'DBSnapshot not found.', $metadata: {} }));
+  rds.on(DescribeDBSnapshotsCommand).rejects(rdsFault(DBSnapshotNotFoundFault, 'DBSnapshot not found.', 404));
 }
-
-const throttled = () =>
-  new RDSServiceException({ name: 'Throttling', message: 'Rate exceeded', $fault: 'client', $metadata: {} });
 
 describe('takeSnapshots with RDS refusing some requests', () => {
   it('snapshots the other databases when one is throttled, and marks that one retryable', async () => {
     instances(['orders', 'available'], ['catalog', 'available'], ['users', 'available']);
+    const throttled = await throttling();
     rds
       .on(CreateDBSnapshotCommand)
       .callsFake((input: { DBInstanceIdentifier: string; DBSnapshotIdentifier: string }) => {
-        if (input.DBInstanceIdentifier === 'catalog') throw throttled();
+        if (input.DBInstanceIdentifier === 'catalog') throw throttled;
         return { DBSnapshot: { DBSnapshotIdentifier: input.DBSnapshotIdentifier, Status: 'creating' } };
       });
 
@@ -90,9 +86,32 @@ describe('takeSnapshots with RDS refusing some requests', () => {
     expect(rds).not.toHaveReceivedCommand(CreateDBSnapshotCommand);
   });
 
+  it('marks retryable an instance that RDS refuses as not available, having started backing up since it was listed', async () => {
+    instances(['orders', 'available']);
+    rds.on(CreateDBSnapshotCommand).rejects(
+      await rdsErrorResponse({
+        code: 'InvalidDBInstanceState',
+        message:
+          'Cannot create a snapshot because the database instance orders is not currently in the available state.',
+      }),
+    );
+
+    const result = await takeSnapshots({
+      policyName: 'gold',
+      policy: policies.policies.gold!,
+      scheduledAt: new Date('2026-11-24T12:00:00Z'),
+      store,
+    });
+
+    expect(result.databases).toEqual([
+      expect.objectContaining({ database: 'orders', outcome: 'failed', retryable: true }),
+    ]);
+    expect(result.databases[0]?.reason).toMatch(/RetryLaterError: .*InvalidDBInstanceState: Cannot create/);
+  });
+
   it('fails the Lambda run as retry-later when every failure is one, so Lambda invokes it again', async () => {
     instances(['orders', 'available'], ['catalog', 'available']);
-    rds.on(CreateDBSnapshotCommand).rejects(throttled());
+    rds.on(CreateDBSnapshotCommand).rejects(await throttling());
 
     const run = runSnapshot(
       { policy: 'gold', time: '2026-11-24T12:00:00Z' },
