@@ -117,3 +117,37 @@ function policyOf(policies: PolicyFile, database: DatabaseSource): string {
     `database "${database.id}" is selected by several policies (${selecting.join(', ')}): name one (--policy)`,
   );
 }
+
+export type SnapshotEnd = { state: 'available' | 'failed' | 'gone' | 'timed-out'; status?: string };
+
+/**
+ * Follows a snapshot until RDS reports it available or failed (or it disappears, or `timeoutMs`
+ * passes), telling `onProgress` each time its status or progress changes: what `--wait` prints, so
+ * a pipeline starts its migration only once the snapshot can be restored.
+ */
+export async function followSnapshot(request: {
+  store: Pick<SnapshotStore, 'getSnapshot'>;
+  kind: DatabaseSource['kind'];
+  snapshotId: string;
+  pollMs: number;
+  timeoutMs: number;
+  sleep: (ms: number) => Promise<void>;
+  onProgress: (status: string, percent?: number) => void;
+}): Promise<SnapshotEnd> {
+  const { store, kind, snapshotId, pollMs, timeoutMs, sleep, onProgress } = request;
+  let waited = 0;
+  let last = '';
+  for (;;) {
+    const snapshot = await store.getSnapshot(kind, snapshotId);
+    if (!snapshot) return { state: 'gone' };
+    const seen = `${snapshot.status} ${snapshot.percentProgress ?? ''}`;
+    if (seen !== last) onProgress(snapshot.status, snapshot.percentProgress);
+    last = seen;
+    if (snapshot.status === 'available' || snapshot.status === 'failed') {
+      return { state: snapshot.status, status: snapshot.status };
+    }
+    if (waited >= timeoutMs) return { state: 'timed-out', status: snapshot.status };
+    await sleep(pollMs);
+    waited += pollMs;
+  }
+}
