@@ -5,6 +5,7 @@ import { registerDrill } from './commands/drill.js';
 import { registerFingerprint } from './commands/fingerprint.js';
 import { registerPlan } from './commands/plan.js';
 import { registerRestore } from './commands/restore.js';
+import { registerSnapshot } from './commands/snapshot.js';
 import { registerStatus } from './commands/status.js';
 import { EXIT } from './exit.js';
 
@@ -22,6 +23,7 @@ const commands: Array<(program: Command) => void> = [
   registerFingerprint,
   registerCompare,
   registerStatus,
+  registerSnapshot,
 ];
 for (const register of commands) register(program);
 

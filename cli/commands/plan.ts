@@ -51,7 +51,7 @@ export function registerPlan(program: Command): void {
       'saved describe-db-snapshots / describe-db-cluster-snapshots JSON, instead of the live account',
     )
     .option('--now <time>', 'decide as of this ISO 8601 time (default: now)')
-    .option('--json', 'print {"decisions":[{"snapshot","action","reason"}]}')
+    .option('--json', 'print {"decisions":[{"snapshot","action","reason","keepUntil"?}]}')
     .option('--region <region>', 'source region (default: the AWS SDK chain; for an inventory, its own)')
     .option('--profile <profile>', 'AWS profile for the live account')
     .option('--endpoint-url <url>', 'RDS endpoint, e.g. a moto server (or AWS_ENDPOINT_URL)')
@@ -94,6 +94,8 @@ async function plan(options: PlanOptions): Promise<number> {
       snapshot: d.snapshot.id,
       action: d.action,
       reason: d.reason,
+      // A pre-change snapshot: retention keeps it until then.
+      ...(d.snapshot.tags[TAG.keepUntil] !== undefined ? { keepUntil: d.snapshot.tags[TAG.keepUntil] } : {}),
     }));
     console.log(JSON.stringify({ decisions }));
   } else {

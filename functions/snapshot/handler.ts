@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import type { z } from 'zod';
+import * as z from 'zod';
 import { RdsSnapshotStore } from '../../lib/adapters/aws/rds-snapshots.js';
 import { SnsNotifier } from '../../lib/adapters/aws/sns-notifier.js';
 import { policyFromEnv, requireEnv } from '../../lib/config/env.js';
@@ -12,7 +12,12 @@ import { publishAll } from '../../lib/core/notification/publish.js';
 import { findPolicy, formatIssues } from '../../lib/core/policy/parse.js';
 import type { PolicyFile } from '../../lib/core/policy/schema.js';
 import type { Clock, Notifier, SnapshotStore } from '../../lib/core/ports.js';
-import { scheduledRunSchema } from '../../lib/core/scheduled-time.js';
+import { keepUntilFrom } from '../../lib/core/pre-change.js';
+import { scheduledRunSchema, scheduledTimeSchema } from '../../lib/core/scheduled-time.js';
+import {
+  takePreChangeSnapshot,
+  type PreChangeSnapshotResult,
+} from '../../lib/core/use-cases/take-pre-change-snapshot.js';
 import { takeSnapshots, type TakeSnapshotsResult } from '../../lib/core/use-cases/take-snapshots.js';
 
 /**
@@ -22,6 +27,27 @@ import { takeSnapshots, type TakeSnapshotsResult } from '../../lib/core/use-case
  * instant close to the clock (lib/core/scheduled-time.ts): retention trusts nothing else.
  */
 export const scheduleInputSchema = scheduledRunSchema;
+
+/**
+ * A pre-change snapshot, as a CI/CD pipeline asks for one before a migration (`aws lambda invoke`,
+ * then `lifeboat snapshot --wait` or `aws rds wait` on the returned id): the database, why, and
+ * how long to keep it. `time` names the snapshot; a pipeline that may retry passes the same one so
+ * the retry finds the first snapshot. Without it, the function's clock.
+ */
+export function preChangeInputSchema(now: Date) {
+  return z.strictObject({
+    database: z.string({ error: 'must name a DB instance or Aurora cluster' }).min(1, {
+      error: 'must name a DB instance or Aurora cluster',
+    }),
+    reason: z.string({ error: 'must say why the snapshot is taken' }),
+    keepUntil: z.string({ error: 'must be an ISO 8601 time' }).optional(),
+    keepDays: z.number({ error: 'must be a number of days' }).optional(),
+    policy: z.string({ error: 'must name a policy of the policy file' }).min(1).optional(),
+    time: scheduledTimeSchema(now).optional(),
+  });
+}
+
+export type SnapshotResult = TakeSnapshotsResult | PreChangeSnapshotResult;
 
 export interface SnapshotDeps {
   policies: PolicyFile;
@@ -46,8 +72,11 @@ export function parseScheduleInput(
  * Takes the policy's snapshots and publishes the run's summary; throws after that if any database
  * failed, so Lambda retries it, or if the summary could not be published.
  */
-export async function runSnapshot(event: unknown, deps: SnapshotDeps): Promise<TakeSnapshotsResult> {
+export async function runSnapshot(event: unknown, deps: SnapshotDeps): Promise<SnapshotResult> {
   const clock = deps.clock ?? (() => new Date());
+  if (typeof event === 'object' && event !== null && 'database' in event) {
+    return runPreChange(event, deps, clock);
+  }
   const input = parseScheduleInput(event, clock());
   const policy = findPolicy(deps.policies, input.policy);
   if (!policy) {
@@ -63,7 +92,41 @@ export async function runSnapshot(event: unknown, deps: SnapshotDeps): Promise<T
     logger: deps.logger,
   });
   deps.logger.info('snapshot run finished', { result });
-  const notification = snapshotRunNotification(input.policy, result, clock(), {
+  return publishOutcome(input.policy, result, deps, clock);
+}
+
+/** A pre-change snapshot: every problem with the request is refused before anything is created. */
+async function runPreChange(event: unknown, deps: SnapshotDeps, clock: () => Date) {
+  const now = clock();
+  const parsed = preChangeInputSchema(now).safeParse(event);
+  if (!parsed.success) {
+    throw new InvalidInputError(
+      `pre-change snapshot input is invalid:\n${formatIssues(parsed.error.issues)}`,
+    );
+  }
+  const input = parsed.data;
+  const requestedAt = input.time ? new Date(input.time) : now;
+  const result = await takePreChangeSnapshot({
+    database: input.database,
+    reason: input.reason,
+    keepUntil: keepUntilFrom(input, requestedAt),
+    ...(input.policy ? { policyName: input.policy } : {}),
+    policies: deps.policies,
+    requestedAt,
+    store: deps.store,
+    logger: deps.logger,
+  });
+  deps.logger.info('pre-change snapshot requested', { result });
+  return publishOutcome(result.policy, result, deps, clock);
+}
+
+async function publishOutcome<R extends TakeSnapshotsResult>(
+  policyName: string,
+  result: R,
+  deps: SnapshotDeps,
+  clock: () => Date,
+): Promise<R> {
+  const notification = snapshotRunNotification(policyName, result, clock(), {
     region: deps.store.region,
   });
   const unpublished = await publishAll(deps.notifier, [notification], deps.logger);
@@ -96,11 +159,11 @@ function defaultDeps(): SnapshotDeps {
 }
 
 export function createHandler(deps: () => SnapshotDeps) {
-  return middy<unknown, TakeSnapshotsResult, Error, Context>()
+  return middy<unknown, SnapshotResult, Error, Context>()
     .use(injectLambdaContext(deps().logger))
     .handler(async (event) => runSnapshot(event, deps()));
 }
 
-export const handler = middy<unknown, TakeSnapshotsResult, Error, Context>()
+export const handler = middy<unknown, SnapshotResult, Error, Context>()
   .use(injectLambdaContext(logger))
   .handler(async (event) => runSnapshot(event, defaultDeps()));

@@ -10,6 +10,10 @@ export const TAG = {
   sourceArn: 'lifeboat:source-arn',
   tier: 'lifeboat:tier',
   scheduledAt: 'lifeboat:scheduled-at',
+  /** On a pre-change snapshot (and its copies): why an operator took it, e.g. "migration 42". */
+  reason: 'lifeboat:reason',
+  /** On a pre-change snapshot (and its copies): retention keeps it until this ISO time. */
+  keepUntil: 'lifeboat:keep-until',
   copyOf: 'lifeboat:copy-of',
   /**
    * Prefix, on a snapshot Lifeboat took: `lifeboat:copy-announced:<target>` once its copy at that

@@ -45,6 +45,11 @@ const COPY_TAGS = {
   'lifeboat:origin': SNAP,
   'lifeboat:target': `${REGION}/${DR_ACCOUNT}`,
 };
+const PRE_CHANGE_COPY_TAGS = {
+  ...COPY_TAGS,
+  'lifeboat:reason': 'migration 42: add index',
+  'lifeboat:keep-until': '2026-12-01T09:45:12.000Z',
+};
 const MANAGED = resourceTags({ 'lifeboat:managed': 'true' });
 
 async function allowed(r: ResolvedRole, action: string, resource: string, context = {}) {
@@ -118,6 +123,9 @@ describe('DR account template (deploy/dr-account-role.yml)', () => {
       ['rds:CopyDBClusterSnapshot', rdsArn.clusterSnapshot(`${SNAP}-share-${DR_ACCOUNT}`), MANAGED],
       ['rds:CopyDBClusterSnapshot', clusterCopy, requestTags(COPY_TAGS)],
       ['rds:AddTagsToResource', clusterCopy, requestTags(COPY_TAGS)],
+      // A pre-change snapshot's copy carries its reason and keep-until.
+      ['rds:CopyDBSnapshot', copy, requestTags(PRE_CHANGE_COPY_TAGS)],
+      ['rds:AddTagsToResource', clusterCopy, requestTags(PRE_CHANGE_COPY_TAGS)],
       ['rds:DeleteDBSnapshot', copy, MANAGED],
       ['rds:DeleteDBClusterSnapshot', clusterCopy, MANAGED],
       ['rds:DescribeDBSnapshots', copy, {}],

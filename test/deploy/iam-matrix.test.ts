@@ -42,6 +42,22 @@ const copyTags = (tier: string, target: string) => ({
   'lifeboat:origin': 'lifeboat-orders-20261124t0945',
   'lifeboat:target': target,
 });
+/** A pre-change snapshot (lifeboat snapshot / the snapshot function's pre-change input). */
+const PRE_CHANGE = 'lifeboat-orders-20261124t094512-pre';
+const PRE_CHANGE_TAGS = {
+  ...SNAPSHOT_TAGS,
+  'lifeboat:scheduled-at': '2026-11-24T09:45:12.000Z',
+  'lifeboat:reason': 'migration 42: add index',
+  'lifeboat:keep-until': '2026-12-01T09:45:12.000Z',
+};
+/** Its copies carry the reason and keep-until, so DR keeps them as long. */
+const preChangeCopyTags = (tier: string, target: string) => ({
+  ...copyTags(tier, target),
+  'lifeboat:reason': PRE_CHANGE_TAGS['lifeboat:reason'],
+  'lifeboat:keep-until': PRE_CHANGE_TAGS['lifeboat:keep-until'],
+  'lifeboat:copy-of': rdsArn.snapshot(PRE_CHANGE),
+  'lifeboat:origin': PRE_CHANGE,
+});
 const SCRATCH_TAGS = {
   'lifeboat:scratch': 'true',
   'lifeboat:expires-at': '2026-11-24T15:45:00.000Z',
@@ -71,6 +87,35 @@ const ALLOWED: Row[] = [
   ['snapshot', 'rds:CreateDBClusterSnapshot', rdsArn.clusterSnapshot(SNAP), requestTags(SNAPSHOT_TAGS)],
   ['snapshot', 'rds:AddTagsToResource', rdsArn.clusterSnapshot(SNAP), requestTags(SNAPSHOT_TAGS)],
   ['snapshot', 'rds:DescribeDBInstances', rdsArn.instance('orders')],
+  // take-pre-change-snapshot: the same calls, with the reason and keep-until tags too.
+  ['snapshot', 'rds:CreateDBSnapshot', rdsArn.snapshot(PRE_CHANGE), requestTags(PRE_CHANGE_TAGS)],
+  ['snapshot', 'rds:AddTagsToResource', rdsArn.snapshot(PRE_CHANGE), requestTags(PRE_CHANGE_TAGS)],
+  [
+    'snapshot',
+    'rds:CreateDBClusterSnapshot',
+    rdsArn.clusterSnapshot(PRE_CHANGE),
+    requestTags(PRE_CHANGE_TAGS),
+  ],
+  ['snapshot', 'rds:AddTagsToResource', rdsArn.clusterSnapshot(PRE_CHANGE), requestTags(PRE_CHANGE_TAGS)],
+  // copy-snapshot of a pre-change snapshot: its copies carry the reason and keep-until.
+  [
+    'copy',
+    'rds:CopyDBSnapshot',
+    rdsArn.snapshot(`${PRE_CHANGE}-${dr}`, dr),
+    requestTags(preChangeCopyTags('dr-region', dr)),
+  ],
+  [
+    'copy',
+    'rds:AddTagsToResource',
+    rdsArn.clusterSnapshot(`${PRE_CHANGE}-${dr}`, dr),
+    requestTags(preChangeCopyTags('dr-region', dr)),
+  ],
+  [
+    'copy',
+    'rds:CopyDBSnapshot',
+    rdsArn.snapshot(`${PRE_CHANGE}-share-${DR_ACCOUNT}`),
+    requestTags(preChangeCopyTags('primary', `${dr}/${DR_ACCOUNT}`)),
+  ],
   // copy-snapshot: the DR-region copy, the shareable copy, sharing, the announced mark, clean-up.
   ['copy', 'rds:CopyDBSnapshot', rdsArn.snapshot(SNAP), MANAGED],
   [

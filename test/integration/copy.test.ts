@@ -22,6 +22,7 @@ import { InvalidInputError, NotFoundError } from '../../lib/core/errors.js';
 import type { PolicyFile } from '../../lib/core/policy/schema.js';
 import { TAG } from '../../lib/core/tags.js';
 import type { CopyEventResult, SweepResult } from '../../lib/core/use-cases/copy-snapshot.js';
+import { takePreChangeSnapshot } from '../../lib/core/use-cases/take-pre-change-snapshot.js';
 import { takeSnapshots } from '../../lib/core/use-cases/take-snapshots.js';
 import { lambdaContext } from '../support/lambda-context.js';
 import { motoClientConfig, startMoto, type Moto } from '../support/moto.js';
@@ -419,6 +420,33 @@ describe('copy function against moto', () => {
       [PRIMARY, ['started']],
     ]);
     expect(await snapshotIds(world.euRds)).toEqual([`${PRIMARY}-eu-west-1`]);
+  });
+
+  it('sweeps a pre-change snapshot to the DR region, its reason and keep-until carried so DR keeps it as long', async () => {
+    const policies = goldPolicy([{ region: 'eu-west-1', kmsKeyId: euKey }]);
+    await createInstance(world.rds, 'orders', GOLD);
+    await takePreChangeSnapshot({
+      database: 'orders',
+      reason: 'migration 42',
+      keepUntil: new Date('2026-12-01T00:00:00Z'),
+      policies,
+      requestedAt: new Date('2026-11-24T12:10:00Z'),
+      store: world.source,
+    });
+    const pre = 'lifeboat-orders-20261124t121000-pre';
+
+    const result = (await copyHandler(world, policies)(fixture('copy-sweep'))) as SweepResult;
+
+    expect(result.snapshots.map((s) => [s.snapshot, s.targets.map((t) => t.outcome)])).toEqual([
+      [pre, ['started']],
+    ]);
+    const copy = await world.euStore.getSnapshot('instance', `${pre}-eu-west-1`);
+    expect(copy?.tags).toMatchObject({
+      [TAG.tier]: 'dr-region',
+      [TAG.reason]: 'migration 42',
+      [TAG.keepUntil]: '2026-12-01T00:00:00.000Z',
+      [TAG.origin]: pre,
+    });
   });
 });
 

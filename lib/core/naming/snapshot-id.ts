@@ -19,6 +19,19 @@ export function snapshotId(sourceId: string, scheduledAt: Date): string {
 }
 
 /**
+ * A pre-change snapshot an operator asked for: `lifeboat-<source>-<yyyymmddThhmmss>-pre`. The
+ * requested time names it, so a repeated request (a Lambda retry) finds it; the `-pre` ending
+ * keeps it apart from every scheduled id, which ends in the minute.
+ *
+ * @example preChangeSnapshotId('orders', new Date('2026-11-24T09:45:12Z')) // 'lifeboat-orders-20261124t094512-pre'
+ */
+export function preChangeSnapshotId(sourceId: string, requestedAt: Date): string {
+  if (Number.isNaN(requestedAt.getTime())) throw new RangeError('requested time is not a valid date');
+  const stamp = requestedAt.toISOString().slice(0, 19).replace(/[-:]/g, '').toLowerCase();
+  return joinIdentifier(['lifeboat', sourceId, stamp, 'pre'], 2);
+}
+
+/**
  * A snapshot's copy at a target: `<snapshot>-<region>[-<account>]`. Two targets of one policy in
  * the same region (one per account) get different ids, and the same target always the same.
  */

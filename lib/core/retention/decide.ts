@@ -1,5 +1,6 @@
 import type { Snapshot } from '../model.js';
 import type { Retention } from '../policy/schema.js';
+import { keepUntilOf } from '../pre-change.js';
 import { AHEAD_TOLERANCE_MS, parseInstant } from '../scheduled-time.js';
 import { isManaged, TAG } from '../tags.js';
 import { bucketOf, PERIODS } from './periods.js';
@@ -71,7 +72,8 @@ export function describeRetention(retention: Retention): string {
  * Per source, among its managed, available snapshots, it keeps:
  * - with daily = D, the newest snapshot of each of the last D calendar days (UTC, today included)
  *   that has one; likewise weekly by ISO week, monthly and yearly;
- * - the newest one, and the newest one tagged verified, whatever their age.
+ * - the newest one, and the newest one tagged verified, whatever their age;
+ * - a pre-change snapshot until its keep-until time (TAG.keepUntil).
  * It never deletes a snapshot Lifeboat does not manage, one still being created or copied, or one
  * in use by a copy or a restore. A failed snapshot is announced once and deleted after a grace
  * period. A snapshot listed twice gets one decision. Everything else is deleted.
@@ -106,17 +108,19 @@ export function decideRetention(
       special.set(snapshot, failedDecision(snapshot, now, used));
       continue;
     }
+    const until = keptUntilReason(snapshot, now);
     if (snapshot.status !== 'available') {
-      reasons.set(snapshot, [`not available yet (status ${snapshot.status})`]);
+      reasons.set(snapshot, [`not available yet (status ${snapshot.status})`, ...until]);
       continue;
     }
     const time = snapshotTime(snapshot);
     if (time === undefined) {
       const problem = 'RDS lists it as available but gives no creation time (SnapshotCreateTime)';
-      special.set(snapshot, { snapshot, action: 'keep', reason: `kept: ${problem}`, problem });
+      const reason = [`kept: ${problem}`, ...until].join(', ');
+      special.set(snapshot, { snapshot, action: 'keep', reason, problem });
       continue;
     }
-    reasons.set(snapshot, used ? ['in use by a copy or a restore'] : []);
+    reasons.set(snapshot, [...(used ? ['in use by a copy or a restore'] : []), ...until]);
     const key = `${snapshot.kind}\u0000${sourceOf(snapshot)}`;
     const members = series.get(key) ?? [];
     members.push({ snapshot, time });
@@ -155,6 +159,18 @@ export function decideRetention(
       ? { snapshot, action: 'keep', reason: kept.join(', ') }
       : { snapshot, action: 'delete', reason: beyond };
   });
+}
+
+/**
+ * A pre-change snapshot is kept until its keep-until time whatever GFS says, then is one like any
+ * other. A keep-until that is not an ISO instant keeps nothing: a bad tag must not hold a
+ * snapshot forever.
+ */
+function keptUntilReason(snapshot: Snapshot, now: Date): string[] {
+  const until = keepUntilOf(snapshot.tags);
+  if (!until || until.getTime() <= now.getTime()) return [];
+  const reason = snapshot.tags[TAG.reason];
+  return [`pre-change${reason ? ` (${reason})` : ''}, kept until ${until.toISOString()}`];
 }
 
 /**

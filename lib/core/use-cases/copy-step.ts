@@ -89,7 +89,9 @@ export function copyTags(
   copiedFrom: string,
   target: string,
 ): Tags {
-  const carried = [TAG.source, TAG.sourceArn, TAG.scheduledAt] as const;
+  // A pre-change snapshot's DR copies are kept as long as it is: an SRE restoring in the DR site
+  // expects the copy taken before the change to be there.
+  const carried = [TAG.source, TAG.sourceArn, TAG.scheduledAt, TAG.reason, TAG.keepUntil] as const;
   const tags: Tags = { [TAG.managed]: 'true', [TAG.policy]: policyName, [TAG.tier]: tier };
   for (const key of carried) if (original.tags[key] !== undefined) tags[key] = original.tags[key];
   tags[TAG.source] ??= original.sourceId;

@@ -67,75 +67,90 @@ export async function takeSnapshots(request: {
   const databases: DatabaseSnapshotResult[] = [];
 
   for (const database of selected) {
-    const result = await snapshotOne(database);
-    const log =
-      result.outcome === 'failed' ? logger.error : result.outcome === 'skipped' ? logger.warn : logger.info;
-    log.call(logger, `${database.kind} ${database.id}: ${result.outcome}: ${result.reason}`, { ...result });
-    databases.push(result);
-  }
-  return { policy: policyName, scheduledAt: scheduledAt.toISOString(), databases };
-
-  async function snapshotOne(database: DatabaseSource): Promise<DatabaseSnapshotResult> {
-    const base = { kind: database.kind, database: database.id };
-    if (database.kind === 'instance' && database.clusterId) {
-      return {
-        ...base,
-        outcome: 'skipped',
-        reason: `member of Aurora cluster ${database.clusterId}: the cluster is snapshotted, not its instances`,
-      };
-    }
-    const id = snapshotId(database.id, scheduledAt);
-    try {
-      const existing = await store.getSnapshot(database.kind, id);
-      if (existing) {
-        if (isManaged(existing.tags) && existing.sourceId === database.id) {
-          return {
-            ...base,
-            outcome: 'existing',
-            snapshotId: id,
-            reason: `snapshot already taken (${existing.status})`,
-          };
-        }
-        throw new GuardRefusedError(`snapshot ${id} exists and is not Lifeboat's snapshot of ${database.id}`);
-      }
-      if (!SNAPSHOTABLE.has(database.status)) {
-        if (PASSING.has(database.status)) {
-          return {
-            ...base,
-            outcome: 'failed',
-            retryable: true,
-            reason: `status is ${database.status}; RDS snapshots it once it is available again`,
-          };
-        }
-        return {
-          ...base,
-          outcome: 'skipped',
-          reason: `status is ${database.status}: RDS cannot snapshot it now`,
-        };
-      }
-      const tags: Tags = {
+    const result = await snapshotDatabase({
+      database,
+      snapshotId: snapshotId(database.id, scheduledAt),
+      tags: {
         [TAG.managed]: 'true',
         [TAG.policy]: policyName,
         [TAG.source]: database.id,
         [TAG.sourceArn]: database.arn,
         [TAG.tier]: 'primary',
         [TAG.scheduledAt]: scheduledAt.toISOString(),
-      };
-      const snapshot = await store.createSnapshot({ source: database, snapshotId: id, tags });
+      },
+      store,
+    });
+    const log =
+      result.outcome === 'failed' ? logger.error : result.outcome === 'skipped' ? logger.warn : logger.info;
+    log.call(logger, `${database.kind} ${database.id}: ${result.outcome}: ${result.reason}`, { ...result });
+    databases.push(result);
+  }
+  return { policy: policyName, scheduledAt: scheduledAt.toISOString(), databases };
+}
+
+/**
+ * One manual snapshot of one database under `snapshotId` with `tags`, the step scheduled and
+ * pre-change snapshots share: a snapshot of that name Lifeboat already took of this database is
+ * the same request again; members of an Aurora cluster and databases RDS cannot snapshot now are
+ * skipped or failed with the reason.
+ */
+export async function snapshotDatabase(request: {
+  database: DatabaseSource;
+  snapshotId: string;
+  tags: Tags;
+  store: SnapshotStore;
+}): Promise<DatabaseSnapshotResult> {
+  const { database, snapshotId: id, tags, store } = request;
+  const base = { kind: database.kind, database: database.id };
+  if (database.kind === 'instance' && database.clusterId) {
+    return {
+      ...base,
+      outcome: 'skipped',
+      reason: `member of Aurora cluster ${database.clusterId}: the cluster is snapshotted, not its instances`,
+    };
+  }
+  try {
+    const existing = await store.getSnapshot(database.kind, id);
+    if (existing) {
+      if (isManaged(existing.tags) && existing.sourceId === database.id) {
+        return {
+          ...base,
+          outcome: 'existing',
+          snapshotId: id,
+          reason: `snapshot already taken (${existing.status})`,
+        };
+      }
+      throw new GuardRefusedError(`snapshot ${id} exists and is not Lifeboat's snapshot of ${database.id}`);
+    }
+    if (!SNAPSHOTABLE.has(database.status)) {
+      if (PASSING.has(database.status)) {
+        return {
+          ...base,
+          outcome: 'failed',
+          retryable: true,
+          reason: `status is ${database.status}; RDS snapshots it once it is available again`,
+        };
+      }
       return {
         ...base,
-        outcome: 'created',
-        snapshotId: snapshot.id,
-        reason: `snapshot requested (${snapshot.status})`,
-      };
-    } catch (error) {
-      return {
-        ...base,
-        outcome: 'failed',
-        snapshotId: id,
-        retryable: error instanceof RetryLaterError,
-        reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+        outcome: 'skipped',
+        reason: `status is ${database.status}: RDS cannot snapshot it now`,
       };
     }
+    const snapshot = await store.createSnapshot({ source: database, snapshotId: id, tags });
+    return {
+      ...base,
+      outcome: 'created',
+      snapshotId: snapshot.id,
+      reason: `snapshot requested (${snapshot.status})`,
+    };
+  } catch (error) {
+    return {
+      ...base,
+      outcome: 'failed',
+      snapshotId: id,
+      retryable: error instanceof RetryLaterError,
+      reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    };
   }
 }

@@ -1,7 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isValidSnapshotId, MAX_SNAPSHOT_ID_LENGTH } from '../../../lib/core/naming/identifiers.js';
-import { copyId, shareableCopyId, snapshotId } from '../../../lib/core/naming/snapshot-id.js';
+import {
+  copyId,
+  preChangeSnapshotId,
+  shareableCopyId,
+  snapshotId,
+} from '../../../lib/core/naming/snapshot-id.js';
 
 // DB instance and cluster identifiers as RDS allows them (1-63, letter first, no "--", no trailing "-").
 const dbIdentifier = fc.stringMatching(/^[a-z](?:-?[a-z0-9]){0,62}$/).filter((id) => id.length <= 63);
@@ -71,6 +76,29 @@ describe('snapshotId', () => {
 
   it('refuses an invalid date rather than naming a snapshot "NaN"', () => {
     expect(() => snapshotId('orders', new Date('nope'))).toThrow(RangeError);
+  });
+});
+
+describe('preChangeSnapshotId', () => {
+  it('names a pre-change snapshot by source and requested second, ending in -pre', () => {
+    expect(preChangeSnapshotId('orders', new Date('2026-11-24T09:45:12.345Z'))).toBe(
+      'lifeboat-orders-20261124t094512-pre',
+    );
+  });
+
+  it('is always a valid lifeboat-* id, deterministic, and never a scheduled snapshot id of any source or time', () => {
+    fc.assert(
+      fc.property(anySource, anySource, scheduledAt, scheduledAt, (source, other, at, scheduled) => {
+        const id = preChangeSnapshotId(source, at);
+        expect(isValidSnapshotId(id), id).toBe(true);
+        expect(id.startsWith('lifeboat-')).toBe(true);
+        expect(id.length).toBeLessThanOrEqual(MAX_SNAPSHOT_ID_LENGTH);
+        expect(preChangeSnapshotId(source, new Date(at.getTime()))).toBe(id);
+        expect(snapshotId(other, scheduled)).not.toBe(id);
+        expect(snapshotId(source, at)).not.toBe(id);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 

@@ -34,6 +34,14 @@ const snapshotArb = fc
     createdLagMinutes: fc.integer({ min: 0, max: 600 }),
     noCreationTime: fc.constantFrom(false, false, false, false, false, false, false, false, false, true),
     announcedDaysAgo: fc.option(fc.integer({ min: -3, max: 30 }), { nil: undefined }),
+    // A pre-change snapshot: kept until some minutes from now (past or future), or a bad tag.
+    keepUntil: fc.option(
+      fc.oneof(
+        fc.integer({ min: -60 * 24 * 60, max: 60 * 24 * 60 }),
+        fc.constantFrom('2999-01-01', 'forever', '2999-01-01T00:00:00'),
+      ),
+      { nil: undefined, freq: 3 },
+    ),
   })
   .map((r): Omit<Snapshot, 'id' | 'arn'> => {
     const scheduled = new Date(NOW + r.offsetMinutes * 60_000);
@@ -57,6 +65,15 @@ const snapshotArb = fc
         [TAG.source]: r.source,
         ...(tag !== undefined ? { [TAG.scheduledAt]: tag } : {}),
         ...(r.verified ? { [TAG.verified]: scheduled.toISOString() } : {}),
+        ...(r.keepUntil === undefined
+          ? {}
+          : {
+              [TAG.reason]: 'migration 42',
+              [TAG.keepUntil]:
+                typeof r.keepUntil === 'number'
+                  ? new Date(NOW + r.keepUntil * 60_000).toISOString()
+                  : r.keepUntil,
+            }),
         ...(r.status === 'failed' && r.announcedDaysAgo !== undefined
           ? { [TAG.failureAnnounced]: new Date(NOW - r.announcedDaysAgo * DAY).toISOString() }
           : {}),
@@ -121,6 +138,11 @@ const conflicting = (snapshots: Snapshot[]) => {
   }
   return differing;
 };
+/** A keep-until tag that is a full instant after `now`, read apart from the code under test. */
+const keptUntil = (s: Snapshot) => {
+  const tag = s.tags[TAG.keepUntil];
+  return tag !== undefined && INSTANT.test(tag) && Date.parse(tag) > NOW;
+};
 const isCandidate = (s: Snapshot) =>
   s.tags[TAG.managed] === 'true' &&
   s.type === 'manual' &&
@@ -180,7 +202,9 @@ function required(snapshots: Snapshot[], retention: Retention, inUse: Set<string
   const differing = conflicting(snapshots);
   const unique = [...new Map(snapshots.map((s) => [s.id, s])).values()];
   const candidates = unique.filter((s) => isCandidate(s) && !differing.has(s.id));
-  const keep = new Set<Snapshot>(candidates.filter((s) => inUse.has(s.id) || inUse.has(s.arn)));
+  const keep = new Set<Snapshot>(
+    candidates.filter((s) => inUse.has(s.id) || inUse.has(s.arn) || keptUntil(s)),
+  );
   for (const s of newestBy(candidates, seriesOf).values()) keep.add(s);
   const verified = candidates.filter((s) => s.tags[TAG.verified] !== undefined);
   for (const s of newestBy(verified, seriesOf).values()) keep.add(s);
@@ -355,6 +379,67 @@ describe('decideRetention properties', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('always keeps a snapshot with a keep-until in the future, with a reason naming it', () => {
+    fc.assert(
+      fc.property(scenarioArb, ({ snapshots, retention, inUse }) => {
+        const decisions = decideRetention(snapshots, retention, now, { inUse });
+        // A failed snapshot is no backup: its grace period rules, whatever it was kept for.
+        const pinned = decisions.filter((d) => keptUntil(d.snapshot) && d.snapshot.status !== 'failed');
+        for (const d of pinned) {
+          expect(d.action, `${d.snapshot.id} ${d.reason}`).toBe('keep');
+          if (isCandidate(d.snapshot) && !conflicting(snapshots).has(d.snapshot.id)) {
+            expect(d.reason).toContain(
+              `kept until ${new Date(d.snapshot.tags[TAG.keepUntil]!).toISOString()}`,
+            );
+            expect(d.reason).toContain('migration 42');
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('treats a snapshot whose keep-until has passed like any other', () => {
+    const base = {
+      kind: 'instance' as const,
+      sourceId: 'db-1',
+      type: 'manual',
+      status: 'available',
+      encrypted: true,
+      region: 'us-east-1',
+    };
+    const snapshot = (id: string, daysAgo: number, keepUntil: number): Snapshot => ({
+      ...base,
+      id,
+      arn: `arn:aws:rds:us-east-1:111111111111:snapshot:${id}`,
+      createdAt: new Date(NOW - daysAgo * DAY),
+      tags: {
+        [TAG.managed]: 'true',
+        [TAG.source]: 'db-1',
+        [TAG.reason]: 'upgrade to 16',
+        [TAG.keepUntil]: new Date(NOW + keepUntil * DAY).toISOString(),
+      },
+    });
+    const decisions = decideRetention(
+      [snapshot('pinned', 40, 1), snapshot('expired', 40, -1), snapshot('newest', 0, -10)],
+      { daily: 1, weekly: 0, monthly: 0, yearly: 0 },
+      now,
+    );
+    expect(summary(decisions)).toEqual([
+      {
+        id: 'expired',
+        action: 'delete',
+        reason: 'beyond retention (daily 1, weekly 0, monthly 0, yearly 0)',
+      },
+      {
+        id: 'pinned',
+        action: 'keep',
+        reason: `pre-change (upgrade to 16), kept until ${new Date(NOW + DAY).toISOString()}`,
+      },
+      { id: 'newest', action: 'keep', reason: 'newest of source db-1, daily 2026-11-24' },
+    ]);
   });
 
   it('keeps every snapshot a copy or restore is using, and the newest verified one of each source', () => {
