@@ -1,7 +1,7 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Command } from 'commander';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { registerRestore } from '../../cli/commands/restore.js';
 import {
   runRestoreVerifyLocally,
@@ -10,9 +10,7 @@ import {
 } from '../../lib/adapters/local-state-machine.js';
 import { createRestoreVerifyTasks } from '../../lib/core/use-cases/restore-verify/tasks.js';
 import { describedExecution, executionHistory, serveExecution } from '../support/execution-history.js';
-import { startMoto, type Moto } from '../support/moto.js';
-import { startPostgres, type LocalPostgres } from '../support/postgres.js';
-import { createFixture, INSTANCE, loadSchema, type Fixture } from './restore-verify-fixture.js';
+import { INSTANCE, useRestoreVerifyServers } from './restore-verify-fixture.js';
 
 /*
  * `lifeboat restore --wait` reads an execution of the deployed machine through DescribeExecution and
@@ -27,21 +25,7 @@ const EXECUTION =
 const ROLE = 'arn:aws:iam::123456789012:role/lifeboat-dev-restore-verify';
 
 const sfn = mockClient(SFNClient);
-let moto: Moto;
-let server: LocalPostgres;
-let fixture: Fixture;
-
-beforeAll(async () => {
-  [moto, server] = await Promise.all([startMoto(), startPostgres()]);
-});
-afterAll(async () => {
-  await Promise.all([moto?.stop(), server?.stop()]);
-});
-beforeEach(async () => {
-  await moto.reset();
-  await loadSchema(server);
-  fixture = await createFixture(moto, server);
-});
+const live = useRestoreVerifyServers();
 afterEach(() => sfn.reset());
 
 /** Runs restore-verify locally and serves that execution to the CLI's SFN client. */
@@ -49,7 +33,7 @@ async function serveLocalRun(tasks: LocalRunOptions['tasks'] = {}) {
   const input = { source: INSTANCE };
   const events: LocalExecutionEvent[] = [];
   const startDate = new Date();
-  const run = await runRestoreVerifyLocally(input, fixture.deps, {
+  const run = await runRestoreVerifyLocally(input, live.fixture.deps, {
     tasks,
     executionId: EXECUTION,
     onEvent: (event) => events.push(event),
@@ -129,7 +113,7 @@ describe('lifeboat restore --wait on an execution of the real restore-verify mac
   });
 
   it('prints the failed task with its error, and fails naming the error, when the execution fails', async () => {
-    const real = createRestoreVerifyTasks(fixture.deps);
+    const real = createRestoreVerifyTasks(live.fixture.deps);
     const { run } = await serveLocalRun({
       FingerprintDatabase: async (input: unknown) => {
         await real.FingerprintDatabase!(input);

@@ -8,6 +8,7 @@ import {
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import pg from 'pg';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { RdsScratchRestorer } from '../../lib/adapters/aws/rds-restores.js';
 import { RdsSnapshotStore } from '../../lib/adapters/aws/rds-snapshots.js';
 import { S3ReportStore } from '../../lib/adapters/aws/s3-reports.js';
@@ -18,11 +19,11 @@ import type { Notification } from '../../lib/core/notification/message.js';
 import type { ConnectionResolver } from '../../lib/core/ports.js';
 import { TAG } from '../../lib/core/tags.js';
 import type { RestoreVerifyDeps } from '../../lib/core/use-cases/restore-verify/types.js';
-import { motoClientConfig, type Moto } from '../support/moto.js';
+import { motoClientConfig, startMoto, type Moto } from '../support/moto.js';
 import { goldPolicyFile } from '../support/policies.js';
 import { createCluster, createInstance } from '../support/rds-fixtures.js';
 import { watchTopic, type WatchedTopic } from '../support/topic.js';
-import type { LocalPostgres } from '../support/postgres.js';
+import { startPostgres, type LocalPostgres } from '../support/postgres.js';
 
 export const BUCKET = 'lifeboat-reports-test';
 export const INSTANCE = 'app-db';
@@ -176,4 +177,32 @@ export async function scratchLeft(rds: RDSClient): Promise<string[]> {
     ...instances.filter((i) => isScratch(i.TagList)).map((i) => `instance ${i.DBInstanceIdentifier}`),
     ...clusters.filter((c) => isScratch(c.TagList)).map((c) => `cluster ${c.DBClusterIdentifier}`),
   ];
+}
+
+/** What a restore-verify test file runs on, live for the test that reads it. */
+export interface RestoreVerifyServers {
+  moto: Moto;
+  /** The PostgreSQL standing in for the scratch instance. */
+  server: LocalPostgres;
+  fixture: Fixture;
+}
+
+/**
+ * Starts moto and PostgreSQL once for the test file, and before each test resets moto, loads the
+ * schema again and builds a fresh fixture.
+ */
+export function useRestoreVerifyServers(): RestoreVerifyServers {
+  const live = {} as RestoreVerifyServers;
+  beforeAll(async () => {
+    [live.moto, live.server] = await Promise.all([startMoto(), startPostgres()]);
+  });
+  afterAll(async () => {
+    await Promise.all([live.moto?.stop(), live.server?.stop()]);
+  });
+  beforeEach(async () => {
+    await live.moto.reset();
+    await loadSchema(live.server);
+    live.fixture = await createFixture(live.moto, live.server);
+  });
+  return live;
 }
