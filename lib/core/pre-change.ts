@@ -28,10 +28,28 @@ export function reasonProblem(reason: string): string | undefined {
 }
 
 /**
+ * A pre-change snapshot is kept through a change and its roll-back, not for years: beyond this a
+ * keep-until is a typo (2999 for 2029) that would hold a manual snapshot, and a place in the
+ * account's manual-snapshot quota, forever. Long-term copies are the yearly retention's job.
+ */
+export const MAX_KEEP_DAYS = 366;
+
+/**
  * Until when a pre-change snapshot is kept: `keepUntil` (an ISO 8601 instant) or `keepDays` days
- * after `now`, exactly one of them, and in the future.
+ * after `now`, exactly one of them, in the future and at most MAX_KEEP_DAYS away.
  */
 export function keepUntilFrom(request: { keepDays?: number; keepUntil?: string }, now: Date): Date {
+  const until = requestedKeepUntil(request, now);
+  if (until.getTime() - now.getTime() > MAX_KEEP_DAYS * 86_400_000) {
+    throw new InvalidInputError(
+      `keep-until ${until.toISOString()} is more than ${MAX_KEEP_DAYS} days away; a pre-change snapshot is kept ` +
+        "through a change, and the policy's yearly retention keeps snapshots for longer",
+    );
+  }
+  return until;
+}
+
+function requestedKeepUntil(request: { keepDays?: number; keepUntil?: string }, now: Date): Date {
   const { keepDays, keepUntil } = request;
   if (keepDays !== undefined && keepUntil !== undefined) {
     throw new InvalidInputError('keep-days and keep-until are exclusive: give one of them');

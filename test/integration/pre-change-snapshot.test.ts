@@ -162,6 +162,16 @@ describe('pre-change snapshot through the snapshot function, against moto', () =
       /keep-until 2026-11-24T09:00:00.000Z is in the past/,
     ],
     [
+      'a keep-until years away (a typo for 2029)',
+      { database: 'orders', reason: 'x', keepUntil: '2999-01-01T00:00:00Z' },
+      /keep-until 2999-01-01T00:00:00.000Z is more than 366 days away/,
+    ],
+    [
+      'keep-days beyond a year',
+      { database: 'orders', reason: 'x', keepDays: 400 },
+      /more than 366 days away/,
+    ],
+    [
       'a keep-until that is not a time',
       { database: 'orders', reason: 'x', keepUntil: 'next week' },
       /keep-until "next week" is not an ISO 8601 time/,
