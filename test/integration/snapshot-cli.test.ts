@@ -10,6 +10,10 @@ import { TAG } from '../../lib/core/tags.js';
 import { motoClientConfig, startMoto, type Moto } from '../support/moto.js';
 import { createInstance, snapshotIds } from '../support/rds-fixtures.js';
 
+// A keep-until a month from now, at midnight UTC: the CLI runs on the real clock, and a pre-change
+// snapshot is kept at most 366 days.
+const KEEP_UNTIL = new Date((Math.floor(Date.now() / 86_400_000) + 30) * 86_400_000).toISOString();
+
 const CLI = fileURLToPath(new URL('../../bin/lifeboat.mjs', import.meta.url));
 
 interface Run {
@@ -109,7 +113,7 @@ describe('lifeboat snapshot against moto', () => {
       '--reason',
       'schema change',
       '--keep-until',
-      '2099-01-01T00:00:00Z',
+      KEEP_UNTIL,
       '--policy',
       'gold',
       '--json',
@@ -119,7 +123,7 @@ describe('lifeboat snapshot against moto', () => {
     const result = JSON.parse(run.stdout) as { policy: string; keepUntil: string; databases: object[] };
     expect(result).toMatchObject({
       policy: 'gold',
-      keepUntil: '2099-01-01T00:00:00.000Z',
+      keepUntil: KEEP_UNTIL,
       reason: 'schema change',
       databases: [{ database: 'reports', outcome: 'created' }],
     });
@@ -127,7 +131,7 @@ describe('lifeboat snapshot against moto', () => {
   });
 
   it('shows the pre-change snapshot in lifeboat plan as kept until its keep-until', async () => {
-    await snapshotCli('--db', 'orders', '--reason', 'upgrade to 16', '--keep-until', '2099-01-01T00:00:00Z');
+    await snapshotCli('--db', 'orders', '--reason', 'upgrade to 16', '--keep-until', KEEP_UNTIL);
 
     const plan = await lifeboat('plan', '--policy', policyFile);
 
@@ -137,12 +141,12 @@ describe('lifeboat snapshot against moto', () => {
     const [id] = await preChange();
     expect(JSON.parse(json.stdout)).toEqual({
       decisions: expect.arrayContaining([
-        expect.objectContaining({ snapshot: id, action: 'keep', keepUntil: '2099-01-01T00:00:00.000Z' }),
+        expect.objectContaining({ snapshot: id, action: 'keep', keepUntil: KEEP_UNTIL }),
       ]),
     });
     expect(plan.stdout).toMatch(
       new RegExp(
-        `keep +\\S+ \\S+ +${id}  .*pre-change \\(upgrade to 16\\), kept until 2099-01-01T00:00:00.000Z`,
+        `keep +\\S+ \\S+ +${id}  .*pre-change \\(upgrade to 16\\), kept until ${KEEP_UNTIL.replaceAll('.', '\\.')}`,
       ),
     );
   });
