@@ -7,7 +7,7 @@ import type { SnapshotStore } from '../ports.js';
 import { reasonProblem } from '../pre-change.js';
 import { TAG } from '../tags.js';
 import { silentLogger, type UseCaseLogger } from './log.js';
-import { selects, snapshotDatabase, type DatabaseSnapshotResult } from './take-snapshots.js';
+import { selects, snapshotDatabase, snapshotTags, type DatabaseSnapshotResult } from './take-snapshots.js';
 
 export interface PreChangeSnapshotResult {
   policy: string;
@@ -60,13 +60,8 @@ export async function takePreChangeSnapshot(request: {
     database,
     snapshotId,
     tags: {
-      [TAG.managed]: 'true',
-      [TAG.policy]: policyName,
-      [TAG.source]: database.id,
-      [TAG.sourceArn]: database.arn,
-      [TAG.tier]: 'primary',
-      // Retention buckets it and the copy sweep looks back by this time, as for a scheduled one.
-      [TAG.scheduledAt]: requestedAt.toISOString(),
+      // Stamped with the time it was asked for, as a scheduled one with its scheduled time.
+      ...snapshotTags(policyName, database, requestedAt),
       [TAG.reason]: reason,
       [TAG.keepUntil]: keepUntil.toISOString(),
     },

@@ -54,6 +54,21 @@ export function selects(policy: Policy, database: DatabaseSource): boolean {
  * Members of an Aurora cluster are left out (the cluster is snapshotted), as are databases in a
  * state RDS cannot snapshot. One database failing does not stop the others.
  */
+/**
+ * The tags of a snapshot Lifeboat takes: managed, its policy, source and tier, and the time it
+ * stands for (retention buckets it, and the copy sweep looks back, by that time).
+ */
+export function snapshotTags(policyName: string, database: DatabaseSource, scheduledAt: Date): Tags {
+  return {
+    [TAG.managed]: 'true',
+    [TAG.policy]: policyName,
+    [TAG.source]: database.id,
+    [TAG.sourceArn]: database.arn,
+    [TAG.tier]: 'primary',
+    [TAG.scheduledAt]: scheduledAt.toISOString(),
+  };
+}
+
 export async function takeSnapshots(request: {
   policyName: string;
   policy: Policy;
@@ -70,14 +85,7 @@ export async function takeSnapshots(request: {
     const result = await snapshotDatabase({
       database,
       snapshotId: snapshotId(database.id, scheduledAt),
-      tags: {
-        [TAG.managed]: 'true',
-        [TAG.policy]: policyName,
-        [TAG.source]: database.id,
-        [TAG.sourceArn]: database.arn,
-        [TAG.tier]: 'primary',
-        [TAG.scheduledAt]: scheduledAt.toISOString(),
-      },
+      tags: snapshotTags(policyName, database, scheduledAt),
       store,
     });
     const log =
