@@ -1,7 +1,7 @@
 import { RDSClient, type RDSClientConfig } from '@aws-sdk/client-rds';
-import { STSClient } from '@aws-sdk/client-sts';
 import type { Command } from 'commander';
 import { RdsSnapshotStore } from '../../lib/adapters/aws/rds-snapshots.js';
+import type { StsSettings } from '../../lib/adapters/aws/sts-credentials.js';
 import { copyTargetStore } from '../../lib/adapters/aws/target-stores.js';
 import {
   InventorySnapshotStore,
@@ -162,11 +162,11 @@ async function liveStores(options: PlanOptions): Promise<PlanStores> {
   } catch (error) {
     throw new ConfigError('no AWS region: pass --region or set AWS_REGION', { cause: error });
   }
-  const sts = new STSClient({
+  const sts: StsSettings = {
     region,
     ...(options.profile ? { profile: options.profile } : {}),
     ...(endpoint ? { endpoint } : {}),
-  });
+  };
   const source = new ListedOnce(new RdsSnapshotStore({ region, client: new RDSClient({ ...base, region }) }));
   const targets = new Map<string, ListedOnce>();
   return {

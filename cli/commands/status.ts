@@ -1,9 +1,9 @@
 import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
-import { STSClient } from '@aws-sdk/client-sts';
 import type { Command } from 'commander';
 import { RdsSnapshotStore } from '../../lib/adapters/aws/rds-snapshots.js';
 import { S3ReportStore } from '../../lib/adapters/aws/s3-reports.js';
+import { stsSettingsFrom } from '../../lib/adapters/aws/sts-credentials.js';
 import { copyTargetStore } from '../../lib/adapters/aws/target-stores.js';
 import { ConfigError } from '../../lib/core/errors.js';
 import type { DatabaseRecovery } from '../../lib/core/monitor/recovery.js';
@@ -46,7 +46,7 @@ async function status(options: StatusOptions): Promise<number> {
   const base = awsClientConfig(options);
   const rds = new RDSClient(base);
   const region = await regionOf(rds);
-  const sts = new STSClient({ ...base, region });
+  const sts = { ...stsSettingsFrom(base), region };
   const bucket = options.reportsBucket ?? process.env.LIFEBOAT_REPORTS_BUCKET;
 
   const recoveries = await surveyRecovery(

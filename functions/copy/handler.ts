@@ -2,11 +2,11 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { RDSClientConfig } from '@aws-sdk/client-rds';
-import { STSClient } from '@aws-sdk/client-sts';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
 import { RdsSnapshotStore } from '../../lib/adapters/aws/rds-snapshots.js';
 import { SnsNotifier } from '../../lib/adapters/aws/sns-notifier.js';
+import type { StsSettings } from '../../lib/adapters/aws/sts-credentials.js';
 import { copyTargetStore, drRoleArnOf } from '../../lib/adapters/aws/target-stores.js';
 import { policyFromEnv, requireEnv } from '../../lib/config/env.js';
 import { InvalidInputError } from '../../lib/core/errors.js';
@@ -214,7 +214,7 @@ async function announce(results: SnapshotCopyResult[], deps: CopyHandlerDeps): P
  */
 export function targetStores(
   base: RDSClientConfig,
-  sts: STSClient,
+  sts: StsSettings,
 ): (target: CopyTargetPolicy) => SnapshotStore {
   const stores = new Map<string, SnapshotStore>();
   return (target) => {
@@ -238,7 +238,7 @@ function defaultDeps(): CopyHandlerDeps {
       policies: policyFromEnv(),
       copy: {
         source: new RdsSnapshotStore({ clientConfig: {}, region }),
-        storeFor: targetStores({}, new STSClient({ region })),
+        storeFor: targetStores({}, { region }),
       },
       notifier: new SnsNotifier({ topicArn: requireEnv('LIFEBOAT_TOPIC_ARN'), clientConfig: { region } }),
       logger,

@@ -1,7 +1,6 @@
 import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { STSClient } from '@aws-sdk/client-sts';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -28,7 +27,7 @@ const metrics = new Metrics({ namespace: 'Lifeboat', serviceName: 'lifeboat-moni
 const region = requireEnv('AWS_REGION');
 const policies = policyFromEnv();
 const rds = new RDSClient({ region });
-const sts = new STSClient({ region });
+const sts = { region };
 // One client per copy target for the container's life; DR-account clients renew their AssumeRole
 // credentials themselves.
 const targets = new Map<string, { store: SnapshotStore; quotas: QuotaReader }>();

@@ -11,13 +11,12 @@ import {
 } from '@aws-sdk/client-rds';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { STSClient } from '@aws-sdk/client-sts';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHandler, targetStores, type CopyHandlerDeps } from '../../functions/copy/handler.js';
 import { RdsSnapshotStore } from '../../lib/adapters/aws/rds-snapshots.js';
 import { SnsNotifier } from '../../lib/adapters/aws/sns-notifier.js';
-import { assumedRoleCredentials } from '../../lib/adapters/aws/sts-credentials.js';
+import { assumedRoleCredentials, type StsSettings } from '../../lib/adapters/aws/sts-credentials.js';
 import { InvalidInputError, NotFoundError } from '../../lib/core/errors.js';
 import type { PolicyFile } from '../../lib/core/policy/schema.js';
 import { TAG } from '../../lib/core/tags.js';
@@ -50,7 +49,7 @@ interface World {
   euRds: RDSClient;
   source: RdsSnapshotStore;
   euStore: RdsSnapshotStore;
-  sts: STSClient;
+  sts: StsSettings;
   /** The Lifeboat topic with a queue reading it; made again after each moto reset. */
   topic?: WatchedTopic;
 }
@@ -65,7 +64,7 @@ async function startWorld(options: { sharedSnapshots?: boolean } = {}): Promise<
     euRds,
     source: new RdsSnapshotStore({ client: rds, region: 'us-east-1' }),
     euStore: new RdsSnapshotStore({ client: euRds, region: 'eu-west-1' }),
-    sts: new STSClient(motoClientConfig(moto)),
+    sts: motoClientConfig(moto),
   };
 }
 

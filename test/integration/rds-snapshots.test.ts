@@ -5,7 +5,7 @@ import {
   RDSClient,
 } from '@aws-sdk/client-rds';
 import { KMSClient } from '@aws-sdk/client-kms';
-import { STSClient } from '@aws-sdk/client-sts';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RdsSnapshotStore } from '../../lib/adapters/aws/rds-snapshots.js';
 import { rdsClientFor } from '../../lib/adapters/aws/sts-credentials.js';
@@ -319,7 +319,7 @@ describe('RdsSnapshotStore against moto', () => {
       region: 'eu-west-1',
       base: motoClientConfig(moto, 'eu-west-1'),
       roleArn: 'arn:aws:iam::222222222222:role/lifeboat-dr-copy',
-      sts: new STSClient(motoClientConfig(moto)),
+      sts: motoClientConfig(moto),
     });
     await createInstance(drClient, 'dr-side');
     const drStore = new RdsSnapshotStore({ client: drClient, region: 'eu-west-1' });
@@ -333,5 +333,10 @@ describe('RdsSnapshotStore against moto', () => {
     // moto answers as the account of the assumed role: the snapshot belongs to 222222222222.
     expect(made.arn).toBe('arn:aws:rds:eu-west-1:222222222222:snapshot:in-dr');
     expect(await snapshotIds(rds)).toEqual([]);
+    // The session is named for CloudTrail in the DR account.
+    const asDr = new STSClient({ ...motoClientConfig(moto), credentials: drClient.config.credentials });
+    expect((await asDr.send(new GetCallerIdentityCommand({}))).Arn).toBe(
+      'arn:aws:sts::222222222222:assumed-role/lifeboat-dr-copy/lifeboat-copy',
+    );
   });
 });

@@ -1,10 +1,9 @@
 import type { RDSClient, RDSClientConfig } from '@aws-sdk/client-rds';
-import type { STSClient } from '@aws-sdk/client-sts';
 import type { SnapshotStore } from '../../core/ports.js';
 import { drRoleArn } from '../../core/naming/dr-role.js';
 import type { CopyTargetPolicy } from '../../core/policy/schema.js';
 import { RdsSnapshotStore } from './rds-snapshots.js';
-import { rdsClientFor } from './sts-credentials.js';
+import { rdsClientFor, type StsSettings } from './sts-credentials.js';
 
 /**
  * The role Lifeboat assumes to reach a copy target, if the target is in another account: `roleArn`,
@@ -24,7 +23,7 @@ export function drRoleArnOf(
 export function copyTargetStore(
   target: CopyTargetPolicy,
   base: RDSClientConfig = {},
-  sts?: STSClient,
+  sts?: StsSettings,
 ): SnapshotStore {
   return new RdsSnapshotStore({ region: target.region, client: copyTargetClient(target, base, sts) });
 }
@@ -33,7 +32,7 @@ export function copyTargetStore(
 export function copyTargetClient(
   target: CopyTargetPolicy,
   base: RDSClientConfig = {},
-  sts?: STSClient,
+  sts?: StsSettings,
 ): RDSClient {
   const roleArn = drRoleArnOf(target);
   return rdsClientFor({
