@@ -1,6 +1,8 @@
+import ora from 'ora';
+
 /**
  * The drill's output: one line per step, with a spinner and elapsed time while a long step runs
- * when stdout is a terminal, and plain lines otherwise (CI logs, the end-to-end test).
+ * when stdout is an interactive terminal, and plain lines otherwise (CI logs, the end-to-end test).
  */
 export interface Progress {
   step<T>(
@@ -11,49 +13,47 @@ export interface Progress {
   info(line: string): void;
 }
 
-const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
-
 export function createProgress(out: NodeJS.WriteStream = process.stdout): Progress {
-  const live = out.isTTY === true;
-  let spinning = false;
   const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
   return {
     async step(title, work, done) {
       const started = Date.now();
-      let detail = '';
-      let frame = 0;
-      const draw = () => {
-        out.write(
-          `\r\x1b[2K${FRAMES[frame++ % FRAMES.length]} ${title}${detail ? ` — ${detail}` : ''} (${seconds(started)})`,
-        );
-      };
-      const timer = live ? setInterval(draw, 100) : undefined;
-      spinning = live;
-      if (live) draw();
+      // ora spins only on an interactive terminal (a TTY, TERM not dumb, CI unset) and drops text
+      // updates otherwise; there the drill writes its own plain lines, one per detail, as a log wants.
+      const spinner = ora({
+        text: title,
+        stream: out,
+        discardStdin: false,
+        suffixText: () => `(${seconds(started)})`,
+        // A terminal of no size (a pty from `script` or `docker run -t` with no window) reports
+        // isTTY but 0 columns; ora 9.4 divides by them and clears lines without end.
+        ...(out.isTTY && !out.columns ? { isEnabled: false } : {}),
+      });
+      const live = spinner.isEnabled;
+      if (live) spinner.start();
       else out.write(`• ${title} ...\n`);
-      const update = (text: string) => {
-        detail = text;
-        if (!live) out.write(`    ${text}\n`);
+      const update = (detail: string) => {
+        if (live) spinner.text = `${title} — ${detail}`;
+        else out.write(`    ${detail}\n`);
+      };
+      const end = (symbol: '✔' | '✘', summary = '') => {
+        const line = `${title}${summary ? `: ${summary}` : ''}`;
+        if (live) spinner.stopAndPersist({ symbol, text: line, suffixText: `(${seconds(started)})` });
+        else out.write(`${symbol} ${line} (${seconds(started)})\n`);
       };
       try {
         const result = await work(update);
-        if (timer) clearInterval(timer);
-        spinning = false;
-        const summary = done ? done(result) : '';
-        out.write(
-          `${live ? '\r\x1b[2K' : ''}✔ ${title}${summary ? `: ${summary}` : ''} (${seconds(started)})\n`,
-        );
+        end('✔', done ? done(result) : '');
         return result;
       } catch (error) {
-        if (timer) clearInterval(timer);
-        spinning = false;
-        out.write(`${live ? '\r\x1b[2K' : ''}✘ ${title} (${seconds(started)})\n`);
+        end('✘');
         throw error;
       }
     },
     info(line) {
-      // Above the spinner, which redraws itself on its next tick.
-      out.write(`${spinning ? '\r\x1b[2K' : ''}${line}\n`);
+      // While a step spins, ora holds the stream: it clears the spinner, lets the line through and
+      // draws the spinner again below it.
+      out.write(`${line}\n`);
     },
   };
 }
