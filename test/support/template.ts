@@ -69,6 +69,12 @@ const LOCK = join(
 const LOCK_STALE_MS = 10 * 60_000;
 const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
+/**
+ * Timeout of a test that packages: packages run one at a time per checkout (the lock below), so a
+ * test may first wait for another file's package to finish.
+ */
+export const PACKAGING_TIMEOUT_MS = 5 * 60_000;
+
 /** Runs `work` holding the packaging lock of this checkout. */
 export function withPackageLock<T>(work: () => T): T {
   for (;;) {
