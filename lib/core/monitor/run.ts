@@ -20,7 +20,14 @@ import {
   scratchDeletedNotification,
   type AccountQuota,
 } from './housekeeping.js';
+import type { BackupReplication, PointInTimeTarget } from './point-in-time.js';
 import { assessRecovery, targetLabel, type DatabaseRecovery, type VerifiedRestore } from './recovery.js';
+import {
+  startReplications,
+  surveyReplication,
+  type ReplicatedListings,
+  type ReplicationStart,
+} from './replication.js';
 
 /** Where the monitor keeps what it has already announced (in the reports bucket). */
 export const MONITOR_STATE_KEY = 'state/monitor.json';
@@ -47,6 +54,8 @@ export interface SurveyPorts {
   ): Array<{ target: CopyTargetPolicy; store: SnapshotStore; quotas?: QuotaReader }>;
   /** Restore-verify reports; without it, the last verified restore comes from snapshot tags only. */
   reports?: ReportStore;
+  /** Automated-backup replication into a `pointInTime` target's region; without it, none is shown. */
+  replication?: (target: PointInTimeTarget) => BackupReplication;
   logger?: UseCaseLogger;
 }
 
@@ -103,6 +112,18 @@ function errorText(error: unknown): string {
  * last verified restore, RPO and verification state. Read-only; `lifeboat status` prints it.
  */
 export async function surveyRecovery(ports: SurveyPorts, now: Date): Promise<DatabaseRecovery[]> {
+  return (await survey(ports, now)).recoveries;
+}
+
+/** surveyRecovery, with the replications the monitor is to start and what could not be read. */
+async function survey(
+  ports: SurveyPorts,
+  now: Date,
+): Promise<{
+  recoveries: DatabaseRecovery[];
+  starts: ReplicationStart[];
+  errors: Array<{ step: string; error: string }>;
+}> {
   const logger = ports.logger ?? silentLogger;
   const databases = (await ports.store.listDatabases()).filter(
     // Aurora members are covered by their cluster's snapshots.
@@ -112,6 +133,9 @@ export async function surveyRecovery(ports: SurveyPorts, now: Date): Promise<Dat
   // Two policies may share a target; each target is listed once per run.
   const targetSnapshots = new Map<string, Promise<readonly Snapshot[]>>();
   const recoveries: DatabaseRecovery[] = [];
+  const listings: ReplicatedListings = new Map();
+  const starts: ReplicationStart[] = [];
+  const errors: Array<{ step: string; error: string }> = [];
 
   for (const [policyName, policy] of Object.entries(ports.policies.policies)) {
     const selected = databases.filter((database) => selects(policy, database));
@@ -131,6 +155,9 @@ export async function surveyRecovery(ports: SurveyPorts, now: Date): Promise<Dat
         }
       }),
     );
+    const replication = await surveyReplication(policy, selected, ports.replication, listings, now);
+    starts.push(...replication.starts);
+    errors.push(...replication.errors.filter((e) => !errors.some((known) => known.step === e.step)));
     for (const database of selected) {
       recoveries.push(
         assessRecovery({
@@ -140,12 +167,13 @@ export async function surveyRecovery(ports: SurveyPorts, now: Date): Promise<Dat
           snapshots,
           copies,
           lastVerified: await lastVerified(database, snapshots, ports.reports),
+          pointInTime: replication.states.get(database.id) ?? [],
           now,
         }),
       );
     }
   }
-  return recoveries;
+  return { recoveries, starts, errors };
 }
 
 /** Where restore-verify may leave a scratch instance besides the monitor's own region. */
@@ -187,7 +215,10 @@ export async function runMonitor(ports: MonitorPorts, now: Date): Promise<Monito
 
   let recoveries: DatabaseRecovery[] = [];
   try {
-    recoveries = await surveyRecovery(ports, now);
+    const surveyed = await survey(ports, now);
+    recoveries = surveyed.recoveries;
+    // Replication that is missing or stopped is started again: a new instance, a stopped one.
+    errors.push(...surveyed.errors, ...(await startReplications(surveyed.starts, logger)));
     for (const recovery of recoveries) {
       checks.push(rpoCheck(recovery, ports.where, now), verificationCheck(recovery, ports.where, now));
     }
