@@ -1,5 +1,6 @@
 import {
   CreateDBSnapshotCommand,
+  ModifyDBInstanceCommand,
   DescribeDBInstanceAutomatedBackupsCommand,
   RDSClient,
   StartDBInstanceAutomatedBackupsReplicationCommand,
@@ -41,6 +42,14 @@ const policies = validatePolicyFile({
       rtoMinutes: 30,
       retention: { daily: 7 },
       copies: [{ region: 'eu-west-1', kmsKeyId: DR_KEY, pointInTime: { retentionDays: 14 } }],
+    },
+    silver: {
+      select: { tags: { 'lifeboat:policy': 'silver' } },
+      schedule: 'rate(1 day)',
+      rpoMinutes: 1500,
+      rtoMinutes: 240,
+      retention: { daily: 7 },
+      minimumBackupRetentionDays: 7,
     },
   },
 });
@@ -172,7 +181,9 @@ describe('the monitor keeps automated-backup replication on', () => {
     // a replication 5 minutes behind ends that.
     replicatedInDr([replicated('active', new Date(start.getTime() - minutes(5)))]);
     await runMonitor(ports, start);
-    expect((await published()).map((n) => n.kind)).toEqual(['rpo.recovered']);
+    const ended = await published();
+    expect(ended.map((n) => n.kind)).toEqual(['rpo.recovered']);
+    expect(ended[0]!.summary).toContain('point-in-time at eu-west-1 5 min behind');
 
     dr.reset();
     replicatedInDr([replicated('active', new Date(start.getTime() - minutes(90)))]);
@@ -210,7 +221,14 @@ describe('the monitor keeps automated-backup replication on', () => {
       state: 'not-running',
       detail: expect.stringContaining('starting it failed'),
     });
-    await published();
+    const told = (await published()).filter((n) => n.kind === 'posture.finding');
+    expect(told).toEqual([
+      expect.objectContaining({
+        database: 'orders-db',
+        details: { problem: 'pitr-not-running', target: 'eu-west-1' },
+        summary: expect.stringContaining('KMS key is not accessible'),
+      }),
+    ]);
   });
 
   it("lists none of the region's own instances' automated backups as replicated ones", async () => {
@@ -231,5 +249,44 @@ describe('the monitor keeps automated-backup replication on', () => {
     expect(
       await new RdsBackupReplication({ region: 'eu-west-1', client: drRds }).listReplicated(),
     ).toHaveLength(1);
+  });
+
+  it("tells each posture finding of a database once, from RDS's own settings, and once when it is fixed", async () => {
+    const start = new Date();
+    replicatedInDr([replicated('active', start)]);
+    await runMonitor(ports, start);
+    await published();
+    await createInstance(rds, 'ledger-db', { 'lifeboat:policy': 'silver' }, { backupRetentionDays: 3 });
+
+    await runMonitor(ports, new Date(start.getTime() + minutes(15)));
+    const found = (await published()).filter((n) => n.database === 'ledger-db');
+    expect(found.filter((n) => n.kind === 'posture.finding').map((n) => n.details.problem)).toEqual([
+      'backups-short',
+      'deletion-protection-off',
+      'not-encrypted',
+    ]);
+    expect(found.find((n) => n.details.problem === 'backups-short')).toMatchObject({
+      severity: 'warning',
+      summary: "Automated backups are kept 3 days, fewer than the policy's minimum of 7.",
+      action: expect.stringContaining('--db-instance-identifier ledger-db --backup-retention-period 7'),
+    });
+
+    await runMonitor(ports, new Date(start.getTime() + minutes(30)));
+    expect((await published()).filter((n) => n.kind.startsWith('posture.'))).toEqual([]);
+
+    await rds.send(
+      new ModifyDBInstanceCommand({
+        DBInstanceIdentifier: 'ledger-db',
+        BackupRetentionPeriod: 7,
+        DeletionProtection: true,
+        ApplyImmediately: true,
+      }),
+    );
+    await runMonitor(ports, new Date(start.getTime() + minutes(45)));
+    const resolved = (await published()).filter((n) => n.kind.startsWith('posture.'));
+    expect(resolved.map((n) => [n.kind, n.details.problem]).sort()).toEqual([
+      ['posture.resolved', 'backups-short'],
+      ['posture.resolved', 'deletion-protection-off'],
+    ]);
   });
 });

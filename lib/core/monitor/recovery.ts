@@ -2,6 +2,7 @@ import type { DatabaseSource, Snapshot, SourceKind } from '../model.js';
 import type { CopyTargetPolicy, Policy } from '../policy/schema.js';
 import { isManaged, TAG } from '../tags.js';
 import type { PointInTimeState } from './point-in-time.js';
+import type { PostureFinding } from './posture.js';
 import { verifyPeriodMinutes } from './schedule.js';
 
 /** A passed restore-verify, as read from its report (`reports/<source>/<runId>.json`). */
@@ -47,6 +48,8 @@ export interface DatabaseRecovery {
   };
   /** Per copy target with `pointInTime`: the replicated latest restorable time and the lag. */
   pointInTime?: PointInTimeState[];
+  /** What the database's own settings leave unprotected (posture.ts); absent where unknown. */
+  posture?: PostureFinding[];
 }
 
 export function targetLabel(target: Pick<CopyTargetPolicy, 'region' | 'account'>): string {

@@ -21,6 +21,7 @@ import {
   type AccountQuota,
 } from './housekeeping.js';
 import type { BackupReplication, PointInTimeTarget } from './point-in-time.js';
+import { assessPosture, postureChecks } from './posture.js';
 import { assessRecovery, targetLabel, type DatabaseRecovery, type VerifiedRestore } from './recovery.js';
 import {
   startReplications,
@@ -123,6 +124,8 @@ async function survey(
   recoveries: DatabaseRecovery[];
   starts: ReplicationStart[];
   errors: Array<{ step: string; error: string }>;
+  /** Assesses the posture again, after the monitor started replications. */
+  reassessPosture(): void;
 }> {
   const logger = ports.logger ?? silentLogger;
   const databases = (await ports.store.listDatabases()).filter(
@@ -136,6 +139,7 @@ async function survey(
   const listings: ReplicatedListings = new Map();
   const starts: ReplicationStart[] = [];
   const errors: Array<{ step: string; error: string }> = [];
+  const postures: Array<() => void> = [];
 
   for (const [policyName, policy] of Object.entries(ports.policies.policies)) {
     const selected = databases.filter((database) => selects(policy, database));
@@ -159,21 +163,27 @@ async function survey(
     starts.push(...replication.starts);
     errors.push(...replication.errors.filter((e) => !errors.some((known) => known.step === e.step)));
     for (const database of selected) {
-      recoveries.push(
-        assessRecovery({
-          database,
-          policyName,
-          policy,
-          snapshots,
-          copies,
-          lastVerified: await lastVerified(database, snapshots, ports.reports),
-          pointInTime: replication.states.get(database.id) ?? [],
-          now,
-        }),
-      );
+      const pointInTime = replication.states.get(database.id) ?? [];
+      const recovery = assessRecovery({
+        database,
+        policyName,
+        policy,
+        snapshots,
+        copies,
+        lastVerified: await lastVerified(database, snapshots, ports.reports),
+        pointInTime,
+        now,
+      });
+      // Posture is read by the RDS adapter only; the local engine's databases have none.
+      const assess = () => {
+        if (database.backup) recovery.posture = assessPosture(database, policy, pointInTime);
+      };
+      assess();
+      postures.push(assess);
+      recoveries.push(recovery);
     }
   }
-  return { recoveries, starts, errors };
+  return { recoveries, starts, errors, reassessPosture: () => postures.forEach((assess) => assess()) };
 }
 
 /** Where restore-verify may leave a scratch instance besides the monitor's own region. */
@@ -219,8 +229,16 @@ export async function runMonitor(ports: MonitorPorts, now: Date): Promise<Monito
     recoveries = surveyed.recoveries;
     // Replication that is missing or stopped is started again: a new instance, a stopped one.
     errors.push(...surveyed.errors, ...(await startReplications(surveyed.starts, logger)));
+    // A replication started just now is starting, not a finding.
+    surveyed.reassessPosture();
+    // A target whose replicated backups could not be listed is not checked: keep what was open.
+    if (surveyed.errors.length > 0) complete = false;
     for (const recovery of recoveries) {
-      checks.push(rpoCheck(recovery, ports.where, now), verificationCheck(recovery, ports.where, now));
+      checks.push(
+        rpoCheck(recovery, ports.where, now),
+        verificationCheck(recovery, ports.where, now),
+        ...postureChecks(recovery, ports.where, now),
+      );
     }
   } catch (error) {
     complete = false;
