@@ -175,6 +175,43 @@ function reservedConcurrency() {
   return { reservedConcurrency: 1 };
 }
 
+/**
+ * One alarm per policy and `pointInTime` target on the largest PointInTimeLag the monitor publishes
+ * for them (lib/core/monitor/metrics.ts): over the policy's RPO for a monitor period it goes to
+ * the topic, like every other alarm. No data (no replication running yet) is not a breach here:
+ * the monitor's own checks say why the replication is not running.
+ */
+function pointInTimeAlarms(policies) {
+  const resources = {};
+  for (const [name, policy] of Object.entries(policies)) {
+    for (const target of policy.copies) {
+      if (!target.pointInTime) continue;
+      const id = `PointInTimeLag${name.replace(/(^|-)([a-z0-9])/g, (_, _dash, c) => c.toUpperCase())}${target.region.replace(/-/g, '')}Alarm`;
+      resources[id] = {
+        Type: 'AWS::CloudWatch::Alarm',
+        Properties: {
+          AlarmDescription: `Point-in-time restores of policy ${name} in ${target.region} are more than ${policy.rpoMinutes} min (its rpoMinutes) behind. Run lifeboat status for the databases and their replicated latest restorable time.`,
+          Namespace: 'Lifeboat',
+          MetricName: 'PointInTimeLag',
+          Dimensions: [
+            { Name: 'Policy', Value: name },
+            { Name: 'Target', Value: target.region },
+          ],
+          Statistic: 'Maximum',
+          Period: 900,
+          EvaluationPeriods: 1,
+          Threshold: policy.rpoMinutes * 60,
+          ComparisonOperator: 'GreaterThanThreshold',
+          TreatMissingData: 'notBreaching',
+          AlarmActions: [{ Ref: 'LifeboatTopic' }],
+          OKActions: [{ Ref: 'LifeboatTopic' }],
+        },
+      };
+    }
+  }
+  return { Resources: resources };
+}
+
 /** The region the stack is packaged for (serverless.yml provider.region, `--region`). */
 async function homeRegion(variables) {
   if (variables && variables.options && variables.options.region) return variables.options.region;
@@ -219,6 +256,7 @@ module.exports = async (variables) => {
     drRoleArns: drRoleArns(policies),
     /** RDS ARNs of what Lifeboat owns, in every region the policy names (IAM statements). */
     arns: policyRegionArns(policies),
+    pointInTimeAlarms: pointInTimeAlarms(policies),
   };
 };
 

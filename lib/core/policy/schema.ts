@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { parseTableKey } from '../fingerprint/tables.js';
+import { MinimumBackupRetentionSchema, PointInTimeSchema, pointInTimeProblems } from './point-in-time.js';
 
 const count = (what: string) =>
   z
@@ -81,8 +82,12 @@ export const CopyTargetSchema = z
      */
     targetShareKmsKeyId: KmsKeySchema.optional(),
     retention: RetentionSchema.optional(),
+    /** Replicate the instances' automated backups here for point-in-time restores (point-in-time.ts). */
+    pointInTime: PointInTimeSchema.optional(),
   })
   .superRefine((target, ctx) => {
+    for (const { path, message } of pointInTimeProblems(target))
+      ctx.addIssue({ code: 'custom', path, message });
     const keyRegion = target.targetShareKmsKeyId?.startsWith('arn:')
       ? target.targetShareKmsKeyId.split(':')[3]
       : undefined;
@@ -238,6 +243,7 @@ export const PolicySchema = z.strictObject({
   unencryptedSources: UnencryptedSourcesSchema,
   copies: z.array(CopyTargetSchema).default([]),
   verify: VerifySchema.optional(),
+  minimumBackupRetentionDays: MinimumBackupRetentionSchema,
 });
 
 // Names that are members of every JavaScript object: a policy called so would be found by any
