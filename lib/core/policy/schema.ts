@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { parseTableKey } from '../fingerprint/tables.js';
+import { FailoverSettingsSchema } from './failover.js';
 
 const count = (what: string) =>
   z
@@ -81,6 +82,8 @@ export const CopyTargetSchema = z
      */
     targetShareKmsKeyId: KmsKeySchema.optional(),
     retention: RetentionSchema.optional(),
+    /** How `lifeboat failover` restores production here (lib/core/policy/failover.ts). */
+    failover: FailoverSettingsSchema.optional(),
   })
   .superRefine((target, ctx) => {
     const keyRegion = target.targetShareKmsKeyId?.startsWith('arn:')
