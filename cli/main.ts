@@ -6,6 +6,7 @@ import { registerFailover } from './commands/failover.js';
 import { registerFingerprint } from './commands/fingerprint.js';
 import { registerPlan } from './commands/plan.js';
 import { registerRestore } from './commands/restore.js';
+import { registerRunbook } from './commands/runbook.js';
 import { registerSnapshot } from './commands/snapshot.js';
 import { registerStatus } from './commands/status.js';
 import { EXIT } from './exit.js';
@@ -26,6 +27,7 @@ const commands: Array<(program: Command) => void> = [
   registerStatus,
   registerSnapshot,
   registerFailover,
+  registerRunbook,
 ];
 for (const register of commands) register(program);
 
