@@ -2,9 +2,11 @@ import { Command, CommanderError } from 'commander';
 import { LifeboatError } from '../lib/core/errors.js';
 import { registerCompare } from './commands/compare.js';
 import { registerDrill } from './commands/drill.js';
+import { registerFailover } from './commands/failover.js';
 import { registerFingerprint } from './commands/fingerprint.js';
 import { registerPlan } from './commands/plan.js';
 import { registerRestore } from './commands/restore.js';
+import { registerRunbook } from './commands/runbook.js';
 import { registerSnapshot } from './commands/snapshot.js';
 import { registerStatus } from './commands/status.js';
 import { EXIT } from './exit.js';
@@ -24,6 +26,8 @@ const commands: Array<(program: Command) => void> = [
   registerCompare,
   registerStatus,
   registerSnapshot,
+  registerFailover,
+  registerRunbook,
 ];
 for (const register of commands) register(program);
 

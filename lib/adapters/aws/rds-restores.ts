@@ -26,7 +26,7 @@ import type {
   ScratchRestorer,
   SnapshotTagger,
 } from '../../core/ports.js';
-import { isScratch, TAG, type Tags } from '../../core/tags.js';
+import { isFailoverResult, isScratch, TAG, type Tags } from '../../core/tags.js';
 import { mapRdsError, rdsErrorCode } from './rds-errors.js';
 import { tagList, tagsFrom } from './rds-snapshots.js';
 
@@ -285,6 +285,11 @@ export class RdsScratchRestorer implements ScratchRestorer, SnapshotTagger {
   async #requireScratch(kind: SourceKind, id: string, action: string): Promise<ScratchInstance> {
     const current = await this.describeScratch(kind, id);
     if (!current) throw new NotFoundError(`${action}: ${kind} ${id} does not exist in ${this.region}`);
+    if (isFailoverResult(current.tags)) {
+      throw new GuardRefusedError(
+        `refusing to ${action} ${kind} ${id}: it is a failover database (${TAG.failover}), production now`,
+      );
+    }
     if (!isScratch(current.tags)) {
       throw new GuardRefusedError(
         `refusing to ${action} ${kind} ${id}: it is not tagged ${TAG.scratch}=true`,

@@ -30,6 +30,9 @@ export const NotificationKindSchema = z.enum([
   // A CloudWatch alarm on the topic (function errors, failure queue depth), translated by notify.
   'alarm.raised',
   'alarm.recovered',
+  // `lifeboat failover`: production restored at a DR target, or a failover that did not finish.
+  'failover.done',
+  'failover.failed',
 ]);
 export type NotificationKind = z.infer<typeof NotificationKindSchema>;
 

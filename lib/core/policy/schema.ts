@@ -11,6 +11,7 @@ import {
 } from './fields.js';
 import { CopyVerifySchema, DrSitesSchema, SiteSchema, siteFileProblems } from './site.js';
 import { MinimumBackupRetentionSchema, PointInTimeSchema, pointInTimeProblems } from './point-in-time.js';
+import { FailoverSettingsSchema } from './failover.js';
 
 const count = (what: string) =>
   z
@@ -70,6 +71,8 @@ export const CopyTargetSchema = z
     pointInTime: PointInTimeSchema.optional(),
     /** How the DR site holding this target's copies restores them (lib/core/policy/site.ts). */
     verify: CopyVerifySchema.optional(),
+    /** How `lifeboat failover` restores production here (lib/core/policy/failover.ts). */
+    failover: FailoverSettingsSchema.optional(),
   })
   .superRefine((target, ctx) => {
     for (const { path, message } of pointInTimeProblems(target))
