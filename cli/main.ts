@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { LifeboatError } from '../lib/core/errors.js';
 import { registerCompare } from './commands/compare.js';
+import { registerDiff } from './commands/diff.js';
 import { registerDrill } from './commands/drill.js';
 import { registerFailover } from './commands/failover.js';
 import { registerFingerprint } from './commands/fingerprint.js';
@@ -20,6 +21,7 @@ const program = new Command()
 // Each command lives in cli/commands/<name>.ts and registers itself here.
 const commands: Array<(program: Command) => void> = [
   registerDrill,
+  registerDiff,
   registerPlan,
   registerRestore,
   registerFingerprint,
