@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { LifeboatError } from '../lib/core/errors.js';
 import { registerCompare } from './commands/compare.js';
 import { registerDrill } from './commands/drill.js';
+import { registerEvidence } from './commands/evidence.js';
 import { registerFingerprint } from './commands/fingerprint.js';
 import { registerPlan } from './commands/plan.js';
 import { registerRestore } from './commands/restore.js';
@@ -24,6 +25,7 @@ const commands: Array<(program: Command) => void> = [
   registerCompare,
   registerStatus,
   registerSnapshot,
+  registerEvidence,
 ];
 for (const register of commands) register(program);
 
