@@ -82,40 +82,58 @@ function objectiveLine(f: Frame, minutes: number, label: string): string[] {
 /**
  * The age of the newest restorable data over the period, per place: it grows while no new
  * snapshot arrives and drops when one does (a sawtooth). Peaks above the objective line are RPO
- * breaches; dashed grey stretches are gaps retention has thinned, where the listing cannot tell.
+ * breaches. A gap retention has thinned is a grey band: the listing cannot tell what was there.
+ * The copy targets are drawn first, so the source region stays on top.
  */
 export function rpoChart(db: DatabaseEvidence, period: { from: string; to: string }): string {
-  const series: Array<{ name: string; gaps: Gap[] }> = [
-    { name: 'source', gaps: db.rpo.gaps },
-    ...db.copies.filter((c) => !c.error).map((c) => ({ name: c.target, gaps: c.rpo.gaps })),
+  const series: Array<{ name: string; gaps: Gap[]; colour: string }> = [
+    { name: 'source', gaps: db.rpo.gaps, colour: SERIES_COLOURS[0]! },
+    ...db.copies
+      .filter((c) => !c.error)
+      .map((c, i) => ({
+        name: c.target,
+        gaps: c.rpo.gaps,
+        colour: SERIES_COLOURS[(i + 1) % SERIES_COLOURS.length]!,
+      })),
   ];
   const measured = series.flatMap((s) => s.gaps.filter((g) => !g.thinnedByRetention).map((g) => g.minutes));
   const top = Math.max(db.objectives.rpoMinutes * 1.5, ...measured) * 1.05;
   const f = frame(period, top);
   const body = [...timeAxis(period, f), ...minutesAxis(f, [0, db.objectives.rpoMinutes, Math.round(top)])];
-  series.forEach((s, index) => {
-    const colour = SERIES_COLOURS[index % SERIES_COLOURS.length]!;
-    let since = Date.parse(period.from);
+  const start = Date.parse(period.from);
+  for (const s of [...series].reverse()) {
     let peak: number | undefined;
     for (const gap of s.gaps) {
-      const dataAt = Date.parse(gap.from);
-      const start = Math.max(since, dataAt, Date.parse(period.from));
-      const end = Date.parse(gap.to);
-      since = end;
-      if (end <= start) continue;
-      const y0 = (start - dataAt) / 60_000;
-      const cls = gap.thinnedByRetention ? 'thinned' : 'age';
-      // The drop from the previous peak is where the new snapshot became restorable.
-      const drop = peak === undefined ? '' : `${f.x(start)},${f.y(peak)} `;
+      const from = Math.max(start, Date.parse(gap.from));
+      const to = Date.parse(gap.to);
+      if (to <= from) continue;
+      if (gap.thinnedByRetention) {
+        peak = undefined;
+        if (s.name !== 'source') continue;
+        body.push(
+          `<rect class="thinned" x="${f.x(from)}" y="${MARGIN.top}" width="${n(f.x(to) - f.x(from))}" height="${PLOT_H}"><title>${escapeHtml(`${gap.from} to ${gap.to}: thinned by retention, at most ${duration(gap.minutes)}`)}</title></rect>`,
+        );
+        continue;
+      }
+      const y0 = (from - Date.parse(gap.from)) / 60_000;
+      // The drop from the previous peak is where this snapshot became restorable.
+      const drop = peak === undefined ? '' : `${f.x(from)},${f.y(peak)} `;
       peak = gap.minutes;
       body.push(
-        `<polyline class="${cls}" data-series="${escapeHtml(s.name)}" stroke="${gap.thinnedByRetention ? '#9a9a9a' : colour}" points="${drop}${f.x(start)},${f.y(y0)} ${f.x(end)},${f.y(gap.minutes)}"/>`,
+        `<polyline class="age" data-series="${escapeHtml(s.name)}" stroke="${s.colour}" points="${drop}${f.x(from)},${f.y(y0)} ${f.x(to)},${f.y(gap.minutes)}"><title>${escapeHtml(`${s.name}: ${gap.from} to ${gap.to}, ${duration(gap.minutes)}`)}</title></polyline>`,
       );
     }
+  }
+  // Legend entries side by side, each as wide as its name.
+  let legendX = MARGIN.left + 6;
+  const legend = (text: string, fill: string) => {
     body.push(
-      `<text x="${MARGIN.left + 6 + index * 130}" y="${MARGIN.top + 12}" fill="${colour}" class="legend">■ ${escapeHtml(s.name)}</text>`,
+      `<text x="${n(legendX)}" y="${MARGIN.top + 12}" fill="${fill}" class="legend">${escapeHtml(text)}</text>`,
     );
-  });
+    legendX += text.length * 6.5 + 18;
+  };
+  for (const s of series) legend(`■ ${s.name}`, s.colour);
+  if (series.some((s) => s.gaps.some((g) => g.thinnedByRetention))) legend('▒ thinned by retention', '#777');
   body.push(
     ...objectiveLine(f, db.objectives.rpoMinutes, `RPO objective ${duration(db.objectives.rpoMinutes)}`),
   );

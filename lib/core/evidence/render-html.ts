@@ -27,7 +27,7 @@ export function renderEvidenceHtml(evidence: Evidence): string {
     evidence.notes.length > 0
       ? `<section class="notes"><h2>Notes</h2><ul>${evidence.notes.map((n) => `<li>${e(n)}</li>`).join('')}</ul></section>`
       : '',
-    `<p class="meta">How to read it: a scheduled time whose snapshot retention would have deleted anyway cannot be checked from the snapshot listing and is counted as not checkable, not as missed; an RPO gap across such a time is shown dashed and not held against the objective.</p>`,
+    `<p class="meta">How to read it: a scheduled time whose snapshot retention would have deleted anyway cannot be checked from the snapshot listing and is counted as not checkable, not as missed; an RPO gap across such a time is an upper bound, shown as a grey band and not held against the objective.</p>`,
     '</body>',
     '</html>',
     '',
@@ -111,7 +111,7 @@ ul.facts{margin:4px 0 8px;padding-left:18px}ul.facts li{margin:2px 0}
 svg.chart{display:block;max-width:100%;height:auto;margin:2px 0 6px}
 svg .plot{fill:#fbfcfe;stroke:#c8c8c8}svg .tick{stroke:#888}svg .axis{font-size:10px;fill:#444}
 svg .legend{font-size:11px}svg .empty{font-size:12px;fill:#777;font-style:italic}
-svg .age,svg .thinned{fill:none;stroke-width:1.6}svg .thinned{stroke-dasharray:4 3}
+svg .age{fill:none;stroke-width:1.6}svg .age[data-series=source]{stroke-width:2.2}svg rect.thinned{fill:#e4e4e4;opacity:.7}
 svg .objective{stroke:#b3261e;stroke-dasharray:6 4;stroke-width:1.2}svg .objective-label{font-size:10px;fill:#b3261e}
 svg .run.passed{fill:#2e8540}svg .run.failed{stroke:#b3261e;stroke-width:2.5;fill:none}
 svg .trend{fill:none;stroke:#1f5fa8;stroke-width:1.4}svg .rto.met{fill:#1f5fa8}svg .rto.missed{fill:#b3261e}
