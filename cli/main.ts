@@ -3,6 +3,7 @@ import { LifeboatError } from '../lib/core/errors.js';
 import { registerCompare } from './commands/compare.js';
 import { registerDiff } from './commands/diff.js';
 import { registerDrill } from './commands/drill.js';
+import { registerEvidence } from './commands/evidence.js';
 import { registerFailover } from './commands/failover.js';
 import { registerFingerprint } from './commands/fingerprint.js';
 import { registerPlan } from './commands/plan.js';
@@ -30,6 +31,7 @@ const commands: Array<(program: Command) => void> = [
   registerSnapshot,
   registerFailover,
   registerRunbook,
+  registerEvidence,
 ];
 for (const register of commands) register(program);
 
