@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { parseTableKey } from '../fingerprint/tables.js';
+import { AwsBackupSchema, checkAwsBackupPolicies } from './aws-backup.js';
 
 const count = (what: string) =>
   z
@@ -238,6 +239,8 @@ export const PolicySchema = z.strictObject({
   unencryptedSources: UnencryptedSourcesSchema,
   copies: z.array(CopyTargetSchema).default([]),
   verify: VerifySchema.optional(),
+  /** AWS Backup restore tests Lifeboat validates (lib/core/policy/aws-backup.ts). */
+  awsBackup: AwsBackupSchema.optional(),
 });
 
 // Names that are members of every JavaScript object: a policy called so would be found by any
@@ -255,11 +258,13 @@ export const PolicyNameSchema = z
     error: 'is a reserved word (a member of every JavaScript object): choose another policy name',
   });
 
-export const PolicyFileSchema = z.strictObject({
-  policies: z
-    .record(PolicyNameSchema, PolicySchema)
-    .refine((policies) => Object.keys(policies).length > 0, { error: 'must define at least one policy' }),
-});
+export const PolicyFileSchema = z
+  .strictObject({
+    policies: z
+      .record(PolicyNameSchema, PolicySchema)
+      .refine((policies) => Object.keys(policies).length > 0, { error: 'must define at least one policy' }),
+  })
+  .superRefine(checkAwsBackupPolicies);
 
 export type Retention = z.infer<typeof RetentionSchema>;
 export type CopyTargetPolicy = z.infer<typeof CopyTargetSchema>;
