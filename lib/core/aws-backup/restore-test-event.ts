@@ -22,6 +22,11 @@ export type ValidatedResourceType = keyof typeof VALIDATED_RESOURCE_TYPES;
 /** The tag restore testing puts on what it restores, and deletes by after the validation window. */
 export const RESTORE_TEST_TAG = 'awsbackup-restore-test';
 
+/** Restore testing tags what it restores; the tag's presence is the mark, whatever its value. */
+export function isRestoreTest(tags: Record<string, string>): boolean {
+  return Object.hasOwn(tags, RESTORE_TEST_TAG);
+}
+
 const ACCOUNT = /^\d{12}$/;
 // arn:<partition>:backup:<region>:<account>:restore-testing-plan:<name>[-<id>]; a plan name is
 // letters, digits and "_" only, so the first "-" ends it.
