@@ -131,6 +131,9 @@ function policyRegionArns(policies, file) {
     scratchDatabases: each(['db', 'cluster'], 'lbs-*'),
     // DeleteDBCluster is also authorized on a final snapshot's ARN; scratch has none, named lbs-*.
     scratchFinalSnapshots: each(['cluster-snapshot'], 'lbs-*'),
+    // What AWS Backup restore testing restored, in this region (it restores where its plan runs);
+    // the ObtainCredentials statement holds the awsbackup-restore-test tag condition.
+    restoreTestDatabases: ['db', 'cluster'].map((type) => arn('${AWS::Region}', type, '*')),
     // What a restore reads or names besides the new database: any snapshot or source database (a
     // restore only reads them), and the groups it is placed in.
     restoreSources: each(
@@ -138,6 +141,46 @@ function policyRegionArns(policies, file) {
       '*',
     ),
   };
+}
+
+/** The restore testing plans the policies validate (awsBackup.restoreTesting), by name: AWS Backup appends an id. */
+function restoreTestingPlans(policies) {
+  return [
+    ...new Set(
+      Object.values(policies).flatMap((p) =>
+        p.awsBackup ? p.awsBackup.restoreTesting.map((e) => e.plan) : [],
+      ),
+    ),
+  ];
+}
+
+/**
+ * The rule that starts restore-verify on a finished AWS Backup restore test of a plan a policy
+ * validates, RDS instances and Aurora clusters only: the documented validation rule
+ * (https://docs.aws.amazon.com/aws-backup/latest/devguide/restore-testing-validation.html), the
+ * whole event as the execution input. A plan ARN ends in the name and an id AWS Backup appends.
+ */
+function restoreTestEvents(policies) {
+  const plans = restoreTestingPlans(policies);
+  if (plans.length === 0) return [];
+  return [
+    {
+      eventBridge: {
+        event: {
+          source: ['aws.backup'],
+          'detail-type': ['Restore Job State Change'],
+          detail: {
+            status: ['COMPLETED'],
+            resourceType: ['RDS', 'Aurora'],
+            restoreTestingPlanArn: plans.flatMap((plan) => [
+              { wildcard: `arn:*:backup:*:*:restore-testing-plan:${plan}` },
+              { wildcard: `arn:*:backup:*:*:restore-testing-plan:${plan}-*` },
+            ]),
+          },
+        },
+      },
+    },
+  ];
 }
 
 function verifySecretArns(policies) {
@@ -261,6 +304,8 @@ module.exports = async (variables) => {
   const policies = file.policies;
   const site = isDrSite(file);
   const stage = await stageOf(variables);
+  const verifySchedules = verifySchedulesFor(file, region);
+  const plans = restoreTestingPlans(policies);
   return {
     /** "dr" for a DR site (its policy file's `site` section), else "primary". */
     site: site ? 'dr' : 'primary',
@@ -286,7 +331,9 @@ module.exports = async (variables) => {
     ],
     pruneSchedules: pruneSchedules(policies),
     /** Restore-verify runs per policy with `verify.schedule`; the machine expands a policy into its databases. */
-    verifySchedules: verifySchedulesFor(file, region),
+    verifySchedules,
+    /** Everything that starts restore-verify: the verify schedules, and finished AWS Backup restore tests. */
+    restoreVerifyEvents: [...verifySchedules, ...restoreTestEvents(policies)],
     /** The policies' master-credential secrets the restore-verify steps may read (never empty for IAM). */
     verifySecretArns: verifySecretArns(policies),
     /**
@@ -298,7 +345,13 @@ module.exports = async (variables) => {
     ...reservedConcurrency(),
     drRoleArns: drRoleArns(policies, file),
     /** RDS ARNs of what Lifeboat owns, in every region the policy names (IAM statements). */
-    arns: policyRegionArns(policies, file),
+    arns: {
+      ...policyRegionArns(policies, file),
+      // IAM needs a resource: with no plan validated, one that cannot exist.
+      restoreTestingPlans: (plans.length > 0 ? plans : ['lifeboat-none']).map((plan) => ({
+        'Fn::Sub': `arn:\${AWS::Partition}:backup:\${AWS::Region}:\${AWS::AccountId}:restore-testing-plan:${plan}-*`,
+      })),
+    },
     pointInTimeAlarms: pointInTimeAlarms(isDrSite(file) ? {} : policies),
   };
 };

@@ -12,6 +12,7 @@ import {
 import { CopyVerifySchema, DrSitesSchema, SiteSchema, siteFileProblems } from './site.js';
 import { MinimumBackupRetentionSchema, PointInTimeSchema, pointInTimeProblems } from './point-in-time.js';
 import { FailoverSettingsSchema } from './failover.js';
+import { AwsBackupSchema, checkAwsBackupPolicies } from './aws-backup.js';
 
 const count = (what: string) =>
   z
@@ -225,6 +226,8 @@ export const PolicySchema = z.strictObject({
   copies: z.array(CopyTargetSchema).default([]),
   verify: VerifySchema.optional(),
   minimumBackupRetentionDays: MinimumBackupRetentionSchema,
+  /** AWS Backup restore tests Lifeboat validates (lib/core/policy/aws-backup.ts). */
+  awsBackup: AwsBackupSchema.optional(),
 });
 
 // Names that are members of every JavaScript object: a policy called so would be found by any
@@ -254,6 +257,7 @@ export const PolicyFileSchema = z
   })
   .superRefine((file, ctx) => {
     for (const problem of siteFileProblems(file)) ctx.addIssue({ code: 'custom', ...problem });
+    checkAwsBackupPolicies(file, ctx);
   });
 
 export type Retention = z.infer<typeof RetentionSchema>;
