@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../validation.js';
 import { InvalidInputError } from '../errors.js';
 import type { SourceKind } from '../model.js';
 import { formatIssues } from '../policy/parse.js';
@@ -35,7 +35,8 @@ const PLAN_ARN =
 // arn:<partition>:rds:<region>:<account>:db|cluster:<identifier>
 const DATABASE_ARN = /^arn:aws[a-z-]*:rds:([a-z0-9-]+):(\d{12}):(db|cluster):([a-zA-Z][a-zA-Z0-9-]{0,62})$/;
 
-const arn = (pattern: RegExp, what: string) => z.string().regex(pattern, { error: `must be ${what}` });
+const arn = (pattern: RegExp, what: string) =>
+  z.string().check(z.regex(pattern, { error: `must be ${what}` }));
 const instant = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time' });
 
 // Not strict on keys: the shape is AWS's, which adds fields (isParent, parentJobId came in 2025).
@@ -43,13 +44,15 @@ const instant = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time'
 export const RestoreJobEventSchema = z.object({
   source: z.literal('aws.backup', { error: 'must be "aws.backup"' }),
   'detail-type': z.literal(RESTORE_JOB_DETAIL_TYPE, { error: `must be "${RESTORE_JOB_DETAIL_TYPE}"` }),
-  account: z.string().regex(ACCOUNT, { error: 'must be the 12-digit account the event is from' }),
-  region: z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, { error: 'must be an AWS region' }),
-  time: instant.optional(),
+  account: z.string().check(z.regex(ACCOUNT, { error: 'must be the 12-digit account the event is from' })),
+  region: z
+    .string()
+    .check(z.regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, { error: 'must be an AWS region' })),
+  time: z.optional(instant),
   detail: z.object({
     restoreJobId: z
       .string()
-      .regex(/^[A-Za-z0-9-]{1,100}$/, { error: 'must be the restore job id AWS Backup gave' }),
+      .check(z.regex(/^[A-Za-z0-9-]{1,100}$/, { error: 'must be the restore job id AWS Backup gave' })),
     status: z.literal('COMPLETED', {
       error: 'must be COMPLETED: only a finished restore has something to validate',
     }),
@@ -59,9 +62,9 @@ export const RestoreJobEventSchema = z.object({
     restoreTestingPlanArn: arn(PLAN_ARN, 'the ARN of the restore testing plan that started the job'),
     createdResourceArn: arn(DATABASE_ARN, 'the ARN of the restored RDS instance or Aurora cluster'),
     sourceResourceArn: arn(DATABASE_ARN, 'the ARN of the backed-up RDS instance or Aurora cluster'),
-    recoveryPointArn: z.string().startsWith('arn:', { error: 'must be the recovery point ARN' }),
-    creationDate: instant.optional(),
-    completionDate: instant.optional(),
+    recoveryPointArn: z.string().check(z.startsWith('arn:', { error: 'must be the recovery point ARN' })),
+    creationDate: z.optional(instant),
+    completionDate: z.optional(instant),
   }),
 });
 

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../validation.js';
 
 /*
  * Which AWS Backup restore tests Lifeboat validates, per policy. AWS Backup restores a recovery
@@ -10,31 +10,36 @@ import * as z from 'zod';
 
 // "The name must consist of only alphanumeric characters and underscores", at most 50
 // (https://docs.aws.amazon.com/aws-backup/latest/devguide/restore-testing.html, quotas).
-const PlanNameSchema = z.string().regex(/^[A-Za-z0-9_]{1,50}$/, {
-  error: 'must be a restore testing plan name: letters, digits and "_", at most 50',
-});
+const PlanNameSchema = z.string().check(
+  z.regex(/^[A-Za-z0-9_]{1,50}$/, {
+    error: 'must be a restore testing plan name: letters, digits and "_", at most 50',
+  }),
+);
 
 // "1-256 characters ... letters, numbers, hyphens and underscores, must start with a letter or
 // number, cannot end with a hyphen or underscore" (same page, RestoreTestingSelectionName).
-const SelectionNameSchema = z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9_-]{0,254}[A-Za-z0-9])?$/, {
-  error:
-    'must be a restore testing selection name: letters, digits, "-" and "_", starting and ending with a letter or digit',
-});
+const SelectionNameSchema = z.string().check(
+  z.regex(/^[A-Za-z0-9]([A-Za-z0-9_-]{0,254}[A-Za-z0-9])?$/, {
+    error:
+      'must be a restore testing selection name: letters, digits, "-" and "_", starting and ending with a letter or digit',
+  }),
+);
 
 export const RestoreTestingEntrySchema = z.strictObject({
   /** The restore testing plan whose RDS and Aurora jobs Lifeboat validates. */
   plan: PlanNameSchema,
   /** Only these selections of the plan; all of its RDS and Aurora selections when absent. */
-  selections: z
-    .array(SelectionNameSchema)
-    .min(1, { error: 'must name at least one selection, or be left out for all of them' })
-    .optional(),
+  selections: z.optional(
+    z
+      .array(SelectionNameSchema)
+      .check(z.minLength(1, { error: 'must name at least one selection, or be left out for all of them' })),
+  ),
 });
 
 export const AwsBackupSchema = z.strictObject({
   restoreTesting: z
     .array(RestoreTestingEntrySchema)
-    .min(1, { error: 'must name at least one restore testing plan' }),
+    .check(z.minLength(1, { error: 'must name at least one restore testing plan' })),
 });
 
 export type AwsBackupPolicy = z.infer<typeof AwsBackupSchema>;
@@ -47,7 +52,7 @@ export type RestoreTestingEntry = z.infer<typeof RestoreTestingEntrySchema>;
  */
 export function checkAwsBackupPolicies(
   file: { policies: Record<string, { verify?: unknown; awsBackup?: AwsBackupPolicy | undefined }> },
-  ctx: z.RefinementCtx,
+  ctx: { addIssue(issue: { code: 'custom'; path: PropertyKey[]; message: string }): void },
 ): void {
   const owners = new Map<string, string>();
   for (const [name, policy] of Object.entries(file.policies)) {

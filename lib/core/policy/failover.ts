@@ -1,35 +1,40 @@
-import * as z from 'zod';
-
-const InstanceClassSchema = z
-  .string()
-  .regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, { error: 'must be an RDS class such as db.r6g.large' });
+import * as z from '../validation.js';
+import { InstanceClassSchema, SecurityGroupIdSchema } from './fields.js';
 
 // RDS names of subnet, parameter and option groups: letters, digits and hyphens (subnet groups
 // also allow spaces, periods and underscores), a letter first for the latter two, at most 255.
 const GroupNameSchema = (what: string) =>
   z
     .string()
-    .min(1, { error: `must name a ${what}` })
-    .max(255, { error: `must be at most 255 characters (an RDS ${what} name)` })
-    .regex(/^[A-Za-z][\w .-]*$/, { error: `must be an RDS ${what} name (a letter first)` });
+    .check(
+      z.minLength(1, { error: `must name a ${what}` }),
+      z.maxLength(255, { error: `must be at most 255 characters (an RDS ${what} name)` }),
+      z.regex(/^[A-Za-z][\w .-]*$/, { error: `must be an RDS ${what} name (a letter first)` }),
+    );
 
 /** One Aurora instance to add to the restored cluster (RDS restores a cluster with none). */
 export const FailoverInstanceSchema = z.strictObject({
   /** Defaults to the target's `instanceClass`. */
-  instanceClass: InstanceClassSchema.optional(),
+  instanceClass: z.optional(InstanceClassSchema),
   /** DB parameter group of this instance (the cluster's own is `parameterGroup`). */
-  parameterGroup: GroupNameSchema('DB parameter group').optional(),
-  availabilityZone: z
-    .string()
-    .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, { error: 'must be an availability zone such as eu-west-1a' })
-    .optional(),
+  parameterGroup: z.optional(GroupNameSchema('DB parameter group')),
+  availabilityZone: z.optional(
+    z.string().check(
+      z.regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, {
+        error: 'must be an availability zone such as eu-west-1a',
+      }),
+    ),
+  ),
   /** Aurora failover priority, 0 (first) to 15. */
-  promotionTier: z
-    .number()
-    .int({ error: 'must be a whole number from 0 to 15' })
-    .min(0, { error: 'must be a whole number from 0 to 15' })
-    .max(15, { error: 'must be a whole number from 0 to 15' })
-    .optional(),
+  promotionTier: z.optional(
+    z
+      .number()
+      .check(
+        z.int({ error: 'must be a whole number from 0 to 15' }),
+        z.minimum(0, { error: 'must be a whole number from 0 to 15' }),
+        z.maximum(15, { error: 'must be a whole number from 0 to 15' }),
+      ),
+  ),
 });
 
 /**
@@ -39,24 +44,27 @@ export const FailoverInstanceSchema = z.strictObject({
  */
 export const FailoverSettingsSchema = z.strictObject({
   instanceClass: InstanceClassSchema,
-  subnetGroup: GroupNameSchema('DB subnet group').optional(),
-  securityGroups: z
-    .array(z.string().regex(/^sg-[0-9a-f]+$/, { error: 'must be a security group id (sg-...)' }))
-    .max(5, { error: 'must list at most 5 security groups' })
-    .default([]),
+  subnetGroup: z.optional(GroupNameSchema('DB subnet group')),
+  securityGroups: z._default(
+    z.array(SecurityGroupIdSchema).check(z.maxLength(5, { error: 'must list at most 5 security groups' })),
+    [],
+  ),
   /** DB parameter group of an instance, or DB cluster parameter group of an Aurora cluster. */
-  parameterGroup: GroupNameSchema('parameter group').optional(),
-  optionGroup: GroupNameSchema('option group').optional(),
+  parameterGroup: z.optional(GroupNameSchema('parameter group')),
+  optionGroup: z.optional(GroupNameSchema('option group')),
   /** A standby in another zone (RDS instances; for Aurora list two `instances` instead). */
-  multiAz: z.boolean({ error: 'must be true or false' }).default(false),
+  multiAz: z._default(z.boolean({ error: 'must be true or false' }), false),
   /** Aurora only: the instances to create in the restored cluster; one by default. */
-  instances: z
-    .array(FailoverInstanceSchema)
-    .min(1, { error: 'must list at least one instance: an Aurora cluster without one serves nothing' })
-    .max(16, {
-      error: 'must list at most 16 instances (an Aurora cluster has 1 writer and up to 15 readers)',
-    })
-    .optional(),
+  instances: z.optional(
+    z.array(FailoverInstanceSchema).check(
+      z.minLength(1, {
+        error: 'must list at least one instance: an Aurora cluster without one serves nothing',
+      }),
+      z.maxLength(16, {
+        error: 'must list at most 16 instances (an Aurora cluster has 1 writer and up to 15 readers)',
+      }),
+    ),
+  ),
 });
 
 export type FailoverSettings = z.infer<typeof FailoverSettingsSchema>;

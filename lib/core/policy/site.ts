@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../validation.js';
 import {
   AccountSchema,
   InstanceClassSchema,
@@ -26,7 +26,7 @@ export const SiteSchema = z.strictObject({
   /** The region this DR site runs in (and is packaged for when `--region` is not given). */
   region: RegionSchema,
   /** The account this DR site runs in, when it is not the primary's (a DR account). */
-  account: AccountSchema.optional(),
+  account: z.optional(AccountSchema),
 });
 
 /** One DR site of the primary (its policy file's `drSites`), which receives its reports. */
@@ -34,21 +34,24 @@ export const DrSiteRefSchema = z.strictObject({
   account: AccountSchema,
   region: RegionSchema,
   /** The DR site's reports bucket; default lifeboat-<stage>-reports-<account>-<region>. */
-  bucket: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
-      error: 'must be an S3 bucket name (3 to 63 a-z, 0-9, ".", "-")',
-    })
-    .optional(),
+  bucket: z.optional(
+    z.string().check(
+      z.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
+        error: 'must be an S3 bucket name (3 to 63 a-z, 0-9, ".", "-")',
+      }),
+    ),
+  ),
 });
 
 export const DrSitesSchema = z.array(DrSiteRefSchema);
 
 // RDS DB subnet group names: up to 255 letters, digits, spaces, periods, underscores and hyphens
 // (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBSubnetGroup.html).
-const SubnetGroupSchema = z.string().regex(/^[a-zA-Z0-9 ._-]{1,255}$/, {
-  error: 'must be a DB subnet group name (up to 255 letters, digits, spaces, ".", "_", "-")',
-});
+const SubnetGroupSchema = z.string().check(
+  z.regex(/^[a-zA-Z0-9 ._-]{1,255}$/, {
+    error: 'must be a DB subnet group name (up to 255 letters, digits, spaces, ".", "_", "-")',
+  }),
+);
 
 /**
  * How the DR site restores the copies of one target. The policy's own `verify` settings name the
@@ -57,33 +60,39 @@ const SubnetGroupSchema = z.string().regex(/^[a-zA-Z0-9 ._-]{1,255}$/, {
  */
 export const CopyVerifySchema = z
   .strictObject({
-    subnetGroup: SubnetGroupSchema.optional(),
-    securityGroups: z
-      .array(SecurityGroupIdSchema)
-      .refine((groups) => new Set(groups).size === groups.length, { error: 'must not name a group twice' })
-      .default([]),
+    subnetGroup: z.optional(SubnetGroupSchema),
+    securityGroups: z._default(
+      z.array(SecurityGroupIdSchema).check(
+        z.refine((groups) => new Set(groups).size === groups.length, {
+          error: 'must not name a group twice',
+        }),
+      ),
+      [],
+    ),
     /** Default: the policy's verify.instanceClass. */
-    instanceClass: InstanceClassSchema.optional(),
+    instanceClass: z.optional(InstanceClassSchema),
     /** Default: the policy's verify.tls. */
-    tls: TlsSchema.optional(),
+    tls: z.optional(TlsSchema),
     /** When the DR site verifies this target's copies; default: the policy's verify.schedule. */
-    schedule: ScheduleSchema.optional(),
-    timezone: TimezoneSchema.optional(),
+    schedule: z.optional(ScheduleSchema),
+    timezone: z.optional(TimezoneSchema),
   })
-  .superRefine((verify, ctx) => {
-    if (verify.subnetGroup === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['subnetGroup'],
-        message:
-          "is required: a DB subnet group in the target's region (and account) for the scratch instance; " +
-          "the policy's verify.subnetGroup is in the primary's VPC, which RDS refuses there",
-      });
-    }
-    if (verify.timezone !== undefined && verify.schedule === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['timezone'], message: 'only makes sense with schedule' });
-    }
-  });
+  .check(
+    z.superRefine((verify, ctx) => {
+      if (verify.subnetGroup === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['subnetGroup'],
+          message:
+            "is required: a DB subnet group in the target's region (and account) for the scratch instance; " +
+            "the policy's verify.subnetGroup is in the primary's VPC, which RDS refuses there",
+        });
+      }
+      if (verify.timezone !== undefined && verify.schedule === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['timezone'], message: 'only makes sense with schedule' });
+      }
+    }),
+  );
 
 export type Site = z.infer<typeof SiteSchema>;
 export type DrSiteRef = z.infer<typeof DrSiteRefSchema>;

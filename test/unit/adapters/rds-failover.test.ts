@@ -165,15 +165,13 @@ describe('failover from replicated automated backups', () => {
   it('turns an RDS refusal of the settings into a usage error that names it', async () => {
     serveBackups();
     const planned = await plan({ mode: 'latest' });
-    rds
-      .on(RestoreDBInstanceToPointInTimeCommand)
-      .rejects(
-        await rdsErrorResponse({
-          code: 'DBSubnetGroupNotFoundFault',
-          message: 'DBSubnetGroup prod-dr not found.',
-          status: 404,
-        }),
-      );
+    rds.on(RestoreDBInstanceToPointInTimeCommand).rejects(
+      await rdsErrorResponse({
+        code: 'DBSubnetGroupNotFoundFault',
+        message: 'DBSubnetGroup prod-dr not found.',
+        status: 404,
+      }),
+    );
     const start = new RdsFailoverRestorer({
       region: 'eu-west-1',
       client: new RDSClient({ region: 'eu-west-1' }),
