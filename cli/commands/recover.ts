@@ -13,7 +13,7 @@ import { SecretsManagerCredentials } from '../../lib/adapters/aws/scratch-creden
 import { connectionFromUrl } from '../../lib/adapters/db/index.js';
 import { diffJson, renderDiff } from '../../lib/core/diff/report.js';
 import { hasDifferences } from '../../lib/core/diff/types.js';
-import { ConfigError, InvalidInputError } from '../../lib/core/errors.js';
+import { InvalidInputError } from '../../lib/core/errors.js';
 import { recoverRows, type RecoverPorts } from '../../lib/core/use-cases/recover-rows.js';
 import { awsClientConfig, regionOf, withAwsOptions, type AwsOptions } from '../aws-options.js';
 import { EXIT } from '../exit.js';
@@ -131,8 +131,6 @@ export function registerRecover(program: Command): void {
     console.log(options.json ? JSON.stringify(diffJson(diff), null, 2) : renderDiff(diff));
     if (options.sql && hasDifferences(diff))
       console.error(`Repair script written to ${options.sql}; Lifeboat does not run it.`);
-    if (!live.database && !diff.tables.length)
-      throw new ConfigError('--live-url names no database and the policy verifies none');
     process.exitCode = hasDifferences(diff) ? EXIT.failed : EXIT.ok;
   });
 }
