@@ -9,7 +9,7 @@
  * Run: npm run bench:bundles [-- --repeat N --no-package --against DIR]
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -118,6 +118,7 @@ function measureInTurn(files: Array<{ file: string; env: Record<string, string> 
 }
 
 function unpack(fn: LambdaFunction, into: string): string {
+  mkdirSync(into, { recursive: true });
   const unzip = spawnSync('unzip', ['-q', '-o', fn.zip, '-d', into]);
   if (unzip.status !== 0) throw new Error(`unzip ${fn.zip}: ${unzip.stderr}`);
   return join(into, `${fn.handler.replace(/\.[^.]+$/, '')}.mjs`);
