@@ -1,7 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { LifeboatError } from '../lib/core/errors.js';
 import { registerCompare } from './commands/compare.js';
+import { registerDiff } from './commands/diff.js';
 import { registerDrill } from './commands/drill.js';
+import { registerEvidence } from './commands/evidence.js';
 import { registerFailover } from './commands/failover.js';
 import { registerFingerprint } from './commands/fingerprint.js';
 import { registerPlan } from './commands/plan.js';
@@ -20,6 +22,7 @@ const program = new Command()
 // Each command lives in cli/commands/<name>.ts and registers itself here.
 const commands: Array<(program: Command) => void> = [
   registerDrill,
+  registerDiff,
   registerPlan,
   registerRestore,
   registerFingerprint,
@@ -28,6 +31,7 @@ const commands: Array<(program: Command) => void> = [
   registerSnapshot,
   registerFailover,
   registerRunbook,
+  registerEvidence,
 ];
 for (const register of commands) register(program);
 

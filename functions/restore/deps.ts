@@ -1,12 +1,15 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { BackupClient } from '@aws-sdk/client-backup';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import middy from '@middy/core';
+import { BackupRestoreJobs } from '../../lib/adapters/aws/backup-restore-jobs.js';
 import { RdsScratchRestorer } from '../../lib/adapters/aws/rds-restores.js';
+import { RestoreTestDatabases } from '../../lib/adapters/aws/restore-test-databases.js';
 import { RdsSnapshotStore } from '../../lib/adapters/aws/rds-snapshots.js';
 import { S3ReportStore } from '../../lib/adapters/aws/s3-reports.js';
 import {
@@ -93,6 +96,9 @@ export function awsRestoreVerifyDeps(
     restorer,
     tagger: restorer,
     siteFor: siteFactory(policies),
+    // AWS Backup restore tests: the jobs, and the databases restore testing restored in this region.
+    restoreJobs: new BackupRestoreJobs({ client: new BackupClient({ region }), region }),
+    restoreTestDatabases: new RestoreTestDatabases({ client: rds, region }),
     fingerprinter: adapters.fingerprinter ?? (() => notBundled('the database fingerprinter')),
     // Test-only (moto runs no database); the packaged template never sets it.
     connections: env[SCRATCH_ENDPOINT_OVERRIDE]

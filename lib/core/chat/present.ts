@@ -24,6 +24,8 @@ const TITLES: Record<NotificationKind, string> = {
   'verify.stale': 'Restore verification overdue',
   'scratch.orphaned': 'Expired scratch instance deleted',
   'quota.warning': 'Manual snapshot quota nearly full',
+  'posture.finding': 'Backup posture finding',
+  'posture.resolved': 'Backup posture finding resolved',
   'function.failed': 'Lifeboat function failed',
   'alarm.raised': 'Lifeboat alarm',
   'alarm.recovered': 'Lifeboat alarm back to OK',
@@ -45,6 +47,8 @@ const DEFAULT_ACTIONS: Partial<Record<NotificationKind, string>> = {
   'scratch.orphaned': 'Look for a restore-verify execution that failed before its cleanup step.',
   'quota.warning':
     'Lower the retention counts in the policy or ask AWS for a higher manual snapshot quota before snapshots start failing.',
+  'posture.finding':
+    "Change the database's setting named in the summary; Lifeboat does not change the teams' databases.",
   'function.failed': 'Read the failed invocation in the async failure queue and the function logs.',
   'alarm.raised': 'Open the alarm in CloudWatch and the function logs it points to.',
   'failover.failed':

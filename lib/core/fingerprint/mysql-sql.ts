@@ -19,7 +19,8 @@ export interface MysqlColumn {
   columnType: string;
 }
 
-const PLAIN_TYPES = new Set([
+/** Types whose text never holds '|' nor '~': written into a row's text as they print. */
+export const MYSQL_PLAIN_TYPES: ReadonlySet<string> = new Set([
   'tinyint',
   'smallint',
   'mediumint',
@@ -50,7 +51,7 @@ export function mysqlQualifiedName(table: { schema: string; name: string }): str
 export function mysqlRowHash(columns: readonly MysqlColumn[]): string {
   const fields = columns.map((column) => {
     const c = quoteMysqlIdent(column.name);
-    if (PLAIN_TYPES.has(column.dataType.toLowerCase())) return `IFNULL(${c}, '~')`;
+    if (MYSQL_PLAIN_TYPES.has(column.dataType.toLowerCase())) return `IFNULL(${c}, '~')`;
     // Bytes, not characters: columns in different character sets then mix without a collation error.
     return `IFNULL(CONCAT(LENGTH(${c}), ':', CAST(${c} AS BINARY)), '~')`;
   });

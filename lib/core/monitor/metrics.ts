@@ -2,7 +2,7 @@ import type { DatabaseRecovery } from './recovery.js';
 
 /** One CloudWatch datapoint, in seconds, with its dimensions. */
 export interface RecoveryMetric {
-  name: 'SnapshotAge' | 'CopyAge' | 'VerifiedRestoreAge';
+  name: 'SnapshotAge' | 'CopyAge' | 'VerifiedRestoreAge' | 'PointInTimeLag';
   seconds: number;
   dimensions: Record<string, string>;
 }
@@ -13,6 +13,10 @@ export interface RecoveryMetric {
  * to, while an invented age would lie.
  */
 export function recoveryMetrics(recoveries: readonly DatabaseRecovery[]): RecoveryMetric[] {
+  return [...perDatabase(recoveries), ...pointInTimeLagPerTarget(recoveries)];
+}
+
+function perDatabase(recoveries: readonly DatabaseRecovery[]): RecoveryMetric[] {
   return recoveries.flatMap((recovery) => {
     const dimensions = { Database: recovery.database, Policy: recovery.policy };
     const metrics: RecoveryMetric[] = [];
@@ -28,6 +32,15 @@ export function recoveryMetrics(recoveries: readonly DatabaseRecovery[]): Recove
         });
       }
     }
+    for (const replicated of recovery.pointInTime ?? []) {
+      if (replicated.lagMinutes !== null) {
+        metrics.push({
+          name: 'PointInTimeLag',
+          seconds: replicated.lagMinutes * 60,
+          dimensions: { ...dimensions, Target: replicated.target },
+        });
+      }
+    }
     if (recovery.verification.last) {
       metrics.push({
         name: 'VerifiedRestoreAge',
@@ -37,4 +50,28 @@ export function recoveryMetrics(recoveries: readonly DatabaseRecovery[]): Recove
     }
     return metrics;
   });
+}
+
+/**
+ * The largest PointInTimeLag per policy and target, the datapoint the packaged alarm of each
+ * `pointInTime` target watches (deploy/config.cjs): an alarm needs dimensions known at deploy
+ * time, and the databases a policy selects are not.
+ */
+function pointInTimeLagPerTarget(recoveries: readonly DatabaseRecovery[]): RecoveryMetric[] {
+  const largest = new Map<string, RecoveryMetric>();
+  for (const recovery of recoveries) {
+    for (const replicated of recovery.pointInTime ?? []) {
+      if (replicated.lagMinutes === null) continue;
+      const key = `${recovery.policy}\u0000${replicated.target}`;
+      const seconds = replicated.lagMinutes * 60;
+      if ((largest.get(key)?.seconds ?? -1) < seconds) {
+        largest.set(key, {
+          name: 'PointInTimeLag',
+          seconds,
+          dimensions: { Policy: recovery.policy, Target: replicated.target },
+        });
+      }
+    }
+  }
+  return [...largest.values()];
 }

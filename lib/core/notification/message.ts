@@ -23,6 +23,9 @@ export const NotificationKindSchema = z.enum([
   'verify.stale',
   'scratch.orphaned',
   'quota.warning',
+  // The monitor's posture checks (lib/core/monitor/posture.ts): a finding, and its end.
+  'posture.finding',
+  'posture.resolved',
   'function.failed',
   // A CloudWatch alarm on the topic (function errors, failure queue depth), translated by notify.
   'alarm.raised',

@@ -1,6 +1,18 @@
 import * as z from 'zod';
 import { parseTableKey } from '../fingerprint/tables.js';
+import {
+  AccountSchema,
+  InstanceClassSchema,
+  RegionSchema,
+  ScheduleSchema,
+  SecurityGroupIdSchema,
+  TimezoneSchema,
+  TlsSchema,
+} from './fields.js';
+import { CopyVerifySchema, DrSitesSchema, SiteSchema, siteFileProblems } from './site.js';
+import { MinimumBackupRetentionSchema, PointInTimeSchema, pointInTimeProblems } from './point-in-time.js';
 import { FailoverSettingsSchema } from './failover.js';
+import { AwsBackupSchema, checkAwsBackupPolicies } from './aws-backup.js';
 
 const count = (what: string) =>
   z
@@ -16,32 +28,6 @@ export const RetentionSchema = z.strictObject({
   monthly: count('months').default(12),
   yearly: count('years').default(0),
 });
-
-// EventBridge accepts cron() with six fields and rate(); checking the shape here means a typo fails
-// `npm run package`, not CloudFormation halfway through a deploy.
-const ScheduleSchema = z
-  .string()
-  .regex(/^(cron\((\S+\s+){5}\S+\)|rate\(\d+\s+(minute|minutes|hour|hours|day|days)\))$/, {
-    error: 'must be an EventBridge expression such as "cron(0 */6 * * ? *)" or "rate(6 hours)"',
-  });
-
-const TimezoneSchema = z.string().refine(
-  (zone) => {
-    try {
-      new Intl.DateTimeFormat('en', { timeZone: zone });
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { error: 'must be an IANA time zone such as "Europe/Berlin"' },
-);
-
-const RegionSchema = z
-  .string()
-  .regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, { error: 'must be an AWS region such as "eu-west-1"' });
-
-const AccountSchema = z.string().regex(/^\d{12}$/, { error: 'must be a 12-digit AWS account id, quoted' });
 
 const KmsKeySchema = z
   .string()
@@ -82,10 +68,16 @@ export const CopyTargetSchema = z
      */
     targetShareKmsKeyId: KmsKeySchema.optional(),
     retention: RetentionSchema.optional(),
+    /** Replicate the instances' automated backups here for point-in-time restores (point-in-time.ts). */
+    pointInTime: PointInTimeSchema.optional(),
+    /** How the DR site holding this target's copies restores them (lib/core/policy/site.ts). */
+    verify: CopyVerifySchema.optional(),
     /** How `lifeboat failover` restores production here (lib/core/policy/failover.ts). */
     failover: FailoverSettingsSchema.optional(),
   })
   .superRefine((target, ctx) => {
+    for (const { path, message } of pointInTimeProblems(target))
+      ctx.addIssue({ code: 'custom', path, message });
     const keyRegion = target.targetShareKmsKeyId?.startsWith('arn:')
       ? target.targetShareKmsKeyId.split(':')[3]
       : undefined;
@@ -129,13 +121,9 @@ const TableNameSchema = z.string().superRefine((key, ctx) => {
 export const VerifySchema = z.strictObject({
   schedule: ScheduleSchema.optional(),
   timezone: TimezoneSchema.optional(),
-  instanceClass: z
-    .string()
-    .regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, { error: 'must be an RDS class such as db.t4g.medium' }),
+  instanceClass: InstanceClassSchema,
   subnetGroup: z.string().min(1).optional(),
-  securityGroupIds: z
-    .array(z.string().regex(/^sg-[0-9a-f]+$/, { error: 'must be a security group id (sg-...)' }))
-    .default([]),
+  securityGroupIds: z.array(SecurityGroupIdSchema).default([]),
   /**
    * Not read any more; accepted so existing policy files stay valid. A restore brings back the
    * master password as of the snapshot, not the secret's current (rotated) one, so restore-verify
@@ -144,11 +132,7 @@ export const VerifySchema = z.strictObject({
   secretArn: z.string().startsWith('arn:', { error: 'must be a Secrets Manager secret ARN' }).optional(),
   databases: z.array(z.string().min(1)).min(1, { error: 'must name at least one database' }),
   exclude: z.array(TableNameSchema).default([]),
-  /**
-   * TLS to the scratch instance: `verify-full` checks its certificate against the RDS certificate
-   * authorities; `require` only encrypts (for a region whose authority is newer than that bundle).
-   */
-  tls: z.enum(['verify-full', 'require']).default('verify-full'),
+  tls: TlsSchema.default('verify-full'),
   rowCountTolerancePercent: z.number().min(0).max(100).default(5),
   expectations: z
     .array(z.strictObject({ table: TableNameSchema, minRows: z.number().int().min(0) }))
@@ -241,6 +225,9 @@ export const PolicySchema = z.strictObject({
   unencryptedSources: UnencryptedSourcesSchema,
   copies: z.array(CopyTargetSchema).default([]),
   verify: VerifySchema.optional(),
+  minimumBackupRetentionDays: MinimumBackupRetentionSchema,
+  /** AWS Backup restore tests Lifeboat validates (lib/core/policy/aws-backup.ts). */
+  awsBackup: AwsBackupSchema.optional(),
 });
 
 // Names that are members of every JavaScript object: a policy called so would be found by any
@@ -258,11 +245,20 @@ export const PolicyNameSchema = z
     error: 'is a reserved word (a member of every JavaScript object): choose another policy name',
   });
 
-export const PolicyFileSchema = z.strictObject({
-  policies: z
-    .record(PolicyNameSchema, PolicySchema)
-    .refine((policies) => Object.keys(policies).length > 0, { error: 'must define at least one policy' }),
-});
+export const PolicyFileSchema = z
+  .strictObject({
+    /** Present in a DR site's own policy file only: the primary whose copies it guards. */
+    site: SiteSchema.optional(),
+    /** The primary's DR sites, whose reports buckets receive its reports by S3 replication. */
+    drSites: DrSitesSchema.optional(),
+    policies: z
+      .record(PolicyNameSchema, PolicySchema)
+      .refine((policies) => Object.keys(policies).length > 0, { error: 'must define at least one policy' }),
+  })
+  .superRefine((file, ctx) => {
+    for (const problem of siteFileProblems(file)) ctx.addIssue({ code: 'custom', ...problem });
+    checkAwsBackupPolicies(file, ctx);
+  });
 
 export type Retention = z.infer<typeof RetentionSchema>;
 export type CopyTargetPolicy = z.infer<typeof CopyTargetSchema>;

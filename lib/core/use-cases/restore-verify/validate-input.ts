@@ -68,7 +68,7 @@ export function parseRestoreVerifyInput(value: unknown): RestoreVerifyInput {
   return result.data;
 }
 
-function selects(policy: Policy, source: DatabaseSource): boolean {
+export function selects(policy: Policy, source: DatabaseSource): boolean {
   return Object.entries(policy.select.tags).every(([key, value]) => source.tags[key] === value);
 }
 
@@ -77,7 +77,7 @@ function isProtectable(source: DatabaseSource): boolean {
   return source.kind === 'cluster' || !source.clusterId;
 }
 
-function requireVerify(name: string, policy: Policy): VerifyPolicy {
+export function requireVerify(name: string, policy: Policy): VerifyPolicy {
   if (!policy.verify)
     throw new ConfigError(`policy "${name}" has no verify section: nothing says how to restore it`);
   return policy.verify;

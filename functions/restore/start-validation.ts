@@ -1,0 +1,3 @@
+import { restoreStepHandler } from './deps.js';
+
+export const handler = restoreStepHandler('StartValidation');
