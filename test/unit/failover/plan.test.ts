@@ -100,7 +100,7 @@ describe('chooseSource', () => {
   });
 });
 
-const FILE = (failover: string) =>
+const FILE = (failover: string, topLevel = '') =>
   parsePolicyFile(`
 policies:
   gold:
@@ -113,6 +113,7 @@ policies:
       - region: eu-west-1
         kmsKeyId: alias/dr
 ${failover}
+${topLevel}
 `);
 
 describe('planFailover', () => {
@@ -223,19 +224,7 @@ describe('copies[].failover in the policy file', () => {
 });
 
 describe("the DR site's reports bucket", () => {
-  const file = (drSites: string) =>
-    parsePolicyFile(`
-policies:
-  gold:
-    select: { tags: { 'lifeboat:policy': gold } }
-    schedule: 'cron(0 */6 * * ? *)'
-    rpoMinutes: 360
-    rtoMinutes: 120
-    retention: { daily: 7 }
-    copies:
-      - { region: eu-west-1, kmsKeyId: alias/dr }
-${drSites}
-`);
+  const file = (drSites: string) => FILE('', drSites);
 
   it('is the drSites bucket, else the fixed name of the stage, else unknown', () => {
     const target = parseTarget('eu-west-1');
