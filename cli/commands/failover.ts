@@ -9,7 +9,7 @@ import { SnsNotifier } from '../../lib/adapters/aws/sns-notifier.js';
 import { ConfigError, InvalidInputError } from '../../lib/core/errors.js';
 import { formatEnd, formatPlan } from '../../lib/core/failover/present.js';
 import type { FailoverEnd } from '../../lib/core/failover/record.js';
-import { parseTarget, requireTargetInFile } from '../../lib/core/failover/target.js';
+import { drSiteReportsBucket, parseTarget, requireTargetInFile } from '../../lib/core/failover/target.js';
 import type { FailoverTarget, SourceRequest } from '../../lib/core/failover/types.js';
 import { followFailover, prepareFailover, recordFailover } from '../../lib/core/use-cases/fail-over.js';
 import { awsClientConfig, withAwsOptions, type AwsOptions } from '../aws-options.js';
@@ -27,6 +27,7 @@ interface FailoverOptions extends AwsOptions {
   policyFile: string;
   reportsBucket?: string;
   topicArn?: string;
+  stage?: string;
   dryRun?: boolean;
   wait?: boolean;
   json?: boolean;
@@ -67,6 +68,10 @@ export function registerFailover(program: Command): void {
         "the DR site's reports bucket (its ReportsBucketName output) for the failover record (or LIFEBOAT_DR_REPORTS_BUCKET)",
       )
       .option('--topic-arn <arn>', "the DR site's notification topic (or LIFEBOAT_DR_TOPIC_ARN)")
+      .option(
+        '--stage <stage>',
+        "the stage, which names the DR site's reports bucket when the policy file's drSites has one at the target (or LIFEBOAT_STAGE)",
+      )
       .option('--dry-run', 'print the source, the data-loss window and the settings; create nothing')
       .option('--wait', 'follow the restore until available; print the endpoint, RTO and RPO')
       .option('--json', 'print the plan and the outcome as JSON (progress goes to stderr)')
@@ -144,7 +149,8 @@ async function failover(options: FailoverOptions): Promise<number> {
     return EXIT.ok;
   }
 
-  const bucket = options.reportsBucket ?? process.env.LIFEBOAT_DR_REPORTS_BUCKET;
+  const site = drSiteReportsBucket(policies, target, options.stage ?? process.env.LIFEBOAT_STAGE);
+  const bucket = options.reportsBucket ?? process.env.LIFEBOAT_DR_REPORTS_BUCKET ?? site.bucket;
   const topicArn = options.topicArn ?? process.env.LIFEBOAT_DR_TOPIC_ARN;
   const restorer = new RdsFailoverRestorer({ region: target.region, client: rds });
   const created = await restorer.start(plan);
@@ -177,8 +183,13 @@ async function failover(options: FailoverOptions): Promise<number> {
   });
   say(formatEnd(plan, end));
   if (recorded.recordKey) say(`Record: s3://${bucket}/${recorded.recordKey}`);
-  if (!bucket)
-    say("No failover record stored: pass --reports-bucket (the DR site's ReportsBucketName output).");
+  if (!bucket) {
+    say(
+      site.site
+        ? "No failover record stored: pass --stage (the DR site's bucket is named by it) or --reports-bucket."
+        : "No failover record stored: pass --reports-bucket (the DR site's ReportsBucketName output).",
+    );
+  }
   if (!topicArn) say("No notification sent: pass --topic-arn (the DR site's topic).");
   for (const problem of recorded.problems) console.error(`lifeboat: ${problem}`);
   if (options.json) console.log(JSON.stringify({ plan, end, record: recorded.record }, null, 2));

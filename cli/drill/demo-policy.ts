@@ -24,6 +24,8 @@ export function demoPolicy(shareKeyArn: string, drKeyArn: string): PolicyFile {
               kmsKeyId: drKeyArn,
               shareKmsKeyId: shareKeyArn,
               retention: { daily: 2, weekly: 1, monthly: 0, yearly: 0 },
+              // The regional-outage phase fails over here (the local engine ignores the class).
+              failover: { instanceClass: 'db.t4g.medium' },
             },
           ],
           verify: {

@@ -8,6 +8,7 @@ import { dataFolderOf, killServerIn } from './embedded-postgres.js';
 import { incidentScenario } from './incident.js';
 import { createProgress } from './progress.js';
 import { pruneByPolicy } from './prune.js';
+import { failOverToDr } from './regional-outage.js';
 import { releaseAll } from './resources.js';
 import { restoreVerifySetup } from './restore-verify.js';
 import { snapshotHistory, snapshotWithSourceBaseline } from './snapshots.js';
@@ -68,5 +69,6 @@ async function drill(context: DrillContext): Promise<boolean> {
   const setup = restoreVerifySetup(world);
   const primary = await verifyAtPrimary(world, setup, taken);
   const drRun = await verifyDrCopy(world, setup, drCopyId);
+  await failOverToDr(world, setup.reports);
   return concludeDrill(world, setup, { taken, source: primary.source, primaryRun: primary.run, drRun });
 }

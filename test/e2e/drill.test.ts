@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -121,6 +121,27 @@ describe('lifeboat drill', () => {
         );
       expect(Object.keys(sums(source))).toHaveLength(4);
       expect(sums(report)).toEqual(sums(source));
+
+      // The regional outage: lifeboat failover's use case restores the verified DR copy there.
+      expect(result.stdout).toMatch(
+        /Regional outage: us-east-1 is lost; fail over shop to the DR account 222222222222\/eu-west-1 .*: shop-failover-\d{8}t\d{4} available/,
+      );
+      expect(result.stdout).toMatch(/restoring verified DR copy lifeboat-shop-\S+-eu-west-1-222222222222/);
+      expect(result.stdout).toMatch(
+        /Failover RTO \(measured\): [\d.]+ s from the command's start to available; objective 30 min \(met\)/,
+      );
+      expect(result.stdout).toMatch(
+        /Failover RPO \(measured\): [\d.]+ s of writes not in the DR copy; objective 360 min \(met\)/,
+      );
+      const recordKey = /Failover record: (\S+\.json)/.exec(result.stdout)?.[1];
+      const record = JSON.parse(readFileSync(join(dirname(reportPath!), '..', '..', recordKey!), 'utf8')) as {
+        state: string;
+        measured: { rtoMinutes: number; rpoMinutes: number };
+        source: { id: string; verified: boolean };
+      };
+      expect(record).toMatchObject({ state: 'available', source: { verified: true } });
+      expect(record.measured.rtoMinutes).toBeGreaterThan(0);
+      expect(record.measured.rpoMinutes).toBeGreaterThan(0);
 
       expectNothingLeft(workingFolder(result.stdout));
     },

@@ -25,7 +25,9 @@ export async function freePort(): Promise<number> {
  * Starts moto_server and points the SDK's default credential chain at fake credentials, so no
  * test can ever reach a real account.
  */
-export async function startMoto(options: { sharedSnapshots?: boolean } = {}): Promise<Moto> {
+export async function startMoto(
+  options: { sharedSnapshots?: boolean; replicatedBackups?: boolean } = {},
+): Promise<Moto> {
   process.env.AWS_ACCESS_KEY_ID = 'testing';
   process.env.AWS_SECRET_ACCESS_KEY = 'testing';
   process.env.AWS_SESSION_TOKEN = 'testing';
@@ -35,9 +37,15 @@ export async function startMoto(options: { sharedSnapshots?: boolean } = {}): Pr
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const args = ['-H', '127.0.0.1', '-p', String(port)];
-  // sharedSnapshots: snapshots shared across accounts as RDS has them (moto-shared-snapshots.py).
-  const child: ChildProcess = options.sharedSnapshots
-    ? spawn('python3', [fileURLToPath(new URL('./moto-shared-snapshots.py', import.meta.url)), ...args], {
+  // sharedSnapshots: snapshots shared across accounts as RDS has them (moto-shared-snapshots.py);
+  // replicatedBackups: automated-backup replication into another region (moto-replicated-backups.py).
+  const script = options.sharedSnapshots
+    ? './moto-shared-snapshots.py'
+    : options.replicatedBackups
+      ? './moto-replicated-backups.py'
+      : undefined;
+  const child: ChildProcess = script
+    ? spawn('python3', [fileURLToPath(new URL(script, import.meta.url)), ...args], {
         stdio: ['ignore', 'ignore', 'pipe'],
       })
     : spawn('moto_server', args, { stdio: ['ignore', 'ignore', 'pipe'] });

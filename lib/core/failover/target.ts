@@ -1,5 +1,6 @@
 import { InvalidInputError } from '../errors.js';
 import { targetLabel } from '../monitor/recovery.js';
+import { drSiteBucketName } from '../naming/dr-site.js';
 import type { CopyTargetPolicy, PolicyFile } from '../policy/schema.js';
 import type { FailoverTarget } from './types.js';
 
@@ -58,4 +59,23 @@ export function allTargetLabels(file: PolicyFile): string[] {
   return [
     ...new Set(Object.values(file.policies).flatMap((p) => p.copies.map((c) => targetLabel(c)))),
   ].sort();
+}
+
+/**
+ * The DR site's reports bucket at the target, for the failover record: `drSites[].bucket`, else
+ * the fixed name a DR site's bucket has (lib/core/naming/dr-site.ts), which needs the stage.
+ * Undefined when the policy file names no DR site there, or names one but the stage is unknown.
+ */
+export function drSiteReportsBucket(
+  file: PolicyFile,
+  target: FailoverTarget,
+  stage: string | undefined,
+): { bucket?: string; site: boolean } {
+  const sites = (file.drSites ?? []).filter(
+    (s) => s.region === target.region && (target.account === undefined || s.account === target.account),
+  );
+  if (sites.length !== 1) return { site: false };
+  const site = sites[0]!;
+  if (site.bucket) return { bucket: site.bucket, site: true };
+  return stage ? { bucket: drSiteBucketName(stage, site.account, site.region), site: true } : { site: true };
 }

@@ -15,10 +15,9 @@ import { TAG } from '../../../lib/core/tags.js';
 import { prepareFailover } from '../../../lib/core/use-cases/fail-over.js';
 import { rdsErrorResponse } from '../../support/sdk-errors.js';
 
-// moto 5.2.1 has no automated-backup replication: its DescribeDBInstanceAutomatedBackups lists a
-// region's own automated snapshots, without Region or RestoreWindow, and its
-// RestoreDBInstanceToPointInTime reads only SourceDBInstanceIdentifier. So the replicated backups
-// are served here in the documented shapes:
+// moto 5.2.1 has no automated-backup replication (test/support/moto-replicated-backups.py adds it
+// for test/integration/failover-pitr.test.ts). Here the exact request and RDS's refusals are checked
+// on the documented shapes, which that stand-in does not vouch for:
 // https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBInstanceAutomatedBackup.html and
 // https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_RestoreDBInstanceToPointInTime.html
 // (SourceDBInstanceAutomatedBackupsArn restores "replicated automated backups" in the target region).

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, InvalidInputError } from '../../../lib/core/errors.js';
 import { checkFailoverName, failoverId, planFailover } from '../../../lib/core/failover/plan.js';
 import { chooseSource } from '../../../lib/core/failover/source.js';
-import { parseTarget } from '../../../lib/core/failover/target.js';
+import { drSiteReportsBucket, parseTarget } from '../../../lib/core/failover/target.js';
 import type { DrCopy, ReplicatedBackup } from '../../../lib/core/failover/types.js';
 import { parsePolicyFile } from '../../../lib/core/policy/file.js';
 import { TAG } from '../../../lib/core/tags.js';
@@ -100,7 +100,7 @@ describe('chooseSource', () => {
   });
 });
 
-const FILE = (failover: string) =>
+const FILE = (failover: string, topLevel = '') =>
   parsePolicyFile(`
 policies:
   gold:
@@ -113,6 +113,7 @@ policies:
       - region: eu-west-1
         kmsKeyId: alias/dr
 ${failover}
+${topLevel}
 `);
 
 describe('planFailover', () => {
@@ -219,5 +220,36 @@ describe('copies[].failover in the policy file', () => {
     ],
   ])('%s is refused: %s', (line, message) => {
     expect(() => FILE(`        ${line}`)).toThrow(message);
+  });
+});
+
+describe("the DR site's reports bucket", () => {
+  const file = (drSites: string) => FILE('', drSites);
+
+  it('is the drSites bucket, else the fixed name of the stage, else unknown', () => {
+    const target = parseTarget('eu-west-1');
+    expect(
+      drSiteReportsBucket(file("drSites: [{ account: '111111111111', region: eu-west-1 }]"), target, 'prod'),
+    ).toEqual({
+      bucket: 'lifeboat-prod-reports-111111111111-eu-west-1',
+      site: true,
+    });
+    expect(
+      drSiteReportsBucket(
+        file("drSites: [{ account: '111111111111', region: eu-west-1 }]"),
+        target,
+        undefined,
+      ),
+    ).toEqual({
+      site: true,
+    });
+    expect(
+      drSiteReportsBucket(
+        file("drSites: [{ account: '111111111111', region: eu-west-1, bucket: dr-reports }]"),
+        target,
+        'prod',
+      ),
+    ).toEqual({ bucket: 'dr-reports', site: true });
+    expect(drSiteReportsBucket(file(''), target, 'prod')).toEqual({ site: false });
   });
 });
