@@ -176,6 +176,24 @@ function reservedConcurrency() {
 }
 
 /**
+ * The keys the replicated automated backups of every `pointInTime` target are encrypted with (its
+ * own kmsKeyId, else the target's; key ARNs, validated by the schema). RDS needs the caller of
+ * StartDBInstanceAutomatedBackupsReplication to be allowed kms:CreateGrant and kms:DescribeKey on
+ * it (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/AutomatedBackups.Replicating.Enable.html).
+ * Never empty for IAM: with none, a key in account 000000000000, which cannot exist.
+ */
+function pointInTimeKeyArns(policies) {
+  const arns = [
+    ...new Set(
+      Object.values(policies).flatMap((p) =>
+        p.copies.filter((c) => c.pointInTime).map((c) => c.pointInTime.kmsKeyId || c.kmsKeyId),
+      ),
+    ),
+  ];
+  return arns.length > 0 ? arns : ['arn:aws:kms:us-east-1:000000000000:key/lifeboat-no-point-in-time'];
+}
+
+/**
  * One alarm per policy and `pointInTime` target on the largest PointInTimeLag the monitor publishes
  * for them (lib/core/monitor/metrics.ts): over the policy's RPO for a monitor period it goes to
  * the topic, like every other alarm. No data (no replication running yet) is not a breach here:
@@ -257,6 +275,7 @@ module.exports = async (variables) => {
     /** RDS ARNs of what Lifeboat owns, in every region the policy names (IAM statements). */
     arns: policyRegionArns(policies),
     pointInTimeAlarms: pointInTimeAlarms(policies),
+    pointInTimeKeyArns: pointInTimeKeyArns(policies),
   };
 };
 

@@ -70,6 +70,10 @@ const MANAGED = resourceTags({ 'lifeboat:managed': 'true' });
 const SCRATCH = resourceTags({ 'lifeboat:scratch': 'true' });
 const SNAP = 'lifeboat-orders-20261124t0945';
 const SCRATCH_ID = 'lbs-orders-20261124t0945-a1b2c3';
+/** The key of the example's pointInTime target, for its replicated automated backups. */
+const REPLICA_KEY = policies.gold!.copies.find((c) => c.pointInTime)!.kmsKeyId;
+const AUTO_BACKUP = `arn:aws:rds:${dr}:${HOME.account}:auto-backup:ab-orders`;
+const FOR_RDS = { 'kms:GrantIsForAWSResource': 'true' };
 
 type Row = [fn: string, action: string, resource: string, context?: Record<string, string | string[]>];
 
@@ -235,6 +239,12 @@ const ALLOWED: Row[] = [
   // The manual-snapshot quota here and at every copy target (DescribeAccountAttributes has no
   // resource type: it is authorized on "*").
   ['monitor', 'rds:DescribeAccountAttributes', '*'],
+  // Automated-backup replication to the pointInTime target: listed there, started there for an
+  // instance of the home region, encrypted under the target's key through a grant for RDS.
+  ['monitor', 'rds:DescribeDBInstanceAutomatedBackups', AUTO_BACKUP],
+  ['monitor', 'rds:StartDBInstanceAutomatedBackupsReplication', rdsArn.instance('orders')],
+  ['monitor', 'kms:CreateGrant', REPLICA_KEY, FOR_RDS],
+  ['monitor', 'kms:DescribeKey', REPLICA_KEY],
   // restore-verify: scratch restores in the home and DR regions, tagged at creation.
   ...REGIONS.flatMap((region): Row[] => [
     [
@@ -348,6 +358,30 @@ const ALLOWED: Row[] = [
   ['restoreResolveSnapshot', 'sts:AssumeRole', drRoleArn(DR_ACCOUNT, dr)],
 ];
 
+/** Calls near the allowed ones that no role may make. */
+const DENIED: Row[] = [
+  // Replication of another account's or region's instance, or by another function.
+  [
+    'monitor',
+    'rds:StartDBInstanceAutomatedBackupsReplication',
+    rdsArn.instance('orders', HOME.region, '333333333333'),
+  ],
+  ['monitor', 'rds:StartDBInstanceAutomatedBackupsReplication', rdsArn.instance('orders', 'ap-southeast-2')],
+  ['copy', 'rds:StartDBInstanceAutomatedBackupsReplication', rdsArn.instance('orders')],
+  ['monitor', 'rds:StopDBInstanceAutomatedBackupsReplication', rdsArn.instance('orders')],
+  ['monitor', 'rds:DeleteDBInstanceAutomatedBackup', AUTO_BACKUP],
+  // A grant on the replica key for anything but an AWS service, or on another key.
+  ['monitor', 'kms:CreateGrant', REPLICA_KEY],
+  ['monitor', 'kms:CreateGrant', REPLICA_KEY, { 'kms:GrantIsForAWSResource': 'false' }],
+  [
+    'monitor',
+    'kms:CreateGrant',
+    `arn:aws:kms:${dr}:${HOME.account}:key/99999999-0000-0000-0000-000000000000`,
+    FOR_RDS,
+  ],
+  ['monitor', 'kms:Decrypt', REPLICA_KEY],
+];
+
 const functionIds = resourcesOfType(template, 'AWS::Lambda::Function').map(([id]) => id);
 const roleIds = resourcesOfType(template, 'AWS::IAM::Role').map(([id]) => id);
 const roles: Record<string, ResolvedRole> = Object.fromEntries(
@@ -371,6 +405,20 @@ describe('packaged roles: every call the code makes is allowed', () => {
     );
     expect(decision.error).toBeUndefined();
     expect(decision.result).toBe('Allowed');
+  });
+});
+
+describe('packaged roles: calls near the allowed ones are refused', () => {
+  it.each(DENIED.map((row) => [`${row[0]}: ${row[1]} on ${row[2]}`, row] as const))('%s', async (_, row) => {
+    const [fn, action, resource, context] = row;
+    const trustedByResource = action.startsWith('kms:') || action.startsWith('sts:');
+    const decision = await decide(
+      roleOf(fn),
+      { action, resource, ...(context ? { context } : {}) },
+      { trustedByResource },
+    );
+    expect(decision.error).toBeUndefined();
+    expect(decision.result).not.toBe('Allowed');
   });
 });
 
