@@ -393,30 +393,25 @@ const roleOf = (fn: string) => {
   return roles[roleOfFunction(template, id)]!;
 };
 
+/** The role of the row's function asked for the row's call. */
+function decideRow([fn, action, resource, context]: Row) {
+  // A key policy or a DR trust policy that allows this account: the role's own policies decide.
+  const trustedByResource = action.startsWith('kms:') || action.startsWith('sts:');
+  return decide(roleOf(fn), { action, resource, ...(context ? { context } : {}) }, { trustedByResource });
+}
+const labelled = (rows: Row[]) => rows.map((row) => [`${row[0]}: ${row[1]} on ${row[2]}`, row] as const);
+
 describe('packaged roles: every call the code makes is allowed', () => {
-  it.each(ALLOWED.map((row) => [`${row[0]}: ${row[1]} on ${row[2]}`, row] as const))('%s', async (_, row) => {
-    const [fn, action, resource, context] = row;
-    // A key policy or a DR trust policy that allows this account: the role's own policies decide.
-    const trustedByResource = action.startsWith('kms:') || action.startsWith('sts:');
-    const decision = await decide(
-      roleOf(fn),
-      { action, resource, ...(context ? { context } : {}) },
-      { trustedByResource },
-    );
+  it.each(labelled(ALLOWED))('%s', async (_, row) => {
+    const decision = await decideRow(row);
     expect(decision.error).toBeUndefined();
     expect(decision.result).toBe('Allowed');
   });
 });
 
 describe('packaged roles: calls near the allowed ones are refused', () => {
-  it.each(DENIED.map((row) => [`${row[0]}: ${row[1]} on ${row[2]}`, row] as const))('%s', async (_, row) => {
-    const [fn, action, resource, context] = row;
-    const trustedByResource = action.startsWith('kms:') || action.startsWith('sts:');
-    const decision = await decide(
-      roleOf(fn),
-      { action, resource, ...(context ? { context } : {}) },
-      { trustedByResource },
-    );
+  it.each(labelled(DENIED))('%s', async (_, row) => {
+    const decision = await decideRow(row);
     expect(decision.error).toBeUndefined();
     expect(decision.result).not.toBe('Allowed');
   });
