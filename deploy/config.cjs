@@ -127,7 +127,8 @@ function policyRegionArns(policies) {
     // What a restore reads or names besides the new database: any snapshot or source database (a
     // restore only reads them), and the groups it is placed in.
     restoreSources: each(
-      ['db', 'cluster', 'snapshot', 'cluster-snapshot', 'og', 'pg', 'cluster-pg', 'subgrp'],
+      // auto-backup: a pointInTime target's replicated automated backups, a point in time there.
+      ['db', 'cluster', 'snapshot', 'cluster-snapshot', 'auto-backup', 'og', 'pg', 'cluster-pg', 'subgrp'],
       '*',
     ),
   };

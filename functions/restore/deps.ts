@@ -6,6 +6,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import middy from '@middy/core';
+import { RdsBackupReplication } from '../../lib/adapters/aws/rds-backup-replication.js';
 import { RdsScratchRestorer } from '../../lib/adapters/aws/rds-restores.js';
 import { RdsSnapshotStore } from '../../lib/adapters/aws/rds-snapshots.js';
 import { S3ReportStore } from '../../lib/adapters/aws/s3-reports.js';
@@ -57,6 +58,10 @@ function siteFactory(policies: PolicyFile): (target: TargetRef) => RestoreSite {
       snapshots: new RdsSnapshotStore({ client, region: target.region }),
       restorer,
       tagger: restorer,
+      // A point in time at a pointInTime target (this account only) restores the backups replicated there.
+      ...(copy?.pointInTime && !target.account
+        ? { replication: new RdsBackupReplication({ client, region: target.region }) }
+        : {}),
     };
     sites.set(target.name, site);
     return site;

@@ -356,6 +356,16 @@ const ALLOWED: Row[] = [
     requestTags(SCRATCH_TAGS),
   ],
   ['restoreResolveSnapshot', 'sts:AssumeRole', drRoleArn(DR_ACCOUNT, dr)],
+  // A point in time at the pointInTime target: its restore window there, and a restore from the
+  // replicated automated backups into a scratch instance there.
+  ['restoreResolveSnapshot', 'rds:DescribeDBInstanceAutomatedBackups', AUTO_BACKUP],
+  ['restoreStartRestore', 'rds:RestoreDBInstanceToPointInTime', AUTO_BACKUP, requestTags(SCRATCH_TAGS)],
+  [
+    'restoreStartRestore',
+    'rds:RestoreDBInstanceToPointInTime',
+    rdsArn.instance(SCRATCH_ID, dr),
+    requestTags(SCRATCH_TAGS),
+  ],
 ];
 
 /** Calls near the allowed ones that no role may make. */
@@ -380,6 +390,13 @@ const DENIED: Row[] = [
     FOR_RDS,
   ],
   ['monitor', 'kms:Decrypt', REPLICA_KEY],
+  // Another account's replicated backups, or a point in time restored to a name that is not scratch.
+  [
+    'restoreStartRestore',
+    'rds:RestoreDBInstanceToPointInTime',
+    `arn:aws:rds:${dr}:333333333333:auto-backup:ab-orders`,
+    requestTags(SCRATCH_TAGS),
+  ],
 ];
 
 const functionIds = resourcesOfType(template, 'AWS::Lambda::Function').map(([id]) => id);
