@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // First step of `npm test`: the programs the tests start (PostgreSQL 15, MariaDB, moto_server,
-// cfn-lint, unzip) are on this machine, or are installed from the system's packages when the
+// cfn-lint, unzip, Chromium) are on this machine, or are installed from the system's packages when the
 // machine allows it (root with apt-get), or the run stops here with the exact command to run.
 // The tests never install anything themselves: this is the one place.
 import { spawnSync } from 'node:child_process';
@@ -39,6 +39,12 @@ const aptPrerequisites = [
     packages: ['mariadb-server', 'mariadb-client'],
   },
   { what: 'unzip', present: () => onPath('unzip'), packages: ['unzip'] },
+  // The evidence report's browser test (test/e2e/evidence-browser.test.ts) drives it headless.
+  {
+    what: 'Chromium',
+    present: () => executable(process.env.LIFEBOAT_CHROMIUM ?? '/usr/bin/chromium'),
+    packages: ['chromium'],
+  },
 ];
 // Python tools: PyPI may not be reachable, so they are never installed from here.
 const pythonPrerequisites = [
@@ -91,4 +97,6 @@ if (missingPython.length > 0) {
   );
   process.exit(2);
 }
-console.log('Test prerequisites: PostgreSQL 15, MariaDB, moto_server, cfn-lint and unzip are here.');
+console.log(
+  'Test prerequisites: PostgreSQL 15, MariaDB, moto_server, cfn-lint, unzip and Chromium are here.',
+);

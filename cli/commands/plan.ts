@@ -5,6 +5,7 @@ import type { StsSettings } from '../../lib/adapters/aws/sts-credentials.js';
 import { copyTargetStore } from '../../lib/adapters/aws/target-stores.js';
 import {
   InventorySnapshotStore,
+  inventorySource,
   readInventoryFile,
   type Inventory,
 } from '../../lib/adapters/inventory-file.js';
@@ -126,25 +127,12 @@ interface PlanStores {
   everything(): Promise<Snapshot[]>;
 }
 
-/**
- * The source region and account of an inventory: where most of its snapshots that are not copies
- * live (a copy carries lifeboat:copy-of). `region` narrows it when the file mixes regions.
- */
 function inventoryStores(inventory: Inventory, region?: string): PlanStores {
-  const originals = inventory.snapshots.filter(
-    (e) => e.snapshot.tags[TAG.copyOf] === undefined && (!region || e.snapshot.region === region),
-  );
-  const counts = new Map<string, number>();
-  for (const { account, snapshot } of originals.length > 0 ? originals : inventory.snapshots) {
-    const key = `${snapshot.region} ${account}`;
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-  }
-  const [busiest] = [...counts].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1));
-  const [sourceRegion, sourceAccount] = (busiest?.[0] ?? `${region ?? 'us-east-1'} 000000000000`).split(' ');
+  const source = inventorySource(inventory, region);
   return {
-    source: new InventorySnapshotStore(inventory, region ?? sourceRegion!, sourceAccount!),
+    source: new InventorySnapshotStore(inventory, source.region, source.account),
     target: (target) =>
-      new InventorySnapshotStore(inventory, target.region, target.account ?? sourceAccount!),
+      new InventorySnapshotStore(inventory, target.region, target.account ?? source.account),
     everything: async () => inventory.snapshots.map((e) => e.snapshot),
   };
 }

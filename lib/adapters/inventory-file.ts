@@ -4,6 +4,7 @@ import * as z from 'zod';
 import { ConfigError, GuardRefusedError } from '../core/errors.js';
 import type { DatabaseSource, Snapshot, SourceKind } from '../core/model.js';
 import type { SnapshotStore } from '../core/ports.js';
+import { TAG } from '../core/tags.js';
 import { decodeUtf8 } from '../core/utf8.js';
 import { fromClusterSnapshot, fromDbSnapshot } from './aws/rds-snapshots.js';
 
@@ -123,6 +124,24 @@ function keyPath(path: readonly PropertyKey[]): string {
   return path
     .map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i > 0 ? '.' : ''}${String(part)}`))
     .join('');
+}
+
+/**
+ * The source region and account of an inventory: where most of its snapshots that are not copies
+ * live (a copy carries lifeboat:copy-of). `region` narrows it when the file mixes regions.
+ */
+export function inventorySource(inventory: Inventory, region?: string): { region: string; account: string } {
+  const originals = inventory.snapshots.filter(
+    (e) => e.snapshot.tags[TAG.copyOf] === undefined && (!region || e.snapshot.region === region),
+  );
+  const counts = new Map<string, number>();
+  for (const { account, snapshot } of originals.length > 0 ? originals : inventory.snapshots) {
+    const key = `${snapshot.region} ${account}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  const [busiest] = [...counts].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1));
+  const [sourceRegion, sourceAccount] = (busiest?.[0] ?? `${region ?? 'us-east-1'} 000000000000`).split(' ');
+  return { region: region ?? sourceRegion!, account: sourceAccount! };
 }
 
 /**

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../validation.js';
 import { NOTIFICATION_VERSION, type NotificationInput } from '../notification/message.js';
 import type { DatabaseRecovery } from './recovery.js';
 

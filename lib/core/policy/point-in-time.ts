@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../validation.js';
 import type { SourceKind } from '../model.js';
 
 /*
@@ -12,20 +12,24 @@ import type { SourceKind } from '../model.js';
  */
 
 /** The replicated backups are encrypted under a key of the destination region, given as its ARN. */
-const ReplicaKeySchema = z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/.+$/, {
-  error:
-    "must be the ARN of a KMS key (arn:aws:kms:<region>:<account>:key/...): RDS takes the replicated backups' key as an ARN in the destination region",
-});
+const ReplicaKeySchema = z.string().check(
+  z.regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/.+$/, {
+    error:
+      "must be the ARN of a KMS key (arn:aws:kms:<region>:<account>:key/...): RDS takes the replicated backups' key as an ARN in the destination region",
+  }),
+);
 
 export const PointInTimeSchema = z.strictObject({
   /** Days of replicated backups RDS keeps in the target region: the point-in-time window there. */
   retentionDays: z
     .number({ error: 'must be a whole number of days from 1 to 35' })
-    .int({ error: 'must be a whole number of days from 1 to 35' })
-    .min(1, { error: 'must be at least 1 day' })
-    .max(35, { error: 'must be at most 35 days, the longest RDS keeps automated backups' }),
+    .check(
+      z.int({ error: 'must be a whole number of days from 1 to 35' }),
+      z.minimum(1, { error: 'must be at least 1 day' }),
+      z.maximum(35, { error: 'must be at most 35 days, the longest RDS keeps automated backups' }),
+    ),
   /** The key for the replicated backups; the target's `kmsKeyId` when that is a key ARN. */
-  kmsKeyId: ReplicaKeySchema.optional(),
+  kmsKeyId: z.optional(ReplicaKeySchema),
 });
 
 export type PointInTimePolicy = z.infer<typeof PointInTimeSchema>;
@@ -34,12 +38,16 @@ export type PointInTimePolicy = z.infer<typeof PointInTimeSchema>;
  * How many days of automated backups every protected database should keep at least. Checked by the
  * monitor's posture checks, not enforced: Lifeboat does not modify the teams' databases.
  */
-export const MinimumBackupRetentionSchema = z
-  .number({ error: 'must be a whole number of days from 1 to 35' })
-  .int({ error: 'must be a whole number of days from 1 to 35' })
-  .min(1, { error: 'must be at least 1 day: 0 turns automated backups off' })
-  .max(35, { error: 'must be at most 35 days, the longest RDS keeps automated backups' })
-  .default(7);
+export const MinimumBackupRetentionSchema = z._default(
+  z
+    .number({ error: 'must be a whole number of days from 1 to 35' })
+    .check(
+      z.int({ error: 'must be a whole number of days from 1 to 35' }),
+      z.minimum(1, { error: 'must be at least 1 day: 0 turns automated backups off' }),
+      z.maximum(35, { error: 'must be at most 35 days, the longest RDS keeps automated backups' }),
+    ),
+  7,
+);
 
 const CROSS_ACCOUNT =
   'cannot be used with account: RDS replicates automated backups only to another region of the same account. ' +
