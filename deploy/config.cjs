@@ -137,7 +137,8 @@ function policyRegionArns(policies, file) {
     // What a restore reads or names besides the new database: any snapshot or source database (a
     // restore only reads them), and the groups it is placed in.
     restoreSources: each(
-      ['db', 'cluster', 'snapshot', 'cluster-snapshot', 'og', 'pg', 'cluster-pg', 'subgrp'],
+      // auto-backup: a pointInTime target's replicated automated backups, a point in time there.
+      ['db', 'cluster', 'snapshot', 'cluster-snapshot', 'auto-backup', 'og', 'pg', 'cluster-pg', 'subgrp'],
       '*',
     ),
   };
@@ -223,6 +224,24 @@ function reservedConcurrency() {
     throw plainError(`LIFEBOAT_RESERVED_CONCURRENCY must be 1 or off, not "${setting}"`);
   }
   return { reservedConcurrency: 1 };
+}
+
+/**
+ * The keys the replicated automated backups of every `pointInTime` target are encrypted with (its
+ * own kmsKeyId, else the target's; key ARNs, validated by the schema). RDS needs the caller of
+ * StartDBInstanceAutomatedBackupsReplication to be allowed kms:CreateGrant and kms:DescribeKey on
+ * it (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/AutomatedBackups.Replicating.Enable.html).
+ * Never empty for IAM: with none, a key in account 000000000000, which cannot exist.
+ */
+function pointInTimeKeyArns(policies) {
+  const arns = [
+    ...new Set(
+      Object.values(policies).flatMap((p) =>
+        p.copies.filter((c) => c.pointInTime).map((c) => c.pointInTime.kmsKeyId || c.kmsKeyId),
+      ),
+    ),
+  ];
+  return arns.length > 0 ? arns : ['arn:aws:kms:us-east-1:000000000000:key/lifeboat-no-point-in-time'];
 }
 
 /**
@@ -353,6 +372,7 @@ module.exports = async (variables) => {
       })),
     },
     pointInTimeAlarms: pointInTimeAlarms(isDrSite(file) ? {} : policies),
+    pointInTimeKeyArns: pointInTimeKeyArns(isDrSite(file) ? {} : policies),
   };
 };
 

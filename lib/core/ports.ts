@@ -68,8 +68,11 @@ export interface ScratchRestoreRequest {
   scratchId: string;
   /** Restore from this snapshot (id or ARN) ... */
   snapshotId?: string;
-  /** ... or the source to the point in time. */
-  pointInTime?: { sourceId: string; time: Date };
+  /**
+   * ... or the source to the point in time: from its own automated backups, or at a DR target from
+   * the ones replicated there (DBInstanceAutomatedBackupsArn).
+   */
+  pointInTime?: { sourceId: string; time: Date; automatedBackupsArn?: string };
   /** The source's RDS engine (`postgres`, `aurora-mysql`, ...), for engine-specific settings. */
   engine?: string;
   instanceClass: string;

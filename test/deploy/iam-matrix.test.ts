@@ -70,6 +70,10 @@ const MANAGED = resourceTags({ 'lifeboat:managed': 'true' });
 const SCRATCH = resourceTags({ 'lifeboat:scratch': 'true' });
 const SNAP = 'lifeboat-orders-20261124t0945';
 const SCRATCH_ID = 'lbs-orders-20261124t0945-a1b2c3';
+/** The key of the example's pointInTime target, for its replicated automated backups. */
+const REPLICA_KEY = policies.gold!.copies.find((c) => c.pointInTime)!.kmsKeyId;
+const AUTO_BACKUP = `arn:aws:rds:${dr}:${HOME.account}:auto-backup:ab-orders`;
+const FOR_RDS = { 'kms:GrantIsForAWSResource': 'true' };
 
 type Row = [fn: string, action: string, resource: string, context?: Record<string, string | string[]>];
 
@@ -235,6 +239,12 @@ const ALLOWED: Row[] = [
   // The manual-snapshot quota here and at every copy target (DescribeAccountAttributes has no
   // resource type: it is authorized on "*").
   ['monitor', 'rds:DescribeAccountAttributes', '*'],
+  // Automated-backup replication to the pointInTime target: listed there, started there for an
+  // instance of the home region, encrypted under the target's key through a grant for RDS.
+  ['monitor', 'rds:DescribeDBInstanceAutomatedBackups', AUTO_BACKUP],
+  ['monitor', 'rds:StartDBInstanceAutomatedBackupsReplication', rdsArn.instance('orders')],
+  ['monitor', 'kms:CreateGrant', REPLICA_KEY, FOR_RDS],
+  ['monitor', 'kms:DescribeKey', REPLICA_KEY],
   // restore-verify: scratch restores in the home and DR regions, tagged at creation.
   ...REGIONS.flatMap((region): Row[] => [
     [
@@ -346,6 +356,47 @@ const ALLOWED: Row[] = [
     requestTags(SCRATCH_TAGS),
   ],
   ['restoreResolveSnapshot', 'sts:AssumeRole', drRoleArn(DR_ACCOUNT, dr)],
+  // A point in time at the pointInTime target: its restore window there, and a restore from the
+  // replicated automated backups into a scratch instance there.
+  ['restoreResolveSnapshot', 'rds:DescribeDBInstanceAutomatedBackups', AUTO_BACKUP],
+  ['restoreStartRestore', 'rds:RestoreDBInstanceToPointInTime', AUTO_BACKUP, requestTags(SCRATCH_TAGS)],
+  [
+    'restoreStartRestore',
+    'rds:RestoreDBInstanceToPointInTime',
+    rdsArn.instance(SCRATCH_ID, dr),
+    requestTags(SCRATCH_TAGS),
+  ],
+];
+
+/** Calls near the allowed ones that no role may make. */
+const DENIED: Row[] = [
+  // Replication of another account's or region's instance, or by another function.
+  [
+    'monitor',
+    'rds:StartDBInstanceAutomatedBackupsReplication',
+    rdsArn.instance('orders', HOME.region, '333333333333'),
+  ],
+  ['monitor', 'rds:StartDBInstanceAutomatedBackupsReplication', rdsArn.instance('orders', 'ap-southeast-2')],
+  ['copy', 'rds:StartDBInstanceAutomatedBackupsReplication', rdsArn.instance('orders')],
+  ['monitor', 'rds:StopDBInstanceAutomatedBackupsReplication', rdsArn.instance('orders')],
+  ['monitor', 'rds:DeleteDBInstanceAutomatedBackup', AUTO_BACKUP],
+  // A grant on the replica key for anything but an AWS service, or on another key.
+  ['monitor', 'kms:CreateGrant', REPLICA_KEY],
+  ['monitor', 'kms:CreateGrant', REPLICA_KEY, { 'kms:GrantIsForAWSResource': 'false' }],
+  [
+    'monitor',
+    'kms:CreateGrant',
+    `arn:aws:kms:${dr}:${HOME.account}:key/99999999-0000-0000-0000-000000000000`,
+    FOR_RDS,
+  ],
+  ['monitor', 'kms:Decrypt', REPLICA_KEY],
+  // Another account's replicated backups, or a point in time restored to a name that is not scratch.
+  [
+    'restoreStartRestore',
+    'rds:RestoreDBInstanceToPointInTime',
+    `arn:aws:rds:${dr}:333333333333:auto-backup:ab-orders`,
+    requestTags(SCRATCH_TAGS),
+  ],
 ];
 
 const functionIds = resourcesOfType(template, 'AWS::Lambda::Function').map(([id]) => id);
@@ -359,18 +410,27 @@ const roleOf = (fn: string) => {
   return roles[roleOfFunction(template, id)]!;
 };
 
+/** The role of the row's function asked for the row's call. */
+function decideRow([fn, action, resource, context]: Row) {
+  // A key policy or a DR trust policy that allows this account: the role's own policies decide.
+  const trustedByResource = action.startsWith('kms:') || action.startsWith('sts:');
+  return decide(roleOf(fn), { action, resource, ...(context ? { context } : {}) }, { trustedByResource });
+}
+const labelled = (rows: Row[]) => rows.map((row) => [`${row[0]}: ${row[1]} on ${row[2]}`, row] as const);
+
 describe('packaged roles: every call the code makes is allowed', () => {
-  it.each(ALLOWED.map((row) => [`${row[0]}: ${row[1]} on ${row[2]}`, row] as const))('%s', async (_, row) => {
-    const [fn, action, resource, context] = row;
-    // A key policy or a DR trust policy that allows this account: the role's own policies decide.
-    const trustedByResource = action.startsWith('kms:') || action.startsWith('sts:');
-    const decision = await decide(
-      roleOf(fn),
-      { action, resource, ...(context ? { context } : {}) },
-      { trustedByResource },
-    );
+  it.each(labelled(ALLOWED))('%s', async (_, row) => {
+    const decision = await decideRow(row);
     expect(decision.error).toBeUndefined();
     expect(decision.result).toBe('Allowed');
+  });
+});
+
+describe('packaged roles: calls near the allowed ones are refused', () => {
+  it.each(labelled(DENIED))('%s', async (_, row) => {
+    const decision = await decideRow(row);
+    expect(decision.error).toBeUndefined();
+    expect(decision.result).not.toBe('Allowed');
   });
 });
 

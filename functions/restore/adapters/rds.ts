@@ -1,4 +1,5 @@
 import { RDSClient } from '@aws-sdk/client-rds';
+import { RdsBackupReplication } from '../../../lib/adapters/aws/rds-backup-replication.js';
 import { RdsScratchRestorer } from '../../../lib/adapters/aws/rds-restores.js';
 import { RdsSnapshotStore } from '../../../lib/adapters/aws/rds-snapshots.js';
 import { RestoreTestDatabases } from '../../../lib/adapters/aws/restore-test-databases.js';
@@ -33,6 +34,10 @@ function siteFactory(policies: PolicyFile): (target: TargetRef) => RestoreSite {
       snapshots: new RdsSnapshotStore({ client, region: target.region }),
       restorer,
       tagger: restorer,
+      // A point in time at a pointInTime target (this account only) restores the backups replicated there.
+      ...(copy?.pointInTime && !target.account
+        ? { replication: new RdsBackupReplication({ client, region: target.region }) }
+        : {}),
     };
     sites.set(target.name, site);
     return site;

@@ -175,7 +175,13 @@ export class RdsScratchRestorer implements ScratchRestorer, SnapshotTagger {
       const answer = request.pointInTime
         ? await this.#client.send(
             new RestoreDBInstanceToPointInTimeCommand({
-              SourceDBInstanceIdentifier: request.pointInTime.sourceId,
+              // At a DR target, from the source's automated backups replicated into this region
+              // (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_RestoreDBInstanceToPointInTime.html,
+              // SourceDBInstanceAutomatedBackupsArn; AutomatedBackups.PiTR.html): the source
+              // instance itself is in another region.
+              ...(request.pointInTime.automatedBackupsArn
+                ? { SourceDBInstanceAutomatedBackupsArn: request.pointInTime.automatedBackupsArn }
+                : { SourceDBInstanceIdentifier: request.pointInTime.sourceId }),
               TargetDBInstanceIdentifier: request.scratchId,
               RestoreTime: request.pointInTime.time,
               ...common,

@@ -41,6 +41,7 @@ const STARTING = new Set(['pending', 'creating']);
  * - `running`: replicated backups reach `latest`, `lagMinutes` behind now;
  * - `starting`: RDS is setting it up; nothing to do until the first backup arrives;
  * - `start`: none is there, or it was stopped: StartDBInstanceAutomatedBackupsReplication;
+ * - `wait`: the instance is busy (creating, modifying, ...): started once it is available;
  * - `blocked`: RDS would refuse a start now (`reason`), reported by the posture checks;
  * - `refused`: this kind of database cannot replicate its backups (`reason`, what to use instead).
  */
@@ -52,6 +53,7 @@ export type ReplicationDecision =
       reason: string;
       request: { sourceArn: string; retentionDays: number; kmsKeyId: string };
     }
+  | { action: 'wait'; reason: string }
   | { action: 'blocked'; reason: string }
   | { action: 'refused'; reason: string };
 
@@ -101,13 +103,17 @@ export function decideReplication(
       reason: 'automated backups are off (backup retention 0 days), so there is nothing to replicate',
     };
   }
-  // StartDBInstanceAutomatedBackupsReplication needs the source available; a stopped instance is
-  // started again by RDS after seven days, and the next run catches it then.
-  if (database.status !== 'available') {
+  // StartDBInstanceAutomatedBackupsReplication needs the source available. A stopped instance is a
+  // finding (RDS starts it again after seven days, and the next run catches it then); a busy one
+  // (creating, modifying, backing-up) is waited for, not reported.
+  if (database.status === 'stopped' || database.status === 'stopping') {
     return {
       action: 'blocked',
       reason: `the instance is ${database.status}, and RDS replicates only from an available one`,
     };
+  }
+  if (database.status !== 'available') {
+    return { action: 'wait', reason: `waiting for the instance to be available (it is ${database.status})` };
   }
   const stopped =
     mine.length > 0 ? `stopped (${mine.map((backup) => backup.status).join(', ')})` : 'not set up';
@@ -156,6 +162,14 @@ export function pointInTimeState(target: string, decision: ReplicationDecision):
         lagMinutes: null,
         backupArn: decision.backup.arn,
         detail: 'RDS is setting up the replication; the first replicated backup is on its way',
+      };
+    case 'wait':
+      return {
+        target,
+        state: 'starting',
+        latestRestorableTime: null,
+        lagMinutes: null,
+        detail: decision.reason,
       };
     case 'refused':
       return {

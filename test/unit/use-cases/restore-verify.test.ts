@@ -73,10 +73,6 @@ describe('parseRestoreVerifyInput', () => {
     [{ source: '1db' }, 'source: must be a DB instance or Aurora cluster identifier'],
     [{ source: 'db', target: 'mars' }, 'target: must be "primary", a region'],
     [{ source: 'db', keepScratch: 'yes' }, 'keepScratch: must be true or false'],
-    [
-      { source: 'db', pointInTime: '2026-01-01T00:00:00Z', target: 'eu-west-1' },
-      'only possible at the primary',
-    ],
   ])('names what is wrong in %j', (input, message) => {
     expect(() => parseRestoreVerifyInput(input)).toThrow(InvalidInputError);
     expect(() => parseRestoreVerifyInput(input)).toThrow(message);

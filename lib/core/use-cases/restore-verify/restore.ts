@@ -1,5 +1,6 @@
 import {
   AccessDeniedError,
+  ConfigError,
   InvalidInputError,
   NotFoundError,
   NotReadyError,
@@ -13,6 +14,7 @@ import { policyOf, requestOf, siteOf, timed } from './common.js';
 import type {
   ReadyScratch,
   ResolvedSnapshot,
+  RestoreSite,
   RestoreVerifyDeps,
   RunState,
   StartedRestore,
@@ -125,12 +127,49 @@ export function newestOriginal(snapshots: readonly Snapshot[]): Snapshot | undef
   )[0];
 }
 
+/**
+ * A point in time at a DR target: the source's automated backups replicated into that region, and
+ * the time within their restore window, which RDS would otherwise refuse only after the restore
+ * was asked for.
+ */
+async function replicatedPointInTime(
+  site: RestoreSite,
+  request: VerifyRequest,
+): Promise<Omit<ResolvedSnapshot, 'startedAt' | 'finishedAt'>> {
+  const where = request.target.name;
+  if (!site.replication) {
+    throw new ConfigError(`target "${where}" cannot list replicated automated backups from this deployment`);
+  }
+  const backups = (await site.replication.listReplicated()).filter(
+    (backup) => backup.sourceArn === request.source.arn && backup.earliest && backup.latest,
+  );
+  if (backups.length === 0) {
+    throw new NotFoundError(
+      `no automated backups of "${request.source.id}" are replicated to ${where} yet: the monitor starts the replication, and a point in time there is restorable once the first backup has arrived (lifeboat status shows it)`,
+    );
+  }
+  const time = Date.parse(request.pointInTime!);
+  const within = backups.find((b) => b.earliest!.getTime() <= time && time <= b.latest!.getTime());
+  if (!within) {
+    const windows = backups
+      .map((b) => `${b.earliest!.toISOString()} to ${b.latest!.toISOString()}`)
+      .join(', ');
+    throw new InvalidInputError(
+      `pointInTime ${request.pointInTime} is outside what is replicated to ${where} for "${request.source.id}": restorable there from ${windows}`,
+    );
+  }
+  return { kind: request.source.kind, dataAsOf: request.pointInTime!, automatedBackupsArn: within.arn };
+}
+
 /** The snapshot to restore: the one named, or the newest available snapshot Lifeboat made. */
 export async function resolveSnapshot(state: RunState, deps: RestoreVerifyDeps): Promise<ResolvedSnapshot> {
   const request = requestOf(state);
   const site = siteOf(deps, request);
   return timed(deps, async () => {
     const kind = request.source.kind;
+    if (request.pointInTime && request.target.name !== 'primary') {
+      return replicatedPointInTime(site, request);
+    }
     if (request.pointInTime) return { kind, dataAsOf: request.pointInTime };
 
     if (request.snapshot !== 'latest') {
@@ -193,7 +232,13 @@ export async function startRestore(state: RunState, deps: RestoreVerifyDeps): Pr
       // not shared), so its id suffices.
       ...(snapshot.id ? { snapshotId: snapshot.id } : {}),
       ...(request.pointInTime
-        ? { pointInTime: { sourceId: request.source.id, time: new Date(request.pointInTime) } }
+        ? {
+            pointInTime: {
+              sourceId: request.source.id,
+              time: new Date(request.pointInTime),
+              ...(snapshot.automatedBackupsArn ? { automatedBackupsArn: snapshot.automatedBackupsArn } : {}),
+            },
+          }
         : {}),
       instanceClass: verify.instanceClass,
       ...(verify.subnetGroup ? { subnetGroup: verify.subnetGroup } : {}),

@@ -1,6 +1,7 @@
 import type { Comparison } from '../../compare/types.js';
 import type { DatabaseEngine, Fingerprinter } from '../../fingerprint/types.js';
 import type { SourceKind } from '../../model.js';
+import type { BackupReplication } from '../../monitor/point-in-time.js';
 import type { PolicyFile } from '../../policy/schema.js';
 import type {
   Clock,
@@ -29,6 +30,8 @@ export interface RestoreSite {
   snapshots: SnapshotStore;
   restorer: ScratchRestorer;
   tagger: SnapshotTagger;
+  /** The automated backups replicated into this site's region, for a point in time there. */
+  replication?: Pick<BackupReplication, 'listReplicated'>;
 }
 
 /**
@@ -143,6 +146,8 @@ export interface ResolvedSnapshot extends StepTiming {
   dataAsOf?: string;
   /** A snapshot Lifeboat made (managed, `lifeboat-` name): the only kind it tags verified. */
   owned?: boolean;
+  /** For a point in time at a DR target: the replicated automated backups restored from. */
+  automatedBackupsArn?: string;
 }
 
 export interface StartedRestore extends StepTiming {

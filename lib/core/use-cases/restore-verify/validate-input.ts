@@ -2,6 +2,7 @@ import * as z from '../../validation.js';
 import { ConfigError, InvalidInputError, NotFoundError } from '../../errors.js';
 import type { DatabaseSource } from '../../model.js';
 import { formatIssues, getPolicy } from '../../policy/parse.js';
+import { pointInTimeRefusal } from '../../policy/point-in-time.js';
 import type { Policy, VerifyPolicy } from '../../policy/schema.js';
 import { runIdFor } from '../../report/report.js';
 import type { RestoreVerifyDeps, TargetRef, ValidatedRequest, VerifyRequest } from './types.js';
@@ -50,13 +51,6 @@ export const RestoreVerifyInputSchema = z
           message: 'cannot be combined with "snapshot": restore one or the other',
         });
       }
-      if (input.pointInTime && input.target && input.target !== 'primary') {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['pointInTime'],
-          message: 'is only possible at the primary target: DR copies are snapshots',
-        });
-      }
     }),
   );
 
@@ -96,6 +90,21 @@ function parseTarget(name: string, policy: Policy, policyName: string): TargetRe
     );
   }
   return { name, region, ...(account ? { account } : {}) };
+}
+
+/**
+ * A point in time at a DR target restores the automated backups replicated there: only a target
+ * with `pointInTime` has them, and only for DB instances (lib/core/policy/point-in-time.ts).
+ */
+function pointInTimeAtTarget(policy: Policy, policyName: string, target: TargetRef, source: DatabaseSource) {
+  const copy = policy.copies.find((c) => c.region === target.region && c.account === target.account);
+  if (!copy?.pointInTime) {
+    throw new InvalidInputError(
+      `pointInTime at target "${target.name}": policy "${policyName}" replicates no automated backups there (no copies[].pointInTime); its copies there are snapshots: give "snapshot" instead`,
+    );
+  }
+  const refusal = pointInTimeRefusal(source.kind);
+  if (refusal) throw new InvalidInputError(`pointInTime at target "${target.name}": ${refusal}`);
 }
 
 // FNV-1a: a short, stable suffix from the execution id, so two runs in the same second differ.
@@ -187,6 +196,9 @@ export async function validateInput(
   const target = parseTarget(input.target ?? 'primary', policy, policyName);
   if (target.name !== 'primary' && !deps.siteFor) {
     throw new ConfigError(`target "${target.name}" cannot be reached from this deployment`);
+  }
+  if (input.pointInTime && target.name !== 'primary') {
+    pointInTimeAtTarget(policy, policyName, target, source);
   }
   if (input.pointInTime && Date.parse(input.pointInTime) > startedAt.getTime()) {
     throw new InvalidInputError(`pointInTime ${input.pointInTime} is in the future`);

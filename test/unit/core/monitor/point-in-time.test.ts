@@ -101,6 +101,10 @@ describe('decideReplication', () => {
       action: 'blocked',
       reason: expect.stringContaining('the instance is stopped'),
     });
+    // A busy instance is waited for: no start RDS would refuse, and no finding.
+    const creating = decideReplication({ ...orders, status: 'creating' }, target, [], now);
+    expect(creating).toMatchObject({ action: 'wait' });
+    expect(pointInTimeState('eu-west-1', creating).state).toBe('starting');
   });
 
   it('refuses an Aurora cluster, with what to use instead', () => {
