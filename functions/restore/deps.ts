@@ -21,6 +21,7 @@ import { rdsClientFor } from '../../lib/adapters/aws/sts-credentials.js';
 import { policyFromEnv, requireEnv } from '../../lib/config/env.js';
 import { ConfigError } from '../../lib/core/errors.js';
 import type { PolicyFile } from '../../lib/core/policy/schema.js';
+import { isDrSite } from '../../lib/core/policy/site.js';
 import {
   createRestoreVerifyTasks,
   type RestoreVerifyTask,
@@ -92,7 +93,8 @@ export function awsRestoreVerifyDeps(
     snapshots: new RdsSnapshotStore({ client: rds, region }),
     restorer,
     tagger: restorer,
-    siteFor: siteFactory(policies),
+    // A DR site restores what it holds, with its own roles: it reaches no other region or account.
+    ...(isDrSite(policies) ? {} : { siteFor: siteFactory(policies) }),
     fingerprinter: adapters.fingerprinter ?? (() => notBundled('the database fingerprinter')),
     // Test-only (moto runs no database); the packaged template never sets it.
     connections: env[SCRATCH_ENDPOINT_OVERRIDE]

@@ -20,6 +20,11 @@ export interface TargetRef {
   name: string;
   region?: string;
   account?: string;
+  /**
+   * Restored by this deployment in its own region and account: a DR site restoring the copies it
+   * holds, with its own adapters (no DR role, no other region).
+   */
+  local?: true;
 }
 
 /** The ports a restore in one place needs: the primary region, or a DR region/account. */
@@ -142,6 +147,11 @@ export interface DatabaseFingerprintSummary extends StepTiming {
 export interface ComparisonSummary extends StepTiming {
   verdict: 'passed' | 'failed';
   baseline: { key: string; mode: 'exact' | 'previous-report' } | null;
+  /**
+   * Why a restore of a DR copy is not compared exactly with the primary's report of the same
+   * snapshot (none replicated yet, or it failed): what it was held to instead is weaker.
+   */
+  baselineReason?: string;
   /** One line per database for the notification. */
   summary: string;
   /** Tables that are not exact or within tolerance, at most a screenful. */
