@@ -141,14 +141,18 @@ export function rpoCheck(recovery: DatabaseRecovery, where: Where, now: Date): C
       },
     };
   }
-  const copies = recovery.copies.map((copy) => `copy at ${copy.target} ${copy.newest?.ageMinutes} min`);
+  const ages = [
+    // A DR site holds copies only.
+    ...(recovery.snapshot ? [`newest snapshot ${recovery.snapshot.ageMinutes} min old`] : []),
+    ...recovery.copies.map((copy) => `copy at ${copy.target} ${copy.newest?.ageMinutes} min`),
+  ];
   return {
     key,
     recovery: {
       ...common,
       kind: 'rpo.recovered',
       severity: 'info',
-      summary: `Back within the RPO of ${recovery.rpo.objectiveMinutes} min: newest snapshot ${recovery.snapshot?.ageMinutes} min old${copies.length > 0 ? `, ${copies.join(', ')}` : ''}.`,
+      summary: `Back within the RPO of ${recovery.rpo.objectiveMinutes} min: ${ages.join(', ')}.`,
       details: ageDetails(recovery),
     },
   };

@@ -2,7 +2,7 @@ import type { DatabaseRecovery } from './recovery.js';
 
 /** One CloudWatch datapoint, in seconds, with its dimensions. */
 export interface RecoveryMetric {
-  name: 'SnapshotAge' | 'CopyAge' | 'VerifiedRestoreAge';
+  name: 'SnapshotAge' | 'CopyAge' | 'VerifiedRestoreAge' | 'VerifiedRestoreRto';
   seconds: number;
   dimensions: Record<string, string>;
 }
@@ -34,6 +34,13 @@ export function recoveryMetrics(recoveries: readonly DatabaseRecovery[]): Recove
         seconds: recovery.verification.last.ageMinutes * 60,
         dimensions,
       });
+      if (recovery.rto && recovery.verification.last.rtoMinutes !== null) {
+        metrics.push({
+          name: 'VerifiedRestoreRto',
+          seconds: recovery.verification.last.rtoMinutes * 60,
+          dimensions,
+        });
+      }
     }
     return metrics;
   });

@@ -44,6 +44,8 @@ export interface DatabaseRecovery {
     dueWithinMinutes: number | null;
     last: (VerifiedRestore & { ageMinutes: number }) | null;
   };
+  /** The measured RTO of the last verified restore against the objective (a DR site's monitor). */
+  rto?: { objectiveMinutes: number; state: 'ok' | 'breach' | 'unknown' };
 }
 
 export function targetLabel(target: Pick<CopyTargetPolicy, 'region' | 'account'>): string {
@@ -143,7 +145,7 @@ export function assessRecovery(input: RecoveryInput): DatabaseRecovery {
   };
 }
 
-function assessVerification(
+export function assessVerification(
   policy: Policy,
   last: VerifiedRestore | null,
   now: Date,

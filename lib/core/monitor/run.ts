@@ -155,6 +155,10 @@ export interface ScratchSite {
 }
 
 export interface MonitorPorts extends SurveyPorts {
+  /** The recovery picture; surveyRecovery unless given (a DR site surveys the copies it holds). */
+  survey?: (now: Date) => Promise<DatabaseRecovery[]>;
+  /** The checks of one database; its RPO and verification freshness unless given. */
+  checksOf?: (recovery: DatabaseRecovery, where: MonitorPorts['where'], now: Date) => Check[];
   reports: ReportStore;
   scratch: ScratchRestorer;
   /** Every copy target restore-verify can run at (`target: <region>` or `<account>/<region>`). */
@@ -187,9 +191,13 @@ export async function runMonitor(ports: MonitorPorts, now: Date): Promise<Monito
 
   let recoveries: DatabaseRecovery[] = [];
   try {
-    recoveries = await surveyRecovery(ports, now);
+    recoveries = await (ports.survey ? ports.survey(now) : surveyRecovery(ports, now));
     for (const recovery of recoveries) {
-      checks.push(rpoCheck(recovery, ports.where, now), verificationCheck(recovery, ports.where, now));
+      checks.push(
+        ...(ports.checksOf
+          ? ports.checksOf(recovery, ports.where, now)
+          : [rpoCheck(recovery, ports.where, now), verificationCheck(recovery, ports.where, now)]),
+      );
     }
   } catch (error) {
     complete = false;

@@ -21,6 +21,9 @@ export const NotificationKindSchema = z.enum([
   'rpo.breach',
   'rpo.recovered',
   'verify.stale',
+  // The last verified restore at a DR site took longer than the policy's RTO, and its recovery.
+  'rto.breach',
+  'rto.recovered',
   'scratch.orphaned',
   'quota.warning',
   'function.failed',

@@ -27,7 +27,12 @@ export interface HeldSource {
 export async function heldSources(
   deps: Pick<RestoreVerifyDeps, 'snapshots'>,
 ): Promise<Map<string, HeldSource>> {
-  const copies = (await deps.snapshots.listSnapshots()).filter((s) => isManaged(s.tags));
+  return heldSourcesIn(await deps.snapshots.listSnapshots());
+}
+
+/** heldSources of snapshots already listed. */
+export function heldSourcesIn(snapshots: readonly Snapshot[]): Map<string, HeldSource> {
+  const copies = snapshots.filter((s) => isManaged(s.tags));
   const held = new Map<string, HeldSource>();
   // The newest copy speaks for its source (a renamed policy, an engine upgrade).
   const newestFirst = [...copies].sort(
