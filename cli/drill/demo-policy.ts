@@ -1,6 +1,6 @@
 import { validatePolicyFile } from '../../lib/core/policy/parse.js';
 import type { PolicyFile } from '../../lib/core/policy/schema.js';
-import { DATABASE, DR, POLICY } from './context.js';
+import { DATABASE, DR, POLICY, PRIMARY } from './context.js';
 
 /**
  * The demo policy, validated by the same schema as a real policy file. Keys are made per drill, so
@@ -38,5 +38,28 @@ export function demoPolicy(shareKeyArn: string, drKeyArn: string): PolicyFile {
       },
     },
     'the drill policy',
+  );
+}
+
+/**
+ * The policy file of the drill's DR site (in the stand-in DR account): the demo policy with its
+ * `site` section and the target's own verify settings (lib/core/policy/site.ts).
+ */
+export function demoDrSitePolicy(policies: PolicyFile): PolicyFile {
+  const policy = policies.policies[POLICY]!;
+  return validatePolicyFile(
+    {
+      site: { kind: 'dr', region: DR.region, account: DR.account, primary: PRIMARY },
+      policies: {
+        [POLICY]: {
+          ...policy,
+          copies: policy.copies.map((copy) => ({
+            ...copy,
+            verify: { subnetGroup: 'lifeboat-dr-scratch', instanceClass: 'db.t4g.medium' },
+          })),
+        },
+      },
+    },
+    'the drill DR site policy',
   );
 }

@@ -16,6 +16,8 @@ export interface RestoreVerifySetup {
   deps: RestoreVerifyDeps;
   /** Scratch databases are kept for bisection (--corrupt) or inspection (--keep). */
   keepScratch: boolean;
+  /** The DR site's own ports (verify-dr-copy.ts runs its machine with them). */
+  dr: Pick<RestoreVerifyDeps, 'snapshots' | 'restorer' | 'tagger'>;
   /** What --corrupt changed in the DR restores, for the summary to name. */
   damage(): Damage[];
 }
@@ -57,6 +59,7 @@ export function restoreVerifySetup(world: DrillWorld): RestoreVerifySetup {
   return {
     reports,
     deps,
+    dr: { snapshots: dr, restorer: drRestorer, tagger: dr },
     keepScratch: options.corrupt || options.keep,
     damage: () => (drRestorer instanceof DamagingRestorer ? drRestorer.damage : []),
   };
@@ -67,6 +70,8 @@ export interface VerifyRun {
   result: LocalRunResult;
   report?: RestoreVerifyReport;
   reportKey?: string;
+  /** Where the report is on disk (the DR site keeps its own folder). */
+  reportPath?: string;
 }
 
 /** One execution of the restore-verify state machine, as a step showing the states it enters. */
@@ -91,7 +96,7 @@ export async function verifyRun(
         passed: result.status === 'SUCCEEDED' && report?.verdict === 'passed',
         result,
         ...(report ? { report } : {}),
-        ...(reportKey ? { reportKey } : {}),
+        ...(reportKey ? { reportKey, reportPath: reports.pathOf(reportKey) } : {}),
       };
     },
     (run) =>

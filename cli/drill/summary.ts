@@ -38,7 +38,7 @@ export async function concludeDrill(
     sourceMatch,
     baselinePath: setup.reports.pathOf(source.key),
     candidate: candidate.report,
-    reportPath: candidate.reportKey ? setup.reports.pathOf(candidate.reportKey) : undefined,
+    reportPath: candidate.reportPath,
     writerTransactions: stats.transactions,
     lostWrites,
     verified,

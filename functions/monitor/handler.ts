@@ -16,11 +16,13 @@ import { SnsNotifier } from '../../lib/adapters/aws/sns-notifier.js';
 import { copyTargetClient } from '../../lib/adapters/aws/target-stores.js';
 import { policyFromEnv, requireEnv } from '../../lib/config/env.js';
 import { LifeboatError } from '../../lib/core/errors.js';
+import { drSiteMonitoring } from '../../lib/core/monitor/dr-site.js';
 import { recoveryMetrics } from '../../lib/core/monitor/metrics.js';
 import type { BackupReplication, PointInTimeTarget } from '../../lib/core/monitor/point-in-time.js';
 import { runMonitor, type QuotaReader } from '../../lib/core/monitor/run.js';
 import { targetLabel } from '../../lib/core/monitor/recovery.js';
 import type { CopyTargetPolicy, Policy } from '../../lib/core/policy/schema.js';
+import { isDrSite } from '../../lib/core/policy/site.js';
 import type { SnapshotStore } from '../../lib/core/ports.js';
 
 const logger = new Logger({ serviceName: 'lifeboat-monitor' });
@@ -62,18 +64,22 @@ function replicationAt(target: PointInTimeTarget): BackupReplication {
 // Restore-verify also runs at the copy targets in this account's other regions (`target: <region>`),
 // and its scratch instances there expire like any other: the janitor covers every such region. A
 // DR account verifies its copies with its own DR site (the DR role has no restore rights there).
-const scratchSites = [
-  ...new Map(
-    Object.values(policies.policies)
-      .filter((policy) => policy.verify)
-      .flatMap((policy) => policy.copies)
-      .filter((target) => !target.account)
-      .map((target) => [targetLabel(target), target] as const),
-  ).values(),
-].map((target) => ({
-  where: { region: target.region },
-  scratch: new RdsScratchRestorer({ region: target.region, client: copyTargetClient(target, {}, sts) }),
-}));
+// A DR site runs only in its own region and account, with its own roles: no copy target to reach.
+const drSite = isDrSite(policies) ? policies : undefined;
+const scratchSites = drSite
+  ? []
+  : [
+      ...new Map(
+        Object.values(policies.policies)
+          .filter((policy) => policy.verify)
+          .flatMap((policy) => policy.copies)
+          .filter((target) => !target.account)
+          .map((target) => [targetLabel(target), target] as const),
+      ).values(),
+    ].map((target) => ({
+      where: { region: target.region },
+      scratch: new RdsScratchRestorer({ region: target.region, client: copyTargetClient(target, {}, sts) }),
+    }));
 
 /*
  * What the monitor has already announced lives in `state/monitor.json` in the reports bucket, not
@@ -82,15 +88,17 @@ const scratchSites = [
  * versioned, so every state change can be looked at afterwards. The function runs with a reserved
  * concurrency of 1 (deploy/functions/ops.yml), so two runs never race on the object.
  */
+const store = new RdsSnapshotStore({ region, client: rds });
+const reports = new S3ReportStore({
+  bucket: requireEnv('LIFEBOAT_REPORTS_BUCKET'),
+  client: new S3Client({ region }),
+});
 const ports = {
   policies,
-  store: new RdsSnapshotStore({ region, client: rds }),
+  store,
   targetStores: (policy: Policy) => policy.copies.map((target) => ({ target, ...atTarget(target) })),
   replication: replicationAt,
-  reports: new S3ReportStore({
-    bucket: requireEnv('LIFEBOAT_REPORTS_BUCKET'),
-    client: new S3Client({ region }),
-  }),
+  reports,
   scratch: new RdsScratchRestorer({ region, client: rds }),
   scratchSites,
   quotas: new RdsAccountQuotas({ client: rds }),
@@ -99,6 +107,8 @@ const ports = {
     client: new SNSClient({ region }),
   }),
   logger,
+  // A DR site assumes no DR role and reaches no other region: its copies are its own, here.
+  ...(drSite ? drSiteMonitoring({ policies: drSite, region, store, reports }) : {}),
 };
 
 /**

@@ -3,7 +3,20 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { drRoleArn } from '../../lib/core/naming/dr-role.js';
 import { drSiteBucketName, reportsReplicationRoleName } from '../../lib/core/naming/dr-site.js';
+import {
+  decide,
+  DR_ACCOUNT,
+  HOME,
+  rdsArn,
+  requestTags,
+  resolvedRole,
+  resourceTags,
+  roleOfFunction,
+  type ResolvedRole,
+} from '../support/iam.js';
+import { denialProbes } from '../support/iam-probes.js';
 import {
   allowsAction,
   listOf,
@@ -185,4 +198,130 @@ describe('the primary template with drSites (test/fixtures/policies/primary-with
   it('keeps its snapshot, copy and prune functions', () => {
     expect(functionsOf(primary)).toEqual(expect.arrayContaining(['Snapshot', 'Copy', 'Prune']));
   });
+});
+
+/*
+ * The DR site's roles through the IAM evaluator (as test/deploy/iam-matrix.test.ts does for the
+ * primary), deployed in its DR account and region: every call its restore-verify and janitor make on
+ * its own scratch instances and copies is allowed; nothing else, anywhere, is.
+ */
+const SITE = { partition: 'aws', account: DR_ACCOUNT, region: 'eu-west-1' } as const;
+const COPY = 'lifeboat-orders-20261124t0945';
+const SCRATCH_ID = 'lbs-orders-20261124t0945-a1b2c3';
+const SCRATCH_TAGS = {
+  'lifeboat:scratch': 'true',
+  'lifeboat:expires-at': '2026-11-24T15:45:00.000Z',
+  'lifeboat:restored-from': COPY,
+  'lifeboat:execution': 'arn:aws:states:eu-west-1:222222222222:execution:lifeboat-dev-restore-verify:gold',
+  'lifeboat:source': 'orders',
+  'lifeboat:policy': 'gold',
+};
+const MANAGED = resourceTags({ 'lifeboat:managed': 'true' });
+const SCRATCH = resourceTags({ 'lifeboat:scratch': 'true' });
+const at = (id: string) => rdsArn.instance(id, SITE.region, SITE.account);
+
+function siteRole(fn: string): ResolvedRole {
+  const id = resourcesOfType(drSite, 'AWS::Lambda::Function')
+    .map(([name]) => name)
+    .find((name) => name.toLowerCase() === `${fn}LambdaFunction`.toLowerCase());
+  if (!id) throw new Error(`no function ${fn} in the DR site template`);
+  return resolvedRole(drSite, roleOfFunction(drSite, id), { deployment: SITE });
+}
+
+type Row = [fn: string, action: string, resource: string, context?: Record<string, string | string[]>];
+
+const SITE_ALLOWED: Row[] = [
+  ['restoreResolveSnapshot', 'rds:DescribeDBSnapshots', rdsArn.snapshot(COPY, SITE.region, SITE.account)],
+  ['restoreStartRestore', 'rds:RestoreDBInstanceFromDBSnapshot', at(SCRATCH_ID), requestTags(SCRATCH_TAGS)],
+  [
+    'restoreStartRestore',
+    'rds:RestoreDBInstanceFromDBSnapshot',
+    rdsArn.snapshot(COPY, SITE.region, SITE.account),
+    requestTags(SCRATCH_TAGS),
+  ],
+  ['restoreStartRestore', 'rds:AddTagsToResource', at(SCRATCH_ID), requestTags(SCRATCH_TAGS)],
+  ['restoreObtainCredentials', 'rds:ModifyDBInstance', at(SCRATCH_ID), SCRATCH],
+  [
+    'restoreMarkSnapshotVerified',
+    'rds:AddTagsToResource',
+    rdsArn.snapshot(COPY, SITE.region, SITE.account),
+    { ...MANAGED, ...requestTags({ 'lifeboat:verified': '2026-11-24T11:00:00.000Z' }) },
+  ],
+  ['restoreDeleteScratch', 'rds:DeleteDBInstance', at(SCRATCH_ID), SCRATCH],
+  // The DR site's janitor: its monitor deletes its own expired scratch instances.
+  ['monitor', 'rds:DeleteDBInstance', at(SCRATCH_ID), SCRATCH],
+  ['monitor', 'rds:DeleteDBCluster', rdsArn.cluster(SCRATCH_ID, SITE.region, SITE.account), SCRATCH],
+  // The primary's replicated report, the baseline of an exact comparison.
+  [
+    'restoreCompareWithBaseline',
+    's3:GetObject',
+    'arn:aws:s3:::lifeboat-reportsbucket/reports/orders/20261124T094500Z.json',
+  ],
+  ['monitor', 's3:GetObject', 'arn:aws:s3:::lifeboat-reportsbucket/reports/orders/20261124T094500Z.json'],
+];
+
+describe('the DR site roles: every call of its restore-verify and janitor is allowed', () => {
+  it.each(SITE_ALLOWED.map((row) => [`${row[0]}: ${row[1]} on ${row[2]}`, row] as const))(
+    '%s',
+    async (_, row) => {
+      const [fn, action, resource, context] = row;
+      const decision = await decide(siteRole(fn), { action, resource, ...(context ? { context } : {}) });
+      expect(decision.error).toBeUndefined();
+      expect(decision.result).toBe('Allowed');
+    },
+  );
+});
+
+describe('the DR site roles: nothing outside its own scratch instances and copies', () => {
+  const probes = denialProbes({
+    accounts: [SITE.account, HOME.account, '333333333333'],
+    regions: [SITE.region],
+    // The primary's own region: a DR site never acts there, in any account.
+    otherRegion: HOME.region,
+  });
+  // Tags given at creation are authorized like tags on an untagged resource (iam-matrix.test.ts):
+  // StartRestore may tag an untagged lbs-* database in its own region as scratch.
+  const tagOnCreate = (role: ResolvedRole, probe: (typeof probes)[number]) =>
+    role.logicalId === siteRole('restoreStartRestore').logicalId &&
+    probe.what === 'tag' &&
+    probe.target.case === 'Lifeboat name, no tags' &&
+    ['db', 'cluster'].includes(probe.target.kind) &&
+    probe.target.account === SITE.account &&
+    probe.target.region === SITE.region;
+
+  it('every role refuses every probe, restores nothing in the primary region and assumes no DR role', async () => {
+    const allowed: string[] = [];
+    const elsewhere = [
+      { action: 'sts:AssumeRole', resource: drRoleArn(SITE.account, SITE.region) },
+      { action: 'sts:AssumeRole', resource: drRoleArn('333333333333', SITE.region) },
+      {
+        action: 'rds:RestoreDBInstanceFromDBSnapshot',
+        resource: rdsArn.instance(SCRATCH_ID),
+        context: requestTags(SCRATCH_TAGS),
+      },
+      { action: 'rds:DeleteDBInstance', resource: rdsArn.instance(SCRATCH_ID), context: SCRATCH },
+      {
+        action: 'rds:CopyDBSnapshot',
+        resource: rdsArn.snapshot(COPY, SITE.region, SITE.account),
+        context: MANAGED,
+      },
+      { action: 'rds:CreateDBSnapshot', resource: at('orders') },
+    ];
+    const ids = rolesOf(drSite).map(([id]) => id);
+    expect(ids.length).toBeGreaterThan(10);
+    for (const id of ids) {
+      const role = resolvedRole(drSite, id, { deployment: SITE });
+      for (const probe of probes) {
+        const decision = await decide(role, probe.request);
+        expect(decision.error, probe.label).toBeUndefined();
+        if (decision.result === 'Allowed' && !tagOnCreate(role, probe)) allowed.push(`${id}: ${probe.label}`);
+      }
+      for (const request of elsewhere) {
+        if ((await decide(role, request)).result === 'Allowed') {
+          allowed.push(`${id}: ${request.action} ${request.resource}`);
+        }
+      }
+    }
+    expect(allowed).toEqual([]);
+  }, 300_000);
 });

@@ -107,6 +107,11 @@ describe('lifeboat drill', () => {
         baseline: { mode: 'exact' },
         target: '222222222222/eu-west-1',
       });
+      // The DR site's own machine, with its own reports folder, matched the primary's replicated report.
+      expect(reportPath).toContain('/dr-site/reports/');
+      expect(result.stdout).toMatch(
+        /DR site 222222222222\/eu-west-1: restore-verify the encrypted DR copy .* against the primary's replicated report: passed \(exact match with reports\/shop\/\d{8}T\d{6}Z\.json\)/,
+      );
       const baselinePath = /Baseline:\s+(\S+-source\.json)/.exec(result.stdout)?.[1];
       expect(baselinePath).toBeDefined();
       const source = JSON.parse(readFileSync(baselinePath!, 'utf8')) as StoredReport;

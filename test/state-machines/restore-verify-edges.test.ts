@@ -24,6 +24,7 @@ import {
   DATABASES,
   INSTANCE,
   publishedNotifications,
+  restorerWith as realRestorerWith,
   scratchLeft,
   useRestoreVerifyServers,
 } from './restore-verify-fixture.js';
@@ -49,15 +50,7 @@ async function snapshotTags(id: string): Promise<Record<string, string>> {
 
 /** The live.fixture's restorer, with some calls replaced. */
 function restorerWith(overrides: Partial<ScratchRestorer>): ScratchRestorer {
-  const real = live.fixture.deps.restorer;
-  return {
-    startRestore: (request) => real.startRestore(request),
-    describeScratch: (kind, id) => real.describeScratch(kind, id),
-    setMasterPassword: (scratch, password) => real.setMasterPassword(scratch, password),
-    deleteScratch: (kind, id) => real.deleteScratch(kind, id),
-    listScratch: () => real.listScratch(),
-    ...overrides,
-  };
+  return realRestorerWith(live.fixture.deps.restorer, overrides);
 }
 
 describe('restore-verify input of any shape', () => {

@@ -16,7 +16,7 @@ import { KeyedScratchCredentials } from '../../lib/adapters/aws/scratch-credenti
 import { SnsNotifier } from '../../lib/adapters/aws/sns-notifier.js';
 import { PostgresFingerprinter } from '../../lib/adapters/db/postgres.js';
 import type { Notification } from '../../lib/core/notification/message.js';
-import type { ConnectionResolver } from '../../lib/core/ports.js';
+import type { ConnectionResolver, ScratchRestorer } from '../../lib/core/ports.js';
 import { TAG } from '../../lib/core/tags.js';
 import type { RestoreVerifyDeps } from '../../lib/core/use-cases/restore-verify/types.js';
 import { motoClientConfig, startMoto, type Moto } from '../support/moto.js';
@@ -205,4 +205,16 @@ export function useRestoreVerifyServers(): RestoreVerifyServers {
     live.fixture = await createFixture(live.moto, live.server);
   });
   return live;
+}
+
+/** A real restorer with some of its calls replaced (a failure, a recording). */
+export function restorerWith(real: ScratchRestorer, overrides: Partial<ScratchRestorer>): ScratchRestorer {
+  return {
+    startRestore: (request) => real.startRestore(request),
+    describeScratch: (kind, id) => real.describeScratch(kind, id),
+    setMasterPassword: (scratch, password) => real.setMasterPassword(scratch, password),
+    deleteScratch: (kind, id) => real.deleteScratch(kind, id),
+    listScratch: () => real.listScratch(),
+    ...overrides,
+  };
 }

@@ -6,6 +6,7 @@ import { RestoreTestDatabases } from '../../../lib/adapters/aws/restore-test-dat
 import { rdsClientFor } from '../../../lib/adapters/aws/sts-credentials.js';
 import { ConfigError } from '../../../lib/core/errors.js';
 import type { PolicyFile } from '../../../lib/core/policy/schema.js';
+import { isDrSite } from '../../../lib/core/policy/site.js';
 import type { RestoreSite, TargetRef } from '../../../lib/core/use-cases/restore-verify/types.js';
 import type { StepAdapter } from '../deps.js';
 
@@ -55,7 +56,14 @@ export const rdsSites: StepAdapter = ({ region, policies }) => {
     snapshots: new RdsSnapshotStore({ client: rds, region }),
     restorer,
     tagger: restorer,
-    siteFor: siteFactory(policies),
+    // A DR site restores what it holds, with its own roles: it reaches no other region or account.
+    siteFor: isDrSite(policies)
+      ? (target) => {
+          throw new ConfigError(
+            `target "${target.name}" is not this DR site's own: a DR site restores only the copies it holds`,
+          );
+        }
+      : siteFactory(policies),
     restoreTestDatabases: new RestoreTestDatabases({ client: rds, region }),
   };
 };

@@ -22,6 +22,8 @@ const TITLES: Record<NotificationKind, string> = {
   'rpo.breach': 'RPO breached',
   'rpo.recovered': 'RPO back within target',
   'verify.stale': 'Restore verification overdue',
+  'rto.breach': 'RTO exceeded at the DR site',
+  'rto.recovered': 'RTO back within target at the DR site',
   'scratch.orphaned': 'Expired scratch instance deleted',
   'quota.warning': 'Manual snapshot quota nearly full',
   'posture.finding': 'Backup posture finding',
@@ -44,6 +46,8 @@ const DEFAULT_ACTIONS: Partial<Record<NotificationKind, string>> = {
     'Check the snapshot function logs and the database status; take a manual snapshot if the next scheduled one is far off.',
   'verify.stale':
     'Start a restore-verify now (`lifeboat restore --db ID --wait`) and check why the scheduled one did not pass.',
+  'rto.breach':
+    'Open the report: its timings show which step took the time. Try a larger copies[].verify.instanceClass, or raise rtoMinutes to what a restore there takes.',
   'scratch.orphaned': 'Look for a restore-verify execution that failed before its cleanup step.',
   'quota.warning':
     'Lower the retention counts in the policy or ask AWS for a higher manual snapshot quota before snapshots start failing.',

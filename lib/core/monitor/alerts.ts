@@ -141,7 +141,9 @@ export function rpoCheck(recovery: DatabaseRecovery, where: Where, now: Date): C
       },
     };
   }
-  const copies = [
+  const ages = [
+    // A DR site holds copies only.
+    ...(recovery.snapshot ? [`newest snapshot ${recovery.snapshot.ageMinutes} min old`] : []),
     ...recovery.copies.map((copy) =>
       copy.newest ? `copy at ${copy.target} ${copy.newest.ageMinutes} min` : `no copy at ${copy.target}`,
     ),
@@ -155,7 +157,7 @@ export function rpoCheck(recovery: DatabaseRecovery, where: Where, now: Date): C
       ...common,
       kind: 'rpo.recovered',
       severity: 'info',
-      summary: `Back within the RPO of ${recovery.rpo.objectiveMinutes} min: newest snapshot ${recovery.snapshot?.ageMinutes} min old${copies.length > 0 ? `, ${copies.join(', ')}` : ''}.`,
+      summary: `Back within the RPO of ${recovery.rpo.objectiveMinutes} min: ${ages.join(', ')}.`,
       details: ageDetails(recovery),
     },
   };

@@ -2,7 +2,7 @@ import type { DatabaseRecovery } from './recovery.js';
 
 /** One CloudWatch datapoint, in seconds, with its dimensions. */
 export interface RecoveryMetric {
-  name: 'SnapshotAge' | 'CopyAge' | 'VerifiedRestoreAge' | 'PointInTimeLag';
+  name: 'SnapshotAge' | 'CopyAge' | 'VerifiedRestoreAge' | 'PointInTimeLag' | 'VerifiedRestoreRto';
   seconds: number;
   dimensions: Record<string, string>;
 }
@@ -47,6 +47,13 @@ function perDatabase(recoveries: readonly DatabaseRecovery[]): RecoveryMetric[] 
         seconds: recovery.verification.last.ageMinutes * 60,
         dimensions,
       });
+      if (recovery.rto && recovery.verification.last.rtoMinutes !== null) {
+        metrics.push({
+          name: 'VerifiedRestoreRto',
+          seconds: recovery.verification.last.rtoMinutes * 60,
+          dimensions,
+        });
+      }
     }
     return metrics;
   });

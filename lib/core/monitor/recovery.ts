@@ -50,6 +50,8 @@ export interface DatabaseRecovery {
   pointInTime?: PointInTimeState[];
   /** What the database's own settings leave unprotected (posture.ts); absent where unknown. */
   posture?: PostureFinding[];
+  /** The measured RTO of the last verified restore against the objective (a DR site's monitor). */
+  rto?: { objectiveMinutes: number; state: 'ok' | 'breach' | 'unknown' };
 }
 
 export function targetLabel(target: Pick<CopyTargetPolicy, 'region' | 'account'>): string {
@@ -167,7 +169,7 @@ export function assessRecovery(input: RecoveryInput): DatabaseRecovery {
   };
 }
 
-function assessVerification(
+export function assessVerification(
   policy: Policy,
   last: VerifiedRestore | null,
   now: Date,

@@ -193,6 +193,10 @@ export interface ScratchSite {
 }
 
 export interface MonitorPorts extends SurveyPorts {
+  /** The recovery picture; surveyRecovery unless given (a DR site surveys the copies it holds). */
+  survey?: (now: Date) => Promise<DatabaseRecovery[]>;
+  /** The checks of one database; its RPO and verification freshness unless given. */
+  checksOf?: (recovery: DatabaseRecovery, where: MonitorPorts['where'], now: Date) => Check[];
   reports: ReportStore;
   scratch: ScratchRestorer;
   /** Every copy target restore-verify can run at (`target: <region>` or `<account>/<region>`). */
@@ -225,19 +229,28 @@ export async function runMonitor(ports: MonitorPorts, now: Date): Promise<Monito
 
   let recoveries: DatabaseRecovery[] = [];
   try {
-    const surveyed = await survey(ports, now);
-    recoveries = surveyed.recoveries;
-    // Replication that is missing or stopped is started again: a new instance, a stopped one.
-    errors.push(...surveyed.errors, ...(await startReplications(surveyed.starts, logger)));
-    // A replication started just now is starting, not a finding.
-    surveyed.reassessPosture();
-    // A target whose replicated backups could not be listed is not checked: keep what was open.
-    if (surveyed.errors.length > 0) complete = false;
+    if (ports.survey) {
+      // A DR site surveys the copies it holds; it starts no replication and has no posture to check.
+      recoveries = await ports.survey(now);
+    } else {
+      const surveyed = await survey(ports, now);
+      recoveries = surveyed.recoveries;
+      // Replication that is missing or stopped is started again: a new instance, a stopped one.
+      errors.push(...surveyed.errors, ...(await startReplications(surveyed.starts, logger)));
+      // A replication started just now is starting, not a finding.
+      surveyed.reassessPosture();
+      // A target whose replicated backups could not be listed is not checked: keep what was open.
+      if (surveyed.errors.length > 0) complete = false;
+    }
     for (const recovery of recoveries) {
       checks.push(
-        rpoCheck(recovery, ports.where, now),
-        verificationCheck(recovery, ports.where, now),
-        ...postureChecks(recovery, ports.where, now),
+        ...(ports.checksOf
+          ? ports.checksOf(recovery, ports.where, now)
+          : [
+              rpoCheck(recovery, ports.where, now),
+              verificationCheck(recovery, ports.where, now),
+              ...postureChecks(recovery, ports.where, now),
+            ]),
       );
     }
   } catch (error) {

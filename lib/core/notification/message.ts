@@ -21,6 +21,9 @@ export const NotificationKindSchema = z.enum([
   'rpo.breach',
   'rpo.recovered',
   'verify.stale',
+  // The last verified restore at a DR site took longer than the policy's RTO, and its recovery.
+  'rto.breach',
+  'rto.recovered',
   'scratch.orphaned',
   'quota.warning',
   // The monitor's posture checks (lib/core/monitor/posture.ts): a finding, and its end.

@@ -41,6 +41,8 @@ export interface RestoreVerifyReport {
     databases: Record<string, DatabaseFingerprint>;
   };
   baseline: { key: string; mode: 'exact' | 'previous-report' } | null;
+  /** Why a DR copy's restore had no exact baseline (ComparisonSummary.baselineReason). */
+  baselineReason?: string;
   comparison: {
     verdict: 'same' | 'different' | null;
     databases: Array<{ database: string; comparison: Comparison }>;

@@ -1,6 +1,7 @@
 import { ConfigError, InvalidInputError } from '../../errors.js';
 import { getPolicy } from '../../policy/parse.js';
 import type { Policy, VerifyPolicy } from '../../policy/schema.js';
+import { verifyAtTarget } from '../../policy/site.js';
 import type { RestoreSite, RestoreVerifyDeps, RunState, StepTiming, VerifyRequest } from './types.js';
 
 /** The request of a single-database run; a step reached without one was wired wrongly. */
@@ -18,7 +19,11 @@ export function policyOf(
 ): { policy: Policy; verify: VerifyPolicy } {
   const policy = getPolicy(deps.policies, request.policy);
   if (!policy.verify) throw new ConfigError(`policy "${request.policy}" has no verify section`);
-  return { policy, verify: policy.verify };
+  // A copy target with verify settings of its own is restored with them: the policy's network
+  // settings are the primary region's VPC, which RDS refuses in another region or account.
+  const { region, account } = request.target;
+  const target = policy.copies.find((c) => c.region === region && c.account === account);
+  return { policy, verify: target?.verify ? verifyAtTarget(policy.verify, target) : policy.verify };
 }
 
 /** The region (and account) where the restore happens. */
@@ -29,7 +34,7 @@ export function siteOf(deps: RestoreVerifyDeps, request: VerifyRequest): Restore
       throw new ConfigError('this deployment cannot reach the databases AWS Backup restores');
     return { ...deps, restorer: deps.restoreTestDatabases };
   }
-  if (request.target.name === 'primary') return deps;
+  if (request.target.name === 'primary' || request.target.local) return deps;
   if (!deps.siteFor)
     throw new ConfigError(`target "${request.target.name}" cannot be reached from this deployment`);
   return deps.siteFor(request.target);

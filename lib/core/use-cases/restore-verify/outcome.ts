@@ -159,6 +159,7 @@ export async function buildReport(state: RunState, deps: RestoreVerifyDeps): Pro
       databases: fingerprints,
     },
     baseline: comparison?.baseline ?? null,
+    ...(comparison?.baselineReason ? { baselineReason: comparison.baselineReason } : {}),
     comparison: {
       verdict:
         comparisons.length === 0

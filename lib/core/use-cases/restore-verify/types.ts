@@ -23,6 +23,11 @@ export interface TargetRef {
   name: string;
   region?: string;
   account?: string;
+  /**
+   * Restored by this deployment in its own region and account: a DR site restoring the copies it
+   * holds, with its own adapters (no DR role, no other region).
+   */
+  local?: true;
 }
 
 /** The ports a restore in one place needs: the primary region, or a DR region/account. */
@@ -191,6 +196,11 @@ export interface ComparisonSummary extends StepTiming {
   baseline: { key: string; mode: 'exact' | 'previous-report' } | null;
   /** Validating an AWS Backup restore test with neither a passed report nor expectations to hold it to. */
   noBaseline?: true;
+  /**
+   * Why a restore of a DR copy is not compared exactly with the primary's report of the same
+   * snapshot (none replicated yet, or it failed): what it was held to instead is weaker.
+   */
+  baselineReason?: string;
   /** One line per database for the notification. */
   summary: string;
   /** Tables that are not exact or within tolerance, at most a screenful. */

@@ -5,7 +5,15 @@ import { formatIssues, getPolicy } from '../../policy/parse.js';
 import { pointInTimeRefusal } from '../../policy/point-in-time.js';
 import type { Policy, VerifyPolicy } from '../../policy/schema.js';
 import { runIdFor } from '../../report/report.js';
-import type { RestoreVerifyDeps, TargetRef, ValidatedRequest, VerifyRequest } from './types.js';
+import { isDrSite } from '../../policy/site.js';
+import { validateAtDrSite } from './dr-site.js';
+import type {
+  PolicyRunRequest,
+  RestoreVerifyDeps,
+  TargetRef,
+  ValidatedRequest,
+  VerifyRequest,
+} from './types.js';
 
 // RDS identifiers: a letter first, letters, digits and single hyphens, 63 at most.
 const SOURCE_ID = /^[a-zA-Z][a-zA-Z0-9-]{0,62}$/;
@@ -131,10 +139,62 @@ function executionName(policy: string, source: string, runId: string): string {
   return `${policy}-${source}-${runId}`.replace(/[^a-zA-Z0-9_-]/g, '-').slice(0, 80);
 }
 
+/** A scheduled policy run: one execution per database, named after the policy, source and time. */
+export function policyRunRequest(
+  name: string,
+  sources: readonly string[],
+  input: RestoreVerifyInput,
+  startedAt: Date,
+  deps: Pick<RestoreVerifyDeps, 'clock'>,
+): PolicyRunRequest {
+  const time = input.time && !Number.isNaN(Date.parse(input.time)) ? new Date(input.time) : startedAt;
+  const runId = runIdFor(time);
+  return {
+    mode: 'policy',
+    policy: name,
+    runs: sources.map((source) => ({
+      name: executionName(name, source, runId),
+      input: { source, policy: name },
+    })),
+    startedAt: startedAt.toISOString(),
+    finishedAt: deps.clock().toISOString(),
+  };
+}
+
+/** The request of one database's run, once its source, policy and target are known. */
+export function databaseRequest(
+  chosen: { source: VerifyRequest['source']; policyName: string; policy: Policy; target: TargetRef },
+  input: RestoreVerifyInput,
+  execution: string,
+  startedAt: Date,
+  deps: Pick<RestoreVerifyDeps, 'clock'>,
+): VerifyRequest {
+  const { source, policyName, policy, target } = chosen;
+  const verify = requireVerify(policyName, policy);
+  const runId = runIdFor(startedAt);
+  return {
+    mode: 'database',
+    source,
+    policy: policyName,
+    snapshot: input.snapshot ?? 'latest',
+    ...(input.pointInTime ? { pointInTime: new Date(input.pointInTime).toISOString() } : {}),
+    target,
+    keepScratch: input.keepScratch ?? false,
+    scratchId: scratchIdFor(source.id, runId, execution),
+    execution,
+    runId,
+    databases: verify.databases,
+    deadline: new Date(startedAt.getTime() + policy.rtoMinutes * 60_000).toISOString(),
+    startedAt: startedAt.toISOString(),
+    finishedAt: deps.clock().toISOString(),
+  };
+}
+
 /**
  * First state: checks the input against the policy and the databases that exist, before anything
  * is created. A scheduled policy run (`{"policy": NAME}`) is expanded into one execution per
- * selected database, each with its own report, cleanup and notification.
+ * selected database, each with its own report, cleanup and notification. A DR site, where the
+ * databases are not, checks it against the copies it holds (dr-site.ts).
  */
 export async function validateInput(
   event: { input: unknown; execution?: string },
@@ -143,26 +203,24 @@ export async function validateInput(
   const startedAt = deps.clock();
   const input = parseRestoreVerifyInput(event.input);
   const execution = event.execution ?? `local-${startedAt.getTime()}`;
+  if (isDrSite(deps.policies)) {
+    return validateAtDrSite(deps.policies, { input, execution, startedAt }, deps);
+  }
 
   if (!input.source) {
     const name = input.policy!;
     const policy = getPolicy(deps.policies, name);
     requireVerify(name, policy);
-    const time = input.time && !Number.isNaN(Date.parse(input.time)) ? new Date(input.time) : startedAt;
-    const runId = runIdFor(time);
     const sources = (await deps.snapshots.listDatabases()).filter(
       (s) => isProtectable(s) && selects(policy, s),
     );
-    return {
-      mode: 'policy',
-      policy: name,
-      runs: sources.map((s) => ({
-        name: executionName(name, s.id, runId),
-        input: { source: s.id, policy: name },
-      })),
-      startedAt: startedAt.toISOString(),
-      finishedAt: deps.clock().toISOString(),
-    };
+    return policyRunRequest(
+      name,
+      sources.map((s) => s.id),
+      input,
+      startedAt,
+      deps,
+    );
   }
 
   const databases = await deps.snapshots.listDatabases();
@@ -192,7 +250,7 @@ export async function validateInput(
     policyName = selecting[0]![0];
   }
   const policy = getPolicy(deps.policies, policyName);
-  const verify = requireVerify(policyName, policy);
+  requireVerify(policyName, policy);
   const target = parseTarget(input.target ?? 'primary', policy, policyName);
   if (target.name !== 'primary' && !deps.siteFor) {
     throw new ConfigError(`target "${target.name}" cannot be reached from this deployment`);
@@ -203,23 +261,16 @@ export async function validateInput(
   if (input.pointInTime && Date.parse(input.pointInTime) > startedAt.getTime()) {
     throw new InvalidInputError(`pointInTime ${input.pointInTime} is in the future`);
   }
-
-  const runId = runIdFor(startedAt);
-  const request: VerifyRequest = {
-    mode: 'database',
-    source: { id: source.id, kind: source.kind, engine: source.engine, arn: source.arn },
-    policy: policyName,
-    snapshot: input.snapshot ?? 'latest',
-    ...(input.pointInTime ? { pointInTime: new Date(input.pointInTime).toISOString() } : {}),
-    target,
-    keepScratch: input.keepScratch ?? false,
-    scratchId: scratchIdFor(source.id, runId, execution),
+  return databaseRequest(
+    {
+      source: { id: source.id, kind: source.kind, engine: source.engine, arn: source.arn },
+      policyName,
+      policy,
+      target,
+    },
+    input,
     execution,
-    runId,
-    databases: verify.databases,
-    deadline: new Date(startedAt.getTime() + policy.rtoMinutes * 60_000).toISOString(),
-    startedAt: startedAt.toISOString(),
-    finishedAt: deps.clock().toISOString(),
-  };
-  return request;
+    startedAt,
+    deps,
+  );
 }

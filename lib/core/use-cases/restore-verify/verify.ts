@@ -180,31 +180,53 @@ export async function loadFingerprints(
   );
 }
 
+interface Baseline {
+  key: string;
+  mode: 'exact' | 'previous-report';
+  report: RestoreVerifyReport;
+}
+
 /**
  * The strongest baseline available: a passed report of the same snapshot restored at another
- * target (must match exactly), else the newest passed report of this source.
+ * target (must match exactly), else the newest passed report of this source. A DR copy without
+ * the first (at a DR site: the primary's report, replicated) gets the reason, so that the weaker
+ * comparison is never mistaken for the exact one.
  */
 async function findBaseline(
   state: RunState,
   deps: RestoreVerifyDeps,
-): Promise<{ key: string; mode: 'exact' | 'previous-report'; report: RestoreVerifyReport } | null> {
+): Promise<{ baseline: Baseline | null; reason?: string }> {
   const request = requestOf(state);
   const own = reportKey(request.source.id, request.runId);
   const keys = (await deps.reports.list(reportPrefix(request.source.id)))
     .filter((k) => k !== own)
     .reverse()
     .slice(0, BASELINE_LOOKBACK);
+  const origin = state.resolved?.origin;
   let previous: { key: string; report: RestoreVerifyReport } | undefined;
+  let failedExact: { key: string; target: string } | undefined;
   for (const key of keys) {
     const report = asReport(await deps.reports.get(key));
-    if (!report || report.verdict !== 'passed') continue;
-    const origin = state.resolved?.origin;
-    if (origin && report.snapshot?.origin === origin && report.target !== request.target.name) {
-      return { key, mode: 'exact', report };
+    if (!report) continue;
+    const sameSnapshot =
+      origin && report.snapshot?.origin === origin && report.target !== request.target.name;
+    if (report.verdict !== 'passed') {
+      if (sameSnapshot) failedExact ??= { key, target: report.target };
+      continue;
     }
+    if (sameSnapshot) return { baseline: { key, mode: 'exact', report } };
     previous ??= { key, report };
   }
-  return previous ? { ...previous, mode: 'previous-report' } : null;
+  const baseline = previous ? { ...previous, mode: 'previous-report' as const } : null;
+  if (request.target.name === 'primary' || !origin) return { baseline };
+  const missing = failedExact
+    ? `the report of snapshot ${origin} at ${failedExact.target} (${failedExact.key}) failed`
+    : `no report of snapshot ${origin} from the primary or another target is in ${reportPrefix(request.source.id)} ` +
+      '(not replicated yet, or never verified there)';
+  const instead = baseline
+    ? `held to the previous report ${baseline.key} instead (no table lost, same columns, row counts within tolerance)`
+    : 'and no previous report either: only the expectations were checked';
+  return { baseline, reason: `not compared exactly: ${missing}; ${instead}` };
 }
 
 /**
@@ -243,7 +265,7 @@ export async function compareWithBaseline(
   const { verify } = policyOf(deps, request);
   return timed(deps, async () => {
     const candidates = await loadFingerprints(state, deps);
-    const baseline = await findBaseline(state, deps);
+    const { baseline, reason } = await findBaseline(state, deps);
     const allExcluded = new Set(state.plan?.allExcluded ?? []);
     const warnings = [
       ...(state.plan?.warnings ?? []),
@@ -331,7 +353,8 @@ export async function compareWithBaseline(
       verdict: passed ? 'passed' : 'failed',
       baseline: baseline ? { key: baseline.key, mode: baseline.mode } : null,
       ...(noBaseline ? { noBaseline: true as const } : {}),
-      summary: `${summary || 'no database fingerprinted'} (baseline: ${baseline ? `${baseline.mode} ${baseline.key}` : noBaseline ? 'none: no passed report and no verify.expectations, so not a pass' : 'none, first verification'})${[...warnings, ...formatWarnings].map((warning) => `; warning: ${warning}`).join('')}`,
+      ...(reason ? { baselineReason: reason } : {}),
+      summary: `${summary || 'no database fingerprinted'} (baseline: ${baseline ? `${baseline.mode} ${baseline.key}` : noBaseline ? 'none: no passed report and no verify.expectations, so not a pass' : 'none, first verification'})${reason ? `; warning: ${reason}` : ''}${[...warnings, ...formatWarnings].map((warning) => `; warning: ${warning}`).join('')}`,
       differences: differences.slice(0, MAX_DIFFERENCES),
       verifiedAt: deps.clock().toISOString(),
     };
