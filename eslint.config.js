@@ -40,5 +40,22 @@ export default tseslint.config(
     },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
+  {
+    // What the Lambda bundles import: zod/mini through lib/core/validation.ts, which loads its
+    // messages; classic zod would add 95 KB to every bundle that reaches it.
+    files: ['functions/**/*.ts', 'lib/core/**/*.ts'],
+    ignores: ['lib/core/validation.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['zod', 'zod/mini'].map((name) => ({
+            name,
+            message: "Use import * as z from 'lib/core/validation.js' (zod/mini with its English messages).",
+          })),
+        },
+      ],
+    },
+  },
   prettier,
 );

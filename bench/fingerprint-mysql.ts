@@ -8,21 +8,31 @@
  * - CHECKSUM TABLE (order-independent too, but InnoDB's own row format: no use across engines or
  *   versions, and no way to narrow a difference down, so a figure for scale, not a contender).
  * Targets: one segment within 1.3x of the floor; two segments at least 1.5x faster than
- * mariadb-dump | sha256sum. Run: npm run bench:fingerprint-mysql [-- --rows N --repeat N]
+ * mariadb-dump | sha256sum. Each line also gives the CPU seconds of its fastest run, the server's
+ * plus this process's and its children's (the dump and sha256sum): the machine's load moves wall
+ * times more than CPU. Then where the fingerprint's time goes: the same scan summing parts of the
+ * row hash (the row's text, its MD5, the hex digits' CONV), and the text without each kind of column.
+ * Run: npm run bench:fingerprint-mysql [-- --rows N --repeat N]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import mysql from 'mysql2/promise';
 import { MysqlFingerprinter } from '../lib/adapters/db/mysql.js';
+import {
+  MYSQL_COLUMNS_QUERY,
+  mysqlRowHash,
+  mysqlRowText,
+  type MysqlColumn,
+} from '../lib/core/fingerprint/mysql-sql.js';
 import { startMariaDb } from '../test/support/mariadb.js';
-import { best, load, ratio, shell } from './support/timing.js';
+import { bestWithCpu, cpuSeconds, load, ratio, shell } from './support/timing.js';
 
 const { values } = parseArgs({
   options: { rows: { type: 'string', default: '2000000' }, repeat: { type: 'string', default: '3' } },
 });
 const ROWS = Number(values.rows);
 const REPEAT = Number(values.repeat);
-const timed = (label: string, run: () => Promise<unknown>) => best(label, ROWS, REPEAT, run);
 
 console.log(
   `fingerprint-mysql bench: ${ROWS.toLocaleString('en')} rows, best of ${REPEAT}; load average ${load()}`,
@@ -40,6 +50,14 @@ const client = await mysql.createConnection({
   password: server.password,
   database: server.database,
 });
+/** Wall and CPU ratios of two contenders. */
+function ratios(a: { wall: number; cpu?: number }, b: { wall: number; cpu?: number }): string {
+  return `${ratio(a.wall, b.wall)} wall, ${ratio(a.cpu ?? NaN, b.cpu ?? NaN)} cpu`;
+}
+
+const serverPid = Number(readFileSync(join(server.dir, 'mariadb.pid'), 'utf8').trim());
+const cpu = () => cpuSeconds(serverPid) + cpuSeconds('self');
+const timed = (label: string, run: () => Promise<unknown>) => bestWithCpu(label, ROWS, REPEAT, run, cpu);
 try {
   const built = process.hrtime.bigint();
   await client.query(`
@@ -99,10 +117,45 @@ try {
 
   if (checksums.size !== 1) throw new Error(`runs disagree: ${[...checksums].join(', ')}`);
   console.log('');
-  console.log(`1 segment / OUTFILE floor:            ${ratio(one, floor)}  (target <= 1.30x)`);
-  console.log(`mariadb-dump|sha256sum / 2 segments:  ${ratio(dump, two)}  (target >= 1.50x)`);
-  console.log(`mariadb-dump|sha256sum / 1 segment:   ${ratio(dump, one)}`);
-  console.log(`1 segment / CHECKSUM TABLE:           ${ratio(one, checksumTable)}`);
+  console.log(`1 segment / OUTFILE floor:            ${ratios(one, floor)}  (target <= 1.30x)`);
+  console.log(`mariadb-dump|sha256sum / 2 segments:  ${ratios(dump, two)}  (target >= 1.50x)`);
+  console.log(`mariadb-dump|sha256sum / 1 segment:   ${ratios(dump, one)}`);
+  console.log(`1 segment / CHECKSUM TABLE:           ${ratios(one, checksumTable)}`);
+
+  // Where one segment's time goes: the same scan, summing less and less of the row hash.
+  const [columnRows] = await client.query<mysql.RowDataPacket[]>(
+    `SELECT * FROM (${MYSQL_COLUMNS_QUERY}) c WHERE c.\`table\` = 'bench'`,
+    [[server.database]],
+  );
+  const columns: MysqlColumn[] = columnRows.map((c) => ({
+    name: String(c.name),
+    dataType: String(c.data_type),
+    columnType: String(c.column_type),
+  }));
+  const text = mysqlRowText(columns);
+  const scan = (expression: string) => () => client.query(`SELECT SUM(${expression}) FROM bench`);
+  console.log('');
+  console.log('where the time goes (1 segment, one query each):');
+  const parts = {
+    hash: await timed('SUM(row hash)', scan(mysqlRowHash(columns))),
+    md5: await timed('SUM(LENGTH(MD5(row text)))', scan(`LENGTH(MD5(${text}))`)),
+    text: await timed('SUM(LENGTH(row text))', scan(`LENGTH(${text})`)),
+    scan: await timed('SUM(id) (the scan)', scan('id')),
+  };
+  const without = async (label: string, keep: (column: MysqlColumn) => boolean) =>
+    timed(`SUM(LENGTH(row text without ${label}))`, scan(`LENGTH(${mysqlRowText(columns.filter(keep))})`));
+  const noDouble = await without('DOUBLE', (c) => c.dataType !== 'double');
+  const noJson = await without('JSON', (c) => !['json', 'longtext'].includes(c.dataType));
+  const noDecimal = await without('DECIMAL', (c) => c.dataType !== 'decimal');
+  // In CPU seconds: with other work on the machine, wall-time differences of a few seconds are noise.
+  const cost = (run: { cpu?: number }) => run.cpu ?? NaN;
+  const share = (seconds: number) => `${Math.round((100 * seconds) / cost(parts.hash))}%`;
+  console.log(
+    `shares of SUM(row hash)'s CPU: scan ${share(cost(parts.scan))}, row text ${share(cost(parts.text) - cost(parts.scan))}` +
+      ` (DOUBLE ${share(cost(parts.text) - cost(noDouble))}, JSON ${share(cost(parts.text) - cost(noJson))},` +
+      ` DECIMAL ${share(cost(parts.text) - cost(noDecimal))}), MD5 ${share(cost(parts.md5) - cost(parts.text))},` +
+      ` CONV and the DECIMAL sum ${share(cost(parts.hash) - cost(parts.md5))}`,
+  );
   console.log(`load average at the end: ${load()} (2 cores shared with other work skew every figure)`);
 } finally {
   await client.end().catch(() => undefined);

@@ -1,11 +1,14 @@
 import { Command, CommanderError } from 'commander';
 import { LifeboatError } from '../lib/core/errors.js';
 import { registerCompare } from './commands/compare.js';
+import { registerDiff } from './commands/diff.js';
 import { registerDrill } from './commands/drill.js';
 import { registerEvidence } from './commands/evidence.js';
+import { registerFailover } from './commands/failover.js';
 import { registerFingerprint } from './commands/fingerprint.js';
 import { registerPlan } from './commands/plan.js';
 import { registerRestore } from './commands/restore.js';
+import { registerRunbook } from './commands/runbook.js';
 import { registerSnapshot } from './commands/snapshot.js';
 import { registerStatus } from './commands/status.js';
 import { EXIT } from './exit.js';
@@ -19,12 +22,15 @@ const program = new Command()
 // Each command lives in cli/commands/<name>.ts and registers itself here.
 const commands: Array<(program: Command) => void> = [
   registerDrill,
+  registerDiff,
   registerPlan,
   registerRestore,
   registerFingerprint,
   registerCompare,
   registerStatus,
   registerSnapshot,
+  registerFailover,
+  registerRunbook,
   registerEvidence,
 ];
 for (const register of commands) register(program);

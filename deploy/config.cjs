@@ -9,6 +9,8 @@ const { policyForEnv } = tsx.require('../lib/config/env.ts', __filename);
 const { checkHomeRegion } = tsx.require('../lib/core/policy/home-region.ts', __filename);
 const { drRoleArn } = tsx.require('../lib/core/naming/dr-role.ts', __filename);
 const { targetLabel, verificationDueMinutes } = tsx.require('../lib/core/monitor/recovery.ts', __filename);
+const { isDrSite, siteTargetOf, verifyAtTarget } = tsx.require('../lib/core/policy/site.ts', __filename);
+const { siteResources } = require('./site-resources.cjs');
 
 // The team's own lifeboat.yml when there is one; the example lets a fresh clone package and test.
 function policyPath() {
@@ -110,7 +112,9 @@ function pruneTime(index) {
  * The DR-account roles Lifeboat assumes (copies[].roleArn). IAM needs at least one resource in a
  * statement, so with no DR account the list names a role in account 000000000000, which cannot exist.
  */
-function drRoleArns(policies) {
+function drRoleArns(policies, file) {
+  // A DR site assumes no role anywhere: it works with its own roles, in its own account.
+  if (isDrSite(file)) return ['arn:aws:iam::000000000000:role/lifeboat-no-dr-account'];
   const arns = [
     ...new Set(
       Object.values(policies).flatMap((p) =>
@@ -128,8 +132,11 @@ function drRoleArns(policies) {
  * are named `lifeboat-*` (lib/core/naming), scratch instances and clusters `lbs-*`
  * (scratchIdFor). Actions on anything else, or in another region or account, match no statement.
  */
-function policyRegionArns(policies) {
-  const drRegions = [...new Set(Object.values(policies).flatMap((p) => p.copies.map((c) => c.region)))];
+function policyRegionArns(policies, file) {
+  // A DR site restores and cleans up in its own region only.
+  const drRegions = isDrSite(file)
+    ? []
+    : [...new Set(Object.values(policies).flatMap((p) => p.copies.map((c) => c.region)))];
   const regions = ['${AWS::Region}', ...drRegions];
   const arn = (region, type, name) => ({
     'Fn::Sub': `arn:\${AWS::Partition}:rds:${region}:\${AWS::AccountId}:${type}:${name}`,
@@ -140,6 +147,9 @@ function policyRegionArns(policies) {
     scratchDatabases: each(['db', 'cluster'], 'lbs-*'),
     // DeleteDBCluster is also authorized on a final snapshot's ARN; scratch has none, named lbs-*.
     scratchFinalSnapshots: each(['cluster-snapshot'], 'lbs-*'),
+    // What AWS Backup restore testing restored, in this region (it restores where its plan runs);
+    // the ObtainCredentials statement holds the awsbackup-restore-test tag condition.
+    restoreTestDatabases: ['db', 'cluster'].map((type) => arn('${AWS::Region}', type, '*')),
     // What a restore reads or names besides the new database: any snapshot or source database (a
     // restore only reads them), and the groups it is placed in.
     restoreSources: each(
@@ -147,6 +157,46 @@ function policyRegionArns(policies) {
       '*',
     ),
   };
+}
+
+/** The restore testing plans the policies validate (awsBackup.restoreTesting), by name: AWS Backup appends an id. */
+function restoreTestingPlans(policies) {
+  return [
+    ...new Set(
+      Object.values(policies).flatMap((p) =>
+        p.awsBackup ? p.awsBackup.restoreTesting.map((e) => e.plan) : [],
+      ),
+    ),
+  ];
+}
+
+/**
+ * The rule that starts restore-verify on a finished AWS Backup restore test of a plan a policy
+ * validates, RDS instances and Aurora clusters only: the documented validation rule
+ * (https://docs.aws.amazon.com/aws-backup/latest/devguide/restore-testing-validation.html), the
+ * whole event as the execution input. A plan ARN ends in the name and an id AWS Backup appends.
+ */
+function restoreTestEvents(policies) {
+  const plans = restoreTestingPlans(policies);
+  if (plans.length === 0) return [];
+  return [
+    {
+      eventBridge: {
+        event: {
+          source: ['aws.backup'],
+          'detail-type': ['Restore Job State Change'],
+          detail: {
+            status: ['COMPLETED'],
+            resourceType: ['RDS', 'Aurora'],
+            restoreTestingPlanArn: plans.flatMap((plan) => [
+              { wildcard: `arn:*:backup:*:*:restore-testing-plan:${plan}` },
+              { wildcard: `arn:*:backup:*:*:restore-testing-plan:${plan}-*` },
+            ]),
+          },
+        },
+      },
+    },
+  ];
 }
 
 function verifySecretArns(policies) {
@@ -191,23 +241,102 @@ function reservedConcurrency() {
   return { reservedConcurrency: 1 };
 }
 
-/** The region the stack is packaged for (serverless.yml provider.region, `--region`). */
-async function homeRegion(variables) {
+/**
+ * One alarm per policy and `pointInTime` target on the largest PointInTimeLag the monitor publishes
+ * for them (lib/core/monitor/metrics.ts): over the policy's RPO for a monitor period it goes to
+ * the topic, like every other alarm. No data (no replication running yet) is not a breach here:
+ * the monitor's own checks say why the replication is not running.
+ */
+function pointInTimeAlarms(policies) {
+  const resources = {};
+  for (const [name, policy] of Object.entries(policies)) {
+    for (const target of policy.copies) {
+      if (!target.pointInTime) continue;
+      const id = `PointInTimeLag${name.replace(/(^|-)([a-z0-9])/g, (_, _dash, c) => c.toUpperCase())}${target.region.replace(/-/g, '')}Alarm`;
+      resources[id] = {
+        Type: 'AWS::CloudWatch::Alarm',
+        Properties: {
+          AlarmDescription: `Point-in-time restores of policy ${name} in ${target.region} are more than ${policy.rpoMinutes} min (its rpoMinutes) behind. Run lifeboat status for the databases and their replicated latest restorable time.`,
+          Namespace: 'Lifeboat',
+          MetricName: 'PointInTimeLag',
+          Dimensions: [
+            { Name: 'Policy', Value: name },
+            { Name: 'Target', Value: target.region },
+          ],
+          Statistic: 'Maximum',
+          Period: 900,
+          EvaluationPeriods: 1,
+          Threshold: policy.rpoMinutes * 60,
+          ComparisonOperator: 'GreaterThanThreshold',
+          TreatMissingData: 'notBreaching',
+          AlarmActions: [{ Ref: 'LifeboatTopic' }],
+          OKActions: [{ Ref: 'LifeboatTopic' }],
+        },
+      };
+    }
+  }
+  return { Resources: resources };
+}
+
+/** The stage the stack is packaged for (serverless.yml provider.stage, `--stage`). */
+async function stageOf(variables) {
+  if (variables && variables.options && variables.options.stage) return variables.options.stage;
+  if (variables && variables.resolveVariable) return variables.resolveVariable('self:provider.stage');
+  return 'dev';
+}
+
+/**
+ * The verify schedule of each policy: the policy's own at the primary; at a DR site, that of the
+ * site's copy target (copies[].verify.schedule, else the policy's).
+ */
+function verifySchedulesFor(file, region) {
+  return schedulesFor(file.policies, (p) => {
+    if (!p.verify) return undefined;
+    const verify = isDrSite(file)
+      ? verifyAtTarget(p.verify, siteTargetOf(file.site, p, region).target)
+      : p.verify;
+    return verify.schedule ? { expression: verify.schedule, timezone: verify.timezone } : undefined;
+  });
+}
+
+/**
+ * The region the stack is packaged for: `--region`, else a DR site's own region (its policy file's
+ * site.region), else us-east-1. serverless.yml's provider.region defaults to this value, so it is
+ * not read back from there.
+ */
+function homeRegion(variables, file) {
   if (variables && variables.options && variables.options.region) return variables.options.region;
-  if (variables && variables.resolveVariable) return variables.resolveVariable('self:provider.region');
-  return 'us-east-1';
+  return isDrSite(file) ? file.site.region : 'us-east-1';
 }
 
 module.exports = async (variables) => {
   const file = loadPolicyFile();
-  const region = await homeRegion(variables);
+  const region = homeRegion(variables, file);
   try {
     checkHomeRegion(file, region, policyPath());
   } catch (error) {
     throw plainError(error.message);
   }
   const policies = file.policies;
+  const site = isDrSite(file);
+  const stage = await stageOf(variables);
+  const verifySchedules = verifySchedulesFor(file, region);
+  const plans = restoreTestingPlans(policies);
   return {
+    /** "dr" for a DR site (its policy file's `site` section), else "primary". */
+    site: site ? 'dr' : 'primary',
+    /** provider.region when no --region is given. */
+    region,
+    /**
+     * The function files serverless.yml includes: a DR site takes no snapshots, copies and prunes
+     * nothing (the primary does, into it), so it has no snapshot, copy or prune function.
+     */
+    functionFiles: {
+      lifecycle: site ? 'none.yml' : 'lifecycle.yml',
+      prune: site ? 'none.yml' : 'prune.yml',
+    },
+    /** Report replication to the DR sites (primary), or the DR site's receiving bucket. */
+    siteResources: siteResources(file, { stage, region }),
     /** The validated policy handed to every function in LIFEBOAT_POLICY (gzipped when large). */
     policyJson: policyEnv(file),
     policyNames: Object.keys(policies),
@@ -219,11 +348,9 @@ module.exports = async (variables) => {
     ],
     pruneSchedules: pruneSchedules(policies),
     /** Restore-verify runs per policy with `verify.schedule`; the machine expands a policy into its databases. */
-    verifySchedules: schedulesFor(policies, (p) =>
-      p.verify && p.verify.schedule
-        ? { expression: p.verify.schedule, timezone: p.verify.timezone }
-        : undefined,
-    ),
+    verifySchedules,
+    /** Everything that starts restore-verify: the verify schedules, and finished AWS Backup restore tests. */
+    restoreVerifyEvents: [...verifySchedules, ...restoreTestEvents(policies)],
     /** The policies' master-credential secrets the restore-verify steps may read (never empty for IAM). */
     verifySecretArns: verifySecretArns(policies),
     /**
@@ -233,9 +360,16 @@ module.exports = async (variables) => {
      */
     ...verifyVpc(),
     ...reservedConcurrency(),
-    drRoleArns: drRoleArns(policies),
+    drRoleArns: drRoleArns(policies, file),
     /** RDS ARNs of what Lifeboat owns, in every region the policy names (IAM statements). */
-    arns: policyRegionArns(policies),
+    arns: {
+      ...policyRegionArns(policies, file),
+      // IAM needs a resource: with no plan validated, one that cannot exist.
+      restoreTestingPlans: (plans.length > 0 ? plans : ['lifeboat-none']).map((plan) => ({
+        'Fn::Sub': `arn:\${AWS::Partition}:backup:\${AWS::Region}:\${AWS::AccountId}:restore-testing-plan:${plan}-*`,
+      })),
+    },
+    pointInTimeAlarms: pointInTimeAlarms(isDrSite(file) ? {} : policies),
   };
 };
 

@@ -1,10 +1,11 @@
 import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Command } from 'commander';
+import { RdsBackupReplication } from '../../lib/adapters/aws/rds-backup-replication.js';
 import { RdsSnapshotStore } from '../../lib/adapters/aws/rds-snapshots.js';
 import { S3ReportStore } from '../../lib/adapters/aws/s3-reports.js';
 import { stsSettingsFrom } from '../../lib/adapters/aws/sts-credentials.js';
-import { copyTargetStore } from '../../lib/adapters/aws/target-stores.js';
+import { copyTargetClient, copyTargetStore } from '../../lib/adapters/aws/target-stores.js';
 import { ConfigError } from '../../lib/core/errors.js';
 import { dashboardUrl } from '../../lib/core/naming/dashboard.js';
 import type { DatabaseRecovery } from '../../lib/core/monitor/recovery.js';
@@ -26,7 +27,7 @@ export function registerStatus(program: Command): void {
     program
       .command('status')
       .description(
-        'per database: last snapshot, last copy per target, last verified restore and its RTO, RPO state',
+        'per database: last snapshot, last copy per target, PITR lag, last verified restore and its RTO, RPO state, posture',
       )
       .option('--policy <file>', 'policy file', process.env.LIFEBOAT_POLICY_FILE ?? 'lifeboat.yml')
       .option(
@@ -65,6 +66,8 @@ async function status(options: StatusOptions): Promise<number> {
       store: new RdsSnapshotStore({ region, client: rds }),
       targetStores: (policy) =>
         policy.copies.map((target) => ({ target, store: copyTargetStore(target, base, sts) })),
+      replication: (target) =>
+        new RdsBackupReplication({ region: target.region, client: copyTargetClient(target, base, sts) }),
       ...(bucket
         ? {
             reports: new S3ReportStore({
@@ -129,6 +132,13 @@ export function formatStatus(
           : 'none';
       lines.push(`  copy ${copy.target.padEnd(10)}${text}`);
     }
+    for (const replicated of recovery.pointInTime ?? []) {
+      const text =
+        replicated.lagMinutes !== null && replicated.latestRestorableTime
+          ? `restorable to ${when(replicated.latestRestorableTime, replicated.lagMinutes)}`
+          : `${replicated.state.toUpperCase()}${replicated.detail ? `: ${replicated.detail}` : ''}`;
+      lines.push(`  pitr ${replicated.target.padEnd(10)}${text}`);
+    }
     const { verification } = recovery;
     const last = verification.last
       ? `${when(verification.last.at, verification.last.ageMinutes)}, RTO ${verification.last.rtoMinutes ?? '?'} min`
@@ -140,6 +150,9 @@ export function formatStatus(
           ? `STALE (due within ${formatAge(verification.dueWithinMinutes!)})`
           : 'fresh';
     lines.push(`  verified       ${last}  [${state}]`);
+    for (const finding of recovery.posture ?? []) {
+      lines.push(`  posture        ${finding.summary}`, `                 what to do: ${finding.action}`);
+    }
   }
   if (!bucket)
     lines.push('', 'Pass --reports-bucket (or LIFEBOAT_REPORTS_BUCKET) to read RTOs from the reports.');

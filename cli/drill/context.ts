@@ -12,6 +12,8 @@ import type { Writer } from './writer.js';
 
 export interface DrillOptions {
   corrupt: boolean;
+  /** The row-recovery scenario (incident.ts) instead of the backup cycle. */
+  incident?: boolean;
   keep: boolean;
   /** Where the restore-verify reports are written; they outlive the drill's temporary folder. */
   reports: string;

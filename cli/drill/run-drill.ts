@@ -5,6 +5,7 @@ import { EXIT } from '../exit.js';
 import type { DrillContext, DrillOptions, Resources } from './context.js';
 import { copyToDr } from './dr-copy.js';
 import { dataFolderOf, killServerIn } from './embedded-postgres.js';
+import { incidentScenario } from './incident.js';
 import { createProgress } from './progress.js';
 import { pruneByPolicy } from './prune.js';
 import { releaseAll } from './resources.js';
@@ -59,6 +60,7 @@ async function drill(context: DrillContext): Promise<boolean> {
     `Working folder: ${resources.root} (${options.keep ? 'kept: --keep' : 'removed at the end, also on Ctrl-C'})`,
   );
   const world = await startSource(context);
+  if (options.incident) return incidentScenario(world);
   await snapshotHistory(world);
   const taken = await snapshotWithSourceBaseline(world);
   const drCopyId = await copyToDr(world, taken);

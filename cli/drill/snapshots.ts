@@ -69,7 +69,7 @@ export async function snapshotWithSourceBaseline(world: DrillWorld): Promise<Tak
 }
 
 /** The policy's scheduled snapshot of the sample database, dated by the stores' clock. */
-async function takeScheduledSnapshot(world: DrillWorld): Promise<string> {
+export async function takeScheduledSnapshot(world: DrillWorld): Promise<string> {
   const { databases } = await takeSnapshots({
     policyName: POLICY,
     policy: world.policy,

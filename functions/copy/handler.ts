@@ -3,7 +3,6 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { RDSClientConfig } from '@aws-sdk/client-rds';
 import type { Context } from 'aws-lambda';
-import * as z from 'zod';
 import { RdsSnapshotStore } from '../../lib/adapters/aws/rds-snapshots.js';
 import { SnsNotifier } from '../../lib/adapters/aws/sns-notifier.js';
 import type { StsSettings } from '../../lib/adapters/aws/sts-credentials.js';
@@ -27,6 +26,7 @@ import {
   type SnapshotCopyResult,
   type SweepResult,
 } from '../../lib/core/use-cases/copy-snapshot.js';
+import * as z from '../../lib/core/validation.js';
 
 /*
  * RDS events this function acts on, as EventBridge delivers them (source aws.rds), from "Amazon RDS
@@ -50,27 +50,22 @@ export const COPY_EVENT_IDS = {
 const RdsSnapshotEventSchema = z.object({
   source: z.literal('aws.rds'),
   'detail-type': z.enum(['RDS DB Snapshot Event', 'RDS DB Cluster Snapshot Event']),
-  account: z.string().regex(/^\d{12}$/, { error: 'must be the 12-digit account the event is from' }),
-  region: z.string().min(1),
-  resources: z.array(z.string()).optional(),
+  account: z.string().check(z.regex(/^\d{12}$/, { error: 'must be the 12-digit account the event is from' })),
+  region: z.string().check(z.minLength(1)),
+  resources: z.optional(z.array(z.string())),
   detail: z.object({
     EventID: z
       .string()
-      .regex(/^RDS-EVENT-\d{4}$/, { error: 'must be an RDS event id such as RDS-EVENT-0042' }),
-    SourceIdentifier: z.string().min(1, { error: 'must name the snapshot' }),
-    SourceArn: z.string().optional(),
+      .check(z.regex(/^RDS-EVENT-\d{4}$/, { error: 'must be an RDS event id such as RDS-EVENT-0042' })),
+    SourceIdentifier: z.string().check(z.minLength(1, { error: 'must name the snapshot' })),
+    SourceArn: z.optional(z.string()),
   }),
 });
 
 /** The schedule rule's input (deploy/functions/lifecycle.yml). */
 const SweepInputSchema = z.strictObject({
   sweep: z.literal(true),
-  lookbackHours: z
-    .number()
-    .int()
-    .positive()
-    .max(24 * 35)
-    .optional(),
+  lookbackHours: z.optional(z.number().check(z.int(), z.positive(), z.maximum(24 * 35))),
 });
 
 export type CopyRequest =

@@ -8,6 +8,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { RdsAccountQuotas } from '../../lib/adapters/aws/rds-account-quotas.js';
+import { RdsBackupReplication } from '../../lib/adapters/aws/rds-backup-replication.js';
 import { RdsScratchRestorer } from '../../lib/adapters/aws/rds-restores.js';
 import { RdsSnapshotStore } from '../../lib/adapters/aws/rds-snapshots.js';
 import { S3ReportStore } from '../../lib/adapters/aws/s3-reports.js';
@@ -16,6 +17,7 @@ import { copyTargetClient } from '../../lib/adapters/aws/target-stores.js';
 import { policyFromEnv, requireEnv } from '../../lib/config/env.js';
 import { LifeboatError } from '../../lib/core/errors.js';
 import { recoveryMetrics } from '../../lib/core/monitor/metrics.js';
+import type { BackupReplication, PointInTimeTarget } from '../../lib/core/monitor/point-in-time.js';
 import { runMonitor, type QuotaReader } from '../../lib/core/monitor/run.js';
 import { targetLabel } from '../../lib/core/monitor/recovery.js';
 import type { CopyTargetPolicy, Policy } from '../../lib/core/policy/schema.js';
@@ -41,6 +43,20 @@ function atTarget(target: CopyTargetPolicy): { store: SnapshotStore; quotas: Quo
     });
   }
   return targets.get(label)!;
+}
+
+// `pointInTime` targets are in this account (the policy refuses others): a client of the target's
+// region, where the replication is started and listed.
+const replications = new Map<string, BackupReplication>();
+function replicationAt(target: PointInTimeTarget): BackupReplication {
+  const label = targetLabel(target);
+  if (!replications.has(label)) {
+    replications.set(
+      label,
+      new RdsBackupReplication({ region: target.region, client: copyTargetClient(target, {}, sts) }),
+    );
+  }
+  return replications.get(label)!;
 }
 
 // Restore-verify also runs at the copy targets in this account's other regions (`target: <region>`),
@@ -70,6 +86,7 @@ const ports = {
   policies,
   store: new RdsSnapshotStore({ region, client: rds }),
   targetStores: (policy: Policy) => policy.copies.map((target) => ({ target, ...atTarget(target) })),
+  replication: replicationAt,
   reports: new S3ReportStore({
     bucket: requireEnv('LIFEBOAT_REPORTS_BUCKET'),
     client: new S3Client({ region }),
@@ -86,7 +103,7 @@ const ports = {
 
 /**
  * Every 15 minutes (EventBridge): RPO, verification freshness, expired scratch, the snapshot quota
- * here and at every copy target.
+ * here and at every copy target, automated-backup replication to every `pointInTime` target.
  */
 export async function monitor(_event: unknown, context: Context) {
   // The account is the fifth field of the function's own ARN; no STS call needed.

@@ -1,16 +1,16 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { SNSEvent } from 'aws-lambda';
-import * as z from 'zod';
 import { parseTopicMessage } from '../../lib/core/chat/alarm.js';
 import { deliverNotification, type DeliveryLedger } from '../../lib/core/chat/deliver.js';
 import { ConfigError, InvalidInputError } from '../../lib/core/errors.js';
+import * as z from '../../lib/core/validation.js';
 import { config, digest, ledger, logger, poster, urls } from './deps.js';
 
 const SnsEventSchema = z.object({
   Records: z
     .array(z.object({ Sns: z.object({ MessageId: z.string(), Message: z.string() }) }))
-    .min(1, { error: 'an SNS event has at least one record' }),
+    .check(z.minLength(1, { error: 'an SNS event has at least one record' })),
 });
 
 /**

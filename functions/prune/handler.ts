@@ -3,7 +3,6 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import * as z from 'zod';
 import { RdsSnapshotStore } from '../../lib/adapters/aws/rds-snapshots.js';
 import { SnsNotifier } from '../../lib/adapters/aws/sns-notifier.js';
 import { copyTargetStore } from '../../lib/adapters/aws/target-stores.js';
@@ -15,6 +14,7 @@ import type { Clock, Notifier, SnapshotStore } from '../../lib/core/ports.js';
 import { formatIssues, getPolicy } from '../../lib/core/policy/parse.js';
 import type { CopyTargetPolicy, Policy, PolicyFile } from '../../lib/core/policy/schema.js';
 import { scheduledRunSchema } from '../../lib/core/scheduled-time.js';
+import * as z from '../../lib/core/validation.js';
 import { prune, type PruneResult } from '../../lib/core/use-cases/prune.js';
 
 /**
@@ -22,9 +22,9 @@ import { prune, type PruneResult } from '../../lib/core/use-cases/prune.js';
  * it must be close to the clock (lib/core/scheduled-time.ts says how close, and why).
  */
 const pruneEventSchema = (now: Date) =>
-  scheduledRunSchema(now).extend({
+  z.extend(scheduledRunSchema(now), {
     /** Decide and log, delete nothing: for a first deployment or an operator's check. */
-    dryRun: z.boolean({ error: 'must be true or false' }).optional(),
+    dryRun: z.optional(z.boolean({ error: 'must be true or false' })),
   });
 
 export interface PruneDependencies {

@@ -1,116 +1,76 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { RDSClient } from '@aws-sdk/client-rds';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { SNSClient } from '@aws-sdk/client-sns';
 import middy from '@middy/core';
-import { RdsScratchRestorer } from '../../lib/adapters/aws/rds-restores.js';
-import { RdsSnapshotStore } from '../../lib/adapters/aws/rds-snapshots.js';
-import { S3ReportStore } from '../../lib/adapters/aws/s3-reports.js';
-import {
-  rdsEndpointConnections,
-  SCRATCH_ENDPOINT_OVERRIDE,
-  withLoopbackEndpoint,
-} from '../../lib/adapters/aws/scratch-connections.js';
-import { SecretsManagerCredentials } from '../../lib/adapters/aws/scratch-credentials.js';
-import { SfnVerificationStarter } from '../../lib/adapters/aws/sfn-starter.js';
-import { SnsNotifier } from '../../lib/adapters/aws/sns-notifier.js';
-import { rdsClientFor } from '../../lib/adapters/aws/sts-credentials.js';
 import { policyFromEnv, requireEnv } from '../../lib/config/env.js';
-import { ConfigError } from '../../lib/core/errors.js';
 import type { PolicyFile } from '../../lib/core/policy/schema.js';
 import {
   createRestoreVerifyTasks,
   type RestoreVerifyTask,
   type TaskState,
 } from '../../lib/core/use-cases/restore-verify/tasks.js';
-import type {
-  RestoreSite,
-  RestoreVerifyDeps,
-  TargetRef,
-} from '../../lib/core/use-cases/restore-verify/types.js';
+import type { RestoreVerifyDeps } from '../../lib/core/use-cases/restore-verify/types.js';
 
-/** The restore site of a DR target: its region, through the policy's DR role for another account. */
-function siteFactory(policies: PolicyFile): (target: TargetRef) => RestoreSite {
-  const sites = new Map<string, RestoreSite>();
-  return (target) => {
-    const cached = sites.get(target.name);
-    if (cached) return cached;
-    if (!target.region) throw new ConfigError(`target "${target.name}" has no region`);
-    const copy = Object.values(policies.policies)
-      .flatMap((p) => p.copies)
-      .find((c) => c.region === target.region && c.account === target.account);
-    if (target.account && !copy?.roleArn) {
-      throw new ConfigError(
-        `target "${target.name}" has no roleArn in the policy file to reach account ${target.account}`,
-      );
-    }
-    const client = rdsClientFor({
-      region: target.region,
-      ...(copy?.roleArn ? { roleArn: copy.roleArn } : {}),
-      ...(copy?.roleArn && copy.externalId ? { externalId: copy.externalId } : {}),
-    });
-    const restorer = new RdsScratchRestorer({ client, region: target.region });
-    const site = {
-      snapshots: new RdsSnapshotStore({ client, region: target.region }),
-      restorer,
-      tagger: restorer,
-    };
-    sites.set(target.name, site);
-    return site;
-  };
-}
+/** What every step has: the policy, the clock, where it runs. */
+type CommonDeps = Pick<RestoreVerifyDeps, 'policies' | 'clock' | 'region' | 'account'>;
+/** What each step brings only if it uses it: an SDK client, or the database drivers and TLS authorities. */
+type StepPorts = Omit<RestoreVerifyDeps, keyof CommonDeps | 'segments' | 'fingerprintPartBytes'>;
 
 /**
- * Adapters only some steps use, passed by those steps' handler files, so that the other steps do
- * not bundle them: the database drivers (pg, mysql2 and its encodings) were most of every bundle.
+ * Builds the ports of one external system for a step, once per container. Each lives in a module
+ * of its own under adapters/, and a step's handler file passes the ones it uses, so that a bundle
+ * carries only those SDK clients (and only the fingerprint steps the database drivers and the
+ * RDS certificate authorities): a client
+ * is 20 to 100 KB of code parsed at every cold start.
  */
-export interface StepAdapters {
-  fingerprinter?: RestoreVerifyDeps['fingerprinter'];
+export type StepAdapter = (context: {
+  env: NodeJS.ProcessEnv;
+  region: string;
+  topicArn: string;
+  policies: PolicyFile;
+}) => Partial<StepPorts>;
+
+const PORTS = [
+  'snapshots',
+  'restorer',
+  'tagger',
+  'siteFor',
+  'fingerprinter',
+  'connections',
+  'credentials',
+  'reports',
+  'notifier',
+  'starter',
+  'restoreJobs',
+  'restoreTestDatabases',
+] as const satisfies ReadonlyArray<keyof StepPorts>;
+
+/** A port the step's handler file did not pass: any use names it, rather than failing as undefined. */
+function notBundled(step: TaskState, port: string): never {
+  const fail = () => {
+    throw new Error(
+      `${port} is not bundled with the ${step} step: its handler file must pass the adapter that provides it`,
+    );
+  };
+  return new Proxy(fail, { get: fail, apply: fail }) as never;
 }
 
-function notBundled(what: string): never {
-  throw new Error(
-    `${what} is not bundled with this step: its handler file must pass it to restoreStepHandler`,
-  );
-}
-
-/** The AWS adapters of every restore-verify step, built once per container from the environment. */
+/** The restore-verify ports of one step, built once per container from the environment. */
 export function awsRestoreVerifyDeps(
+  step: TaskState,
+  adapters: readonly StepAdapter[],
   env: NodeJS.ProcessEnv = process.env,
-  adapters: StepAdapters = {},
 ): RestoreVerifyDeps {
   const region = requireEnv('AWS_REGION', env);
   const policies = policyFromEnv(env);
   const topicArn = requireEnv('LIFEBOAT_TOPIC_ARN', env);
-  const rds = new RDSClient({ region });
-  const restorer = new RdsScratchRestorer({ client: rds, region });
+  const missing = Object.fromEntries(
+    PORTS.map((port) => [port, notBundled(step, port)]),
+  ) as unknown as StepPorts;
+  const ports = adapters.map((adapter) => adapter({ env, region, topicArn, policies }));
   return {
+    ...missing,
+    ...Object.assign({}, ...ports),
     policies,
-    snapshots: new RdsSnapshotStore({ client: rds, region }),
-    restorer,
-    tagger: restorer,
-    siteFor: siteFactory(policies),
-    fingerprinter: adapters.fingerprinter ?? (() => notBundled('the database fingerprinter')),
-    // Test-only (moto runs no database); the packaged template never sets it.
-    connections: env[SCRATCH_ENDPOINT_OVERRIDE]
-      ? withLoopbackEndpoint(rdsEndpointConnections, env[SCRATCH_ENDPOINT_OVERRIDE])
-      : rdsEndpointConnections,
-    credentials: new SecretsManagerCredentials({
-      client: new SecretsManagerClient({ region }),
-      passwordKeySecretArn: requireEnv('LIFEBOAT_SCRATCH_PASSWORD_KEY', env),
-    }),
-    reports: new S3ReportStore({
-      client: new S3Client({ region }),
-      bucket: requireEnv('LIFEBOAT_REPORTS_BUCKET', env),
-    }),
-    notifier: new SnsNotifier({ client: new SNSClient({ region }), topicArn }),
-    starter: new SfnVerificationStarter(
-      new SFNClient({ region }),
-      requireEnv('LIFEBOAT_RESTORE_VERIFY_ARN', env),
-    ),
     clock: () => new Date(),
     region,
     // arn:aws:sns:<region>:<account>:<name>
@@ -119,15 +79,15 @@ export function awsRestoreVerifyDeps(
 }
 
 const logger = new Logger({ serviceName: 'lifeboat-restore-verify' });
-let tasks: Record<TaskState, RestoreVerifyTask> | undefined;
 
 /**
- * The Lambda handler of one Task state. The state's input and output are the execution's state,
- * which holds no credentials; only the step name and the error are logged.
+ * The Lambda handler of one Task state, with the adapters that step uses. The state's input and
+ * output are the execution's state, which holds no credentials; only the step name and the error
+ * are logged.
  */
-export function restoreStepHandler(step: TaskState, adapters: StepAdapters = {}) {
-  tasks ??= createRestoreVerifyTasks(awsRestoreVerifyDeps(process.env, adapters));
-  const run = tasks[step];
+export function restoreStepHandler(step: TaskState, adapters: readonly StepAdapter[] = []) {
+  // At import, as Lambda's init phase: a missing variable or a bad policy fails the cold start.
+  const run: RestoreVerifyTask = createRestoreVerifyTasks(awsRestoreVerifyDeps(step, adapters))[step];
   return middy(async (event: unknown) => {
     try {
       const result: unknown = await run(event);

@@ -1,3 +1,4 @@
+import { rdsSites } from './adapters/rds.js';
 import { restoreStepHandler } from './deps.js';
 
-export const handler = restoreStepHandler('MarkSnapshotVerified');
+export const handler = restoreStepHandler('MarkSnapshotVerified', [rdsSites]);

@@ -1,3 +1,4 @@
+import { topicNotifier } from './adapters/sns.js';
 import { restoreStepHandler } from './deps.js';
 
-export const handler = restoreStepHandler('PublishOutcome');
+export const handler = restoreStepHandler('PublishOutcome', [topicNotifier]);

@@ -2,7 +2,6 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import * as z from 'zod';
 import { RdsSnapshotStore } from '../../lib/adapters/aws/rds-snapshots.js';
 import { SnsNotifier } from '../../lib/adapters/aws/sns-notifier.js';
 import { policyFromEnv, requireEnv } from '../../lib/config/env.js';
@@ -19,6 +18,7 @@ import {
   type PreChangeSnapshotResult,
 } from '../../lib/core/use-cases/take-pre-change-snapshot.js';
 import { takeSnapshots, type TakeSnapshotsResult } from '../../lib/core/use-cases/take-snapshots.js';
+import * as z from '../../lib/core/validation.js';
 
 /**
  * What the schedule rule sends (deploy/config.cjs): the policy's name and the scheduled time, from
@@ -36,14 +36,14 @@ export const scheduleInputSchema = scheduledRunSchema;
  */
 export function preChangeInputSchema(now: Date) {
   return z.strictObject({
-    database: z.string({ error: 'must name a DB instance or Aurora cluster' }).min(1, {
-      error: 'must name a DB instance or Aurora cluster',
-    }),
+    database: z
+      .string({ error: 'must name a DB instance or Aurora cluster' })
+      .check(z.minLength(1, { error: 'must name a DB instance or Aurora cluster' })),
     reason: z.string({ error: 'must say why the snapshot is taken' }),
-    keepUntil: z.string({ error: 'must be an ISO 8601 time' }).optional(),
-    keepDays: z.number({ error: 'must be a number of days' }).optional(),
-    policy: z.string({ error: 'must name a policy of the policy file' }).min(1).optional(),
-    time: scheduledTimeSchema(now).optional(),
+    keepUntil: z.optional(z.string({ error: 'must be an ISO 8601 time' })),
+    keepDays: z.optional(z.number({ error: 'must be a number of days' })),
+    policy: z.optional(z.string({ error: 'must name a policy of the policy file' }).check(z.minLength(1))),
+    time: z.optional(scheduledTimeSchema(now)),
   });
 }
 

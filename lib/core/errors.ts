@@ -96,3 +96,14 @@ export class DeliveryFailedError extends LifeboatError {
     this.name = 'DeliveryFailedError';
   }
 }
+
+/**
+ * An AWS Backup restore test's validation window closed, or closes too soon to fingerprint in it:
+ * AWS Backup deletes the restored resource then, so the validation is reported TIMED_OUT.
+ */
+export class ValidationWindowClosedError extends LifeboatError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ValidationWindowClosedError';
+  }
+}

@@ -14,6 +14,18 @@ export interface DatabaseSource {
   /** For an instance that belongs to an Aurora cluster: the cluster, which is what gets snapshotted. */
   clusterId?: string;
   tags: Tags;
+  /** What the monitor's posture checks read; set by the RDS adapter, absent where unknown. */
+  backup?: BackupPosture;
+}
+
+/** A database's own protection settings, as DescribeDBInstances / DescribeDBClusters give them. */
+export interface BackupPosture {
+  /** BackupRetentionPeriod: days of automated backups; 0 means automated backups are off. */
+  retentionDays: number;
+  deletionProtection: boolean;
+  storageEncrypted: boolean;
+  /** DBInstanceAutomatedBackupsReplications: the ARNs of its backups replicated to other regions. */
+  replications: string[];
 }
 
 /**

@@ -144,3 +144,46 @@ export interface ConnectionResolver {
     options?: { tls?: 'verify-full' | 'require' },
   ): DatabaseConnection | Promise<DatabaseConnection>;
 }
+
+/** What AWS Backup accepts in PutRestoreValidationResult (ValidationStatus). */
+export type RestoreValidationStatus = 'VALIDATING' | 'SUCCESSFUL' | 'FAILED' | 'TIMED_OUT';
+
+/** A restore job as AWS Backup describes it (DescribeRestoreJob), in the fields Lifeboat reads. */
+export interface RestoreJob {
+  restoreJobId: string;
+  status: string;
+  resourceType?: string;
+  createdResourceArn?: string;
+  sourceResourceArn?: string;
+  recoveryPointArn?: string;
+  /** The plan that started the job (CreatedBy.RestoreTestingPlanArn): only restore tests have one. */
+  restoreTestingPlanArn?: string;
+  createdAt?: Date;
+  completedAt?: Date;
+  recoveryPointCreatedAt?: Date;
+  validationStatus?: RestoreValidationStatus;
+}
+
+/** A restore testing selection of a plan, in the fields Lifeboat reads. */
+export interface RestoreTestingSelection {
+  name: string;
+  resourceType: string;
+  /** How long AWS Backup keeps the restored resource for validation; 0 when not set. */
+  validationWindowHours: number;
+}
+
+/**
+ * AWS Backup's restore jobs, for validating restore tests (lib/adapters/aws/backup-restore-jobs.ts).
+ * Lifeboat only reads jobs and selections and reports a validation status: AWS Backup owns the
+ * restored resource and deletes it after the validation window.
+ */
+export interface RestoreJobs {
+  describeJob(restoreJobId: string): Promise<RestoreJob>;
+  listSelections(plan: string): Promise<RestoreTestingSelection[]>;
+  /** Once SUCCESSFUL, FAILED or TIMED_OUT is set, AWS Backup keeps it: the answer says whether this call set it. */
+  putValidationResult(
+    restoreJobId: string,
+    status: RestoreValidationStatus,
+    message: string,
+  ): Promise<{ set: boolean; current?: RestoreValidationStatus }>;
+}

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from './validation.js';
 
 /**
  * How far a scheduled time may lie ahead of the clock that reads it. An EventBridge scheduled
@@ -48,16 +48,16 @@ export function scheduledTimeProblem(time: Date, now: Date): string | undefined 
  * BEHIND_TOLERANCE_MS before and AHEAD_TOLERANCE_MS after).
  */
 export function scheduledTimeSchema(now: Date) {
-  return z
-    .string({ error: 'must be an ISO 8601 time such as "2026-11-24T04:15:00Z"' })
-    .refine((text) => parseInstant(text) !== undefined, {
+  return z.string({ error: 'must be an ISO 8601 time such as "2026-11-24T04:15:00Z"' }).check(
+    z.refine((text) => parseInstant(text) !== undefined, {
       error: 'must be an ISO 8601 time such as "2026-11-24T04:15:00Z" (date, time with seconds, zone)',
       abort: true,
-    })
-    .superRefine((text, ctx) => {
+    }),
+    z.superRefine((text, ctx) => {
       const problem = scheduledTimeProblem(parseInstant(text)!, now);
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    });
+    }),
+  );
 }
 
 function minutes(ms: number): string {
@@ -72,9 +72,9 @@ function minutes(ms: number): string {
  */
 export function scheduledRunSchema(now: Date) {
   return z.strictObject({
-    policy: z.string({ error: 'must name a policy of the policy file' }).min(1, {
-      error: 'must name a policy of the policy file',
-    }),
+    policy: z
+      .string({ error: 'must name a policy of the policy file' })
+      .check(z.minLength(1, { error: 'must name a policy of the policy file' })),
     time: scheduledTimeSchema(now),
   });
 }

@@ -38,6 +38,15 @@ export const TAG = {
    * once, and deleted a grace period after that.
    */
   failureAnnounced: 'lifeboat:failure-announced',
+  /**
+   * On a database `lifeboat failover` created: production now. No Lifeboat role may delete,
+   * modify or stop it, and every guard refuses it, whatever other tags it gets.
+   */
+  failover: 'lifeboat:failover',
+  /** On a failover database: the database it stands in for, what it came from, its data's time. */
+  failoverOf: 'lifeboat:failover-of',
+  failoverSource: 'lifeboat:failover-source',
+  failoverDataAt: 'lifeboat:failover-data-at',
 } as const;
 
 /** Where a snapshot sits in the chain: taken in the source region, or a copy at a DR target. */
@@ -60,6 +69,12 @@ export function isOwnedSnapshot(snapshot: { id: string; tags: Tags }): boolean {
   return isManaged(snapshot.tags) && snapshot.id.startsWith(SNAPSHOT_PREFIX);
 }
 
+/** A scratch instance, which Lifeboat may delete: tagged scratch, and never a failover result. */
 export function isScratch(tags: Tags): boolean {
-  return tags[TAG.scratch] === 'true';
+  return tags[TAG.scratch] === 'true' && !isFailoverResult(tags);
+}
+
+/** Production brought back by `lifeboat failover`: whatever else it is tagged, never Lifeboat's to touch. */
+export function isFailoverResult(tags: Tags): boolean {
+  return tags[TAG.failover] !== undefined;
 }

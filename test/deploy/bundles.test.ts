@@ -7,6 +7,35 @@ const MARKERS = {
   pg: 'pg-native',
   mysql2: 'caching_sha2_password',
   yaml: 'BLOCK_AS_IMPLICIT_KEY',
+  /** A log line of the SDK's default credential chain (profiles, SSO, web identity). */
+  defaultCredentialChain: 'defaultProvider::fromSSO',
+};
+
+/** Each SDK client's namespace, a string every bundle of that client carries. */
+const CLIENTS = {
+  rds: '"com.amazonaws.rds"',
+  s3: '"com.amazonaws.s3"',
+  sns: '"com.amazonaws.sns"',
+  sfn: '"com.amazonaws.sfn"',
+  secretsManager: '"com.amazonaws.secretsmanager"',
+};
+type Client = keyof typeof CLIENTS;
+
+/** The clients each restore-verify step calls (its IAM role in deploy/functions/restore.yml agrees). */
+const RESTORE_STEP_CLIENTS: Record<string, Client[]> = {
+  restoreValidateInput: ['rds'],
+  restoreStartDatabaseVerifications: ['sfn'],
+  restoreResolveSnapshot: ['rds'],
+  restoreStartRestore: ['rds'],
+  restoreCheckScratch: ['rds'],
+  restoreObtainCredentials: ['rds', 'secretsManager'],
+  restorePlanFingerprints: ['rds', 'secretsManager', 's3'],
+  restoreFingerprintDatabase: ['rds', 'secretsManager', 's3'],
+  restoreCompareWithBaseline: ['s3'],
+  restoreWriteReport: ['s3'],
+  restoreMarkSnapshotVerified: ['rds'],
+  restoreDeleteScratch: ['rds'],
+  restorePublishOutcome: ['sns'],
 };
 
 const functions = resourcesOfType(loadTemplate(), 'AWS::Lambda::Function').map(([, resource]) => {
@@ -34,6 +63,22 @@ describe('function bundles (npm run package)', () => {
   it('carries no YAML reader: the policy reaches the functions as JSON', () => {
     for (const { zip, code, name } of functions) {
       expect(read(zip, code).includes(MARKERS.yaml), name).toBe(false);
+    }
+  });
+
+  it("signs with the function's own credentials: the SDK's default chain is not bundled", () => {
+    for (const { zip, code, name } of functions) {
+      expect(read(zip, code).includes(MARKERS.defaultCredentialChain), name).toBe(false);
+    }
+  });
+
+  it('carries in each restore-verify step only the SDK clients that step calls', () => {
+    const steps = functions.filter(({ name }) => name.startsWith('restore'));
+    expect(steps.map(({ name }) => name).sort()).toEqual(Object.keys(RESTORE_STEP_CLIENTS).sort());
+    for (const { zip, code, name } of steps) {
+      const bundle = read(zip, code);
+      const carried = (Object.keys(CLIENTS) as Client[]).filter((client) => bundle.includes(CLIENTS[client]));
+      expect(carried.sort(), name).toEqual([...RESTORE_STEP_CLIENTS[name]!].sort());
     }
   });
 

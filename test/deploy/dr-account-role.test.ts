@@ -13,7 +13,7 @@ import {
   resourceTags,
   type ResolvedRole,
 } from '../support/iam.js';
-import { denialProbes } from '../support/iam-probes.js';
+import { denialProbes, failoverProbes } from '../support/iam-probes.js';
 import { loadTemplate } from '../support/template.js';
 
 const TEMPLATE = 'deploy/dr-account-role.yml';
@@ -165,6 +165,18 @@ describe('DR account template (deploy/dr-account-role.yml)', () => {
       if (decision.result === 'Allowed' && !tagOnCreate) wrongly.push(probe.label);
     }
     expect(probes.length).toBeGreaterThan(40);
+    expect(wrongly).toEqual([]);
+  });
+
+  it('cannot delete, change, stop or re-tag a failover database in the DR account (or anywhere)', async () => {
+    const probes = failoverProbes({ accounts: [DR_ACCOUNT, HOME.account], regions: [REGION, HOME.region] });
+    const wrongly: string[] = [];
+    for (const probe of probes) {
+      const decision = await decide(role, probe.request);
+      expect(decision.error, probe.label).toBeUndefined();
+      if (decision.result === 'Allowed') wrongly.push(probe.label);
+    }
+    expect(probes.length).toBeGreaterThan(100);
     expect(wrongly).toEqual([]);
   });
 

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadTemplate, type CfnTemplate, packageInto } from '../support/template.js';
+import { loadTemplate, type CfnTemplate, packageInto, PACKAGING_TIMEOUT_MS } from '../support/template.js';
 
 interface EnvironmentSize {
   function: string;
@@ -24,7 +24,7 @@ const fn = (variables: Record<string, unknown>) => ({
   Properties: { Environment: { Variables: variables } },
 });
 
-describe("functions' environment at package time", () => {
+describe("functions' environment at package time", { timeout: PACKAGING_TIMEOUT_MS }, () => {
   it('counts every packaged function, references at their longest, and all of them fit', () => {
     const template = loadTemplate();
     const sizes = plugin.environmentSizes(template, 'lifeboat-dev');

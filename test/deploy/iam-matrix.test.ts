@@ -14,7 +14,7 @@ import {
   type ResolvedRole,
 } from '../support/iam.js';
 import { loadTemplate, resourcesOfType } from '../support/template.js';
-import { denialProbes, type Owned } from '../support/iam-probes.js';
+import { denialProbes, failoverProbes, type Owned } from '../support/iam-probes.js';
 
 /**
  * The packaged roles, evaluated by a real IAM policy evaluator (test/support/iam.ts): every call the
@@ -432,5 +432,47 @@ describe('packaged roles: nothing Lifeboat does not own can be deleted, shared, 
         exception.fn,
       ).toBe(true);
     }
+  });
+});
+
+describe('packaged roles: a failover database is never deleted, changed, stopped or re-tagged', () => {
+  // lifeboat failover runs with the operator's credentials and creates production in a DR region
+  // or account; no Lifeboat role may then touch it, in any region or account, however it is tagged.
+  const probes = failoverProbes({ accounts: [HOME.account, DR_ACCOUNT], regions: REGIONS });
+
+  it.each(roleIds)('%s refuses every action on it', async (roleId) => {
+    const allowed: string[] = [];
+    for (const probe of probes) {
+      const decision = await decide(roles[roleId]!, probe.request);
+      expect(decision.error, probe.label).toBeUndefined();
+      if (decision.result === 'Allowed') allowed.push(probe.label);
+    }
+    expect(probes.length).toBeGreaterThan(100);
+    expect(allowed).toEqual([]);
+  });
+
+  it('would catch a role that may delete databases by tag alone', async () => {
+    // The probe can fail: a policy allowing rds:DeleteDBInstance on tagged scratch databases of any
+    // name is caught by the probe of a failover database a bug tagged scratch.
+    const loose: ResolvedRole = {
+      ...roleOf('monitor'),
+      policies: [
+        {
+          name: 'loose',
+          policy: {
+            Statement: [
+              {
+                Effect: 'Allow',
+                Action: 'rds:DeleteDBInstance',
+                Resource: '*',
+                Condition: { StringEquals: { 'aws:ResourceTag/lifeboat:scratch': 'true' } },
+              },
+            ],
+          },
+        },
+      ],
+    };
+    const results = await Promise.all(probes.map((p) => decide(loose, p.request)));
+    expect(results.filter((r) => r.result === 'Allowed').length).toBeGreaterThan(0);
   });
 });

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadTemplate, type CfnTemplate, packageInto } from '../support/template.js';
+import { loadTemplate, type CfnTemplate, packageInto, PACKAGING_TIMEOUT_MS } from '../support/template.js';
 
 const workDir = mkdtempSync(join(tmpdir(), 'lifeboat-concurrency-'));
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));
@@ -20,7 +20,7 @@ function packageWith(setting: string) {
 const reserved = (template: CfnTemplate, fn: string) =>
   template.Resources[fn]!.Properties?.ReservedConcurrentExecutions;
 
-describe('reserved concurrency of the copy and monitor functions', () => {
+describe('reserved concurrency of the copy and monitor functions', { timeout: PACKAGING_TIMEOUT_MS }, () => {
   it('is 1 by default, so two runs never meet on one snapshot', () => {
     const template = loadTemplate();
     expect(reserved(template, 'CopyLambdaFunction')).toBe(1);

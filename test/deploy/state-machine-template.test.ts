@@ -75,12 +75,29 @@ describe('state-machines/restore-verify.asl.json', () => {
     const targets = Object.entries(definition.States).flatMap(([name, state]) =>
       ((state.Catch ?? []) as Array<{ Next: string }>).map((c) => [name, c.Next] as const),
     );
-    const finalSteps = new Set(['WriteReport', 'DeleteScratch', 'PublishOutcome', 'NotificationFailed']);
+    // WriteReport's own failure goes through ReportPassed, which sends it on to DeleteScratch, or to
+    // ReportValidationResult (and then PublishOutcome) when validating an AWS Backup restore test.
+    const finalSteps = new Set([
+      'WriteReport',
+      'ReportPassed',
+      'DeleteScratch',
+      'PublishOutcome',
+      'NotificationFailed',
+    ]);
     for (const [name, next] of targets) expect(finalSteps.has(next), `${name} -> ${next}`).toBe(true);
     expect(definition.States.WriteReport!.Next).toBe('ReportPassed');
     expect(definition.States.DeleteScratch!.Next).toBe('PublishOutcome');
   });
 });
+
+/** The EventBridge rules that start restore-verify. */
+function machineRules(): Array<[string, CfnResource]> {
+  return resourcesOfType(template, 'AWS::Events::Rule').filter(([, r]) =>
+    ((r.Properties?.Targets ?? []) as Array<{ Arn?: unknown }>).some(
+      (t) => JSON.stringify(t.Arn) === JSON.stringify({ Ref: machineId }),
+    ),
+  );
+}
 
 describe('restore-verify in the packaged template', () => {
   it('names the state machine as the restore functions expect it', () => {
@@ -135,15 +152,48 @@ describe('restore-verify in the packaged template', () => {
   });
 
   it('starts a policy run on each policy verify schedule', () => {
-    const rules = resourcesOfType(template, 'AWS::Events::Rule').filter(([, r]) =>
-      ((r.Properties?.Targets ?? []) as Array<{ Arn?: unknown }>).some(
-        (t) => JSON.stringify(t.Arn) === JSON.stringify({ Ref: machineId }),
-      ),
-    );
+    const rules = machineRules().filter(([, r]) => r.Properties?.ScheduleExpression !== undefined);
     expect(rules.map(([, r]) => r.Properties?.ScheduleExpression)).toEqual(['cron(0 3 ? * SUN *)']);
     const target = (
       rules[0]![1].Properties?.Targets as Array<{ InputTransformer: { InputTemplate: string } }>
     )[0]!;
     expect(target.InputTransformer.InputTemplate).toBe('{"policy":"gold","time":<time>}');
+  });
+
+  it('starts a validation on each finished RDS or Aurora restore test of a plan a policy validates', () => {
+    const rules = machineRules().filter(([, r]) => r.Properties?.EventPattern !== undefined);
+    expect(rules).toHaveLength(1);
+    const [, rule] = rules[0]!;
+    // The documented validation rule (restore-testing-validation.html), narrowed to lifeboat.example.yml's plan.
+    expect(rule.Properties?.EventPattern).toEqual({
+      source: ['aws.backup'],
+      'detail-type': ['Restore Job State Change'],
+      detail: {
+        status: ['COMPLETED'],
+        resourceType: ['RDS', 'Aurora'],
+        restoreTestingPlanArn: [
+          { wildcard: 'arn:*:backup:*:*:restore-testing-plan:weekly_rds' },
+          { wildcard: 'arn:*:backup:*:*:restore-testing-plan:weekly_rds-*' },
+        ],
+      },
+    });
+    // The event itself is the input (ValidateInput parses it), delivered like every schedule.
+    const [target] = rule.Properties?.Targets as Array<Record<string, unknown>>;
+    expect(target).not.toHaveProperty('Input');
+    expect(target).not.toHaveProperty('InputTransformer');
+    expect(target).not.toHaveProperty('InputPath');
+    expect(target!.RetryPolicy).toEqual({ MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 3600 });
+    expect(target!.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': ['DeliveryFailureQueue', 'Arn'] } });
+  });
+
+  it('lets only ReportValidationResult and StartValidation tell AWS Backup a validation result', async () => {
+    const reporters: string[] = [];
+    for (const id of restoreRoles) {
+      if (await mayDo(id, 'backup:PutRestoreValidationResult', '*')) reporters.push(id);
+    }
+    expect(reporters.sort()).toEqual([
+      'RestoreReportValidationResultIamRoleLambdaExecution',
+      'RestoreStartValidationIamRoleLambdaExecution',
+    ]);
   });
 });

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { SCRATCH_ENDPOINT_OVERRIDE } from '../../lib/adapters/aws/scratch-connections.js';
-import { loadTemplate, resourcesOfType } from '../support/template.js';
+import { loadTemplate, PACKAGING_TIMEOUT_MS, resourcesOfType } from '../support/template.js';
 
 // Variables that exist for the tests only: a deployed function connects to the endpoint RDS reports.
 const TEST_ONLY = [SCRATCH_ENDPOINT_OVERRIDE];
 
-describe('test-only environment variables', () => {
+describe('test-only environment variables', { timeout: PACKAGING_TIMEOUT_MS }, () => {
   it('are set on no packaged function', () => {
     const functions = resourcesOfType(loadTemplate(), 'AWS::Lambda::Function');
     const variables = functions.map(([id, fn]) => {

@@ -314,7 +314,18 @@ describe('restore-verify state machine', () => {
   // Each fault is thrown after the real step ran, so whatever it created exists when the machine
   // has to recover from it.
   it.each(
-    TASK_STATES.filter((s) => !['StartDatabaseVerifications', 'DeleteScratch', 'PublishOutcome'].includes(s)),
+    // StartValidation and ReportValidationResult validate AWS Backup restore tests
+    // (restore-verify-aws-backup.test.ts), not on a restore's path.
+    TASK_STATES.filter(
+      (s) =>
+        ![
+          'StartDatabaseVerifications',
+          'StartValidation',
+          'ReportValidationResult',
+          'DeleteScratch',
+          'PublishOutcome',
+        ].includes(s),
+    ),
   )('after a fault in %s, deletes the scratch instance and publishes the failure', async (step) => {
     const real = createRestoreVerifyTasks(live.fixture.deps);
     const faulty = async (input: unknown) => {

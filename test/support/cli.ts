@@ -15,3 +15,22 @@ export function runLifeboat(args: readonly string[], env: NodeJS.ProcessEnv = pr
     });
   });
 }
+
+/**
+ * The real command line as an operator runs it against moto: the standard credential chain (fake
+ * keys in the environment), `--endpoint-url` pointing every AWS call at the test server.
+ */
+export function runLifeboatOnMoto(
+  endpoint: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<CliRun> {
+  return runLifeboat([...args, '--endpoint-url', endpoint], {
+    ...process.env,
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    AWS_SESSION_TOKEN: 'testing',
+    NO_COLOR: '1',
+    ...env,
+  });
+}

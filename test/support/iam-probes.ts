@@ -121,3 +121,56 @@ export function denialProbes(options: {
   }
   return probes;
 }
+
+/**
+ * What a bug could try on a database `lifeboat failover` created (production, tagged
+ * lifeboat:failover, deletion protection on): delete it, change it (a password reset, turning
+ * deletion protection off), stop or reboot it, tag it scratch or untag it. Also when a bug had tagged
+ * it `lifeboat:scratch=true` already: its name is never a scratch name.
+ */
+export function failoverProbes(options: { accounts: string[]; regions: string[] }): DenialProbe[] {
+  const FAILOVER_TAGS = {
+    'lifeboat:failover': '2026-11-24T10:15:00.000Z',
+    'lifeboat:failover-of': 'orders',
+    'lifeboat:failover-source': 'lifeboat-orders-20261124t0945-eu-west-1',
+    'lifeboat:policy': 'gold',
+  };
+  const probes: DenialProbe[] = [];
+  for (const account of options.accounts) {
+    for (const region of options.regions) {
+      for (const tags of [FAILOVER_TAGS, { ...FAILOVER_TAGS, 'lifeboat:scratch': 'true' }]) {
+        const targets: Owned[] = [
+          { kind: 'db', id: 'orders-failover-20261124t1015', region, account, case: 'failover instance' },
+          { kind: 'cluster', id: 'ledger-failover-20261124t1015', region, account, case: 'failover cluster' },
+          {
+            kind: 'db',
+            id: 'ledger-failover-20261124t1015-1',
+            region,
+            account,
+            case: 'failover cluster instance',
+          },
+        ];
+        for (const target of targets) {
+          const db = target.kind === 'db';
+          const actions: Array<[DenialProbe['what'], string, Record<string, string | string[]>]> = [
+            ['delete', db ? 'rds:DeleteDBInstance' : 'rds:DeleteDBCluster', {}],
+            ['modify', db ? 'rds:ModifyDBInstance' : 'rds:ModifyDBCluster', {}],
+            ['modify', db ? 'rds:StopDBInstance' : 'rds:StopDBCluster', {}],
+            ['modify', db ? 'rds:RebootDBInstance' : 'rds:FailoverDBCluster', {}],
+            ['tag', 'rds:AddTagsToResource', requestTags({ 'lifeboat:scratch': 'true' })],
+            ['tag', 'rds:RemoveTagsFromResource', { 'aws:TagKeys': ['lifeboat:failover'] }],
+          ];
+          for (const [what, action, request] of actions) {
+            probes.push({
+              label: `${action} ${target.kind} ${target.id} (${target.case}${'lifeboat:scratch' in tags ? ', tagged scratch by a bug' : ''}; ${region}, ${account})`,
+              what,
+              target,
+              request: { action, resource: arnOf(target), context: { ...resourceTags(tags), ...request } },
+            });
+          }
+        }
+      }
+    }
+  }
+  return probes;
+}

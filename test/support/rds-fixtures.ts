@@ -12,7 +12,13 @@ export async function createInstance(
   rds: RDSClient,
   id: string,
   tags: Record<string, string> = {},
-  extra: { clusterId?: string; engine?: string; backupRetentionDays?: number } = {},
+  extra: {
+    clusterId?: string;
+    engine?: string;
+    backupRetentionDays?: number;
+    storageEncrypted?: boolean;
+    deletionProtection?: boolean;
+  } = {},
 ): Promise<void> {
   await rds.send(
     new CreateDBInstanceCommand({
@@ -26,6 +32,8 @@ export async function createInstance(
       ...(extra.backupRetentionDays !== undefined
         ? { BackupRetentionPeriod: extra.backupRetentionDays }
         : {}),
+      ...(extra.storageEncrypted !== undefined ? { StorageEncrypted: extra.storageEncrypted } : {}),
+      ...(extra.deletionProtection !== undefined ? { DeletionProtection: extra.deletionProtection } : {}),
       Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
     }),
   );

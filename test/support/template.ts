@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -69,8 +69,14 @@ const LOCK = join(
 const LOCK_STALE_MS = 10 * 60_000;
 const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
-/** Runs `work` holding the packaging lock of this checkout. */
-export function withPackageLock<T>(work: () => T): T {
+/**
+ * Timeout of a test that packages: packages run one at a time per checkout (the lock below), so a
+ * test may first wait for another file's package to finish.
+ */
+export const PACKAGING_TIMEOUT_MS = 5 * 60_000;
+
+/** Takes the packaging lock of this checkout; the function returned gives it back. */
+function takePackageLock(): () => void {
   for (;;) {
     try {
       mkdirSync(LOCK);
@@ -83,11 +89,38 @@ export function withPackageLock<T>(work: () => T): T {
       } else pause(200);
     }
   }
+  return () => rmSync(LOCK, { recursive: true, force: true });
+}
+
+/** Runs `work` holding the packaging lock of this checkout. */
+export function withPackageLock<T>(work: () => T): T {
+  const release = takePackageLock();
   try {
     return work();
   } finally {
-    rmSync(LOCK, { recursive: true, force: true });
+    release();
   }
+}
+
+/**
+ * Takes the packaging lock and moves .serverless/ (the template the other deploy tests read) aside
+ * until the function returned puts it back, with the environment a package runs with.
+ */
+function packagingSetAside(env: NodeJS.ProcessEnv): { env: NodeJS.ProcessEnv; restore: () => void } {
+  const release = takePackageLock();
+  const kept = `.serverless-kept-${process.pid}`;
+  const had = existsSync('.serverless');
+  if (had) renameSync('.serverless', kept);
+  const packagingEnv = { ...env };
+  delete packagingEnv.AWS_PROFILE;
+  return {
+    env: packagingEnv,
+    restore: () => {
+      rmSync('.serverless', { recursive: true, force: true });
+      if (had) renameSync(kept, '.serverless');
+      release();
+    },
+  };
 }
 
 /**
@@ -95,22 +128,47 @@ export function withPackageLock<T>(work: () => T): T {
  * deploy tests read) as it was.
  */
 export function packageInto(out: string, env: NodeJS.ProcessEnv): SpawnSyncReturns<string> {
-  return withPackageLock(() => {
-    const kept = `.serverless-kept-${process.pid}`;
-    const had = existsSync('.serverless');
-    if (had) renameSync('.serverless', kept);
-    try {
-      const packagingEnv = { ...env };
-      delete packagingEnv.AWS_PROFILE;
-      return spawnSync('npx', ['--no-install', 'serverless', 'package', '--package', out], {
-        env: packagingEnv,
-        encoding: 'utf8',
-      });
-    } finally {
-      rmSync('.serverless', { recursive: true, force: true });
-      if (had) renameSync(kept, '.serverless');
-    }
-  });
+  const packaging = packagingSetAside(env);
+  try {
+    return spawnSync('npx', ['--no-install', 'serverless', 'package', '--package', out], {
+      env: packaging.env,
+      encoding: 'utf8',
+    });
+  } finally {
+    packaging.restore();
+  }
+}
+
+/**
+ * packageInto without blocking the test process for the minute a package takes (vitest's own
+ * timers and hooks keep running), and with extra serverless options (`--region`, `--stage`).
+ * Returns the packaged template with the exit status and output.
+ */
+export async function packageIntoAsync(
+  out: string,
+  env: NodeJS.ProcessEnv,
+  options: string[] = [],
+): Promise<{ status: number | null; output: string; template?: CfnTemplate }> {
+  const packaging = packagingSetAside(env);
+  try {
+    const child = spawn('npx', ['--no-install', 'serverless', 'package', '--package', out, ...options], {
+      env: packaging.env,
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const status = await new Promise<number | null>((done) => child.on('close', done));
+    const file = join(out, 'cloudformation-template-update-stack.json');
+    return {
+      status,
+      output,
+      ...(status === 0 && existsSync(file)
+        ? { template: JSON.parse(readFileSync(file, 'utf8')) as CfnTemplate }
+        : {}),
+    };
+  } finally {
+    packaging.restore();
+  }
 }
 
 export function resourcesOfType(template: CfnTemplate, type: string): Array<[string, CfnResource]> {

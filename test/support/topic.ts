@@ -18,9 +18,9 @@ export interface WatchedTopic {
 }
 
 /** Creates (or, after a moto reset, re-creates) the topic and its watching queue. */
-export async function watchTopic(moto: Moto, name = 'lifeboat'): Promise<WatchedTopic> {
-  const sns = new SNSClient(motoClientConfig(moto));
-  const sqs = new SQSClient(motoClientConfig(moto));
+export async function watchTopic(moto: Moto, name = 'lifeboat', region?: string): Promise<WatchedTopic> {
+  const sns = new SNSClient(motoClientConfig(moto, region));
+  const sqs = new SQSClient(motoClientConfig(moto, region));
   const topicArn = (await sns.send(new CreateTopicCommand({ Name: name }))).TopicArn!;
   const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: `${name}-watch` }))).QueueUrl!;
   const { Attributes } = await sqs.send(

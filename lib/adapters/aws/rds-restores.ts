@@ -26,7 +26,7 @@ import type {
   ScratchRestorer,
   SnapshotTagger,
 } from '../../core/ports.js';
-import { isScratch, TAG, type Tags } from '../../core/tags.js';
+import { isFailoverResult, isScratch, TAG, type Tags } from '../../core/tags.js';
 import { mapRdsError, rdsErrorCode } from './rds-errors.js';
 import { tagList, tagsFrom } from './rds-snapshots.js';
 
@@ -35,12 +35,49 @@ export type RdsScratchRestorerOptions = { region: string } & (
   | { client?: never; clientConfig?: ConstructorParameters<typeof RDSClient>[0] }
 );
 
+/**
+ * ModifyDB* with a new master password, applied now. The caller has checked the database is one
+ * Lifeboat may reset; the SDK error, which carries the request parameters and so the password, is
+ * replaced by its code.
+ */
+export async function sendMasterPassword(
+  client: RDSClient,
+  database: Pick<ScratchInstance, 'kind' | 'id'>,
+  password: string,
+): Promise<void> {
+  try {
+    if (database.kind === 'instance') {
+      await client.send(
+        new ModifyDBInstanceCommand({
+          DBInstanceIdentifier: database.id,
+          MasterUserPassword: password,
+          ApplyImmediately: true,
+        }),
+      );
+    } else {
+      await client.send(
+        new ModifyDBClusterCommand({
+          DBClusterIdentifier: database.id,
+          MasterUserPassword: password,
+          ApplyImmediately: true,
+        }),
+      );
+    }
+  } catch (error) {
+    const mapped = mapRdsError(error, `setting the master password of ${database.id}`);
+    throw mapped === error
+      ? new Error(`setting the master password of ${database.id} failed: ${rdsErrorCode(error)}`)
+      : mapped;
+  }
+}
+
 /** The one instance Lifeboat adds to an Aurora scratch cluster: RDS restores a cluster without any. */
 export function auroraInstanceId(clusterId: string): string {
   return `${clusterId}-1`;
 }
 
-function fromInstance(instance: DBInstance): ScratchInstance {
+/** A DB instance as a restore step sees it (also AWS Backup's restored instances). */
+export function fromInstance(instance: DBInstance): ScratchInstance {
   return {
     kind: 'instance',
     id: instance.DBInstanceIdentifier ?? '',
@@ -69,7 +106,7 @@ function withoutExtendedSupport(engine: string | undefined): { EngineLifecycleSu
     : {};
 }
 
-function fromCluster(cluster: DBCluster, instance: DBInstance | undefined): ScratchInstance {
+export function fromCluster(cluster: DBCluster, instance: DBInstance | undefined): ScratchInstance {
   const clusterStatus = cluster.Status ?? 'unknown';
   // The cluster is usable once both it and its instance are available; until the instance exists
   // the scratch is still `creating`.
@@ -285,6 +322,11 @@ export class RdsScratchRestorer implements ScratchRestorer, SnapshotTagger {
   async #requireScratch(kind: SourceKind, id: string, action: string): Promise<ScratchInstance> {
     const current = await this.describeScratch(kind, id);
     if (!current) throw new NotFoundError(`${action}: ${kind} ${id} does not exist in ${this.region}`);
+    if (isFailoverResult(current.tags)) {
+      throw new GuardRefusedError(
+        `refusing to ${action} ${kind} ${id}: it is a failover database (${TAG.failover}), production now`,
+      );
+    }
     if (!isScratch(current.tags)) {
       throw new GuardRefusedError(
         `refusing to ${action} ${kind} ${id}: it is not tagged ${TAG.scratch}=true`,
@@ -295,31 +337,7 @@ export class RdsScratchRestorer implements ScratchRestorer, SnapshotTagger {
 
   async setMasterPassword(scratch: ScratchInstance, password: string): Promise<void> {
     await this.#requireScratch(scratch.kind, scratch.id, 'set the master password of');
-    try {
-      if (scratch.kind === 'instance') {
-        await this.#client.send(
-          new ModifyDBInstanceCommand({
-            DBInstanceIdentifier: scratch.id,
-            MasterUserPassword: password,
-            ApplyImmediately: true,
-          }),
-        );
-      } else {
-        await this.#client.send(
-          new ModifyDBClusterCommand({
-            DBClusterIdentifier: scratch.id,
-            MasterUserPassword: password,
-            ApplyImmediately: true,
-          }),
-        );
-      }
-    } catch (error) {
-      // The SDK error carries the request parameters, the password among them: drop it.
-      const mapped = mapRdsError(error, `setting the master password of ${scratch.id}`);
-      throw mapped === error
-        ? new Error(`setting the master password of ${scratch.id} failed: ${rdsErrorCode(error)}`)
-        : mapped;
-    }
+    await sendMasterPassword(this.#client, scratch, password);
   }
 
   /** The one delete of scratch instances: guarded by the lifeboat:scratch tag, no final snapshot. */

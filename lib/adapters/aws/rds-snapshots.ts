@@ -104,6 +104,14 @@ export class RdsSnapshotStore implements SnapshotStore {
             status: instance.DBInstanceStatus ?? 'unknown',
             ...(instance.DBClusterIdentifier ? { clusterId: instance.DBClusterIdentifier } : {}),
             tags: tagsFrom(instance.TagList),
+            backup: {
+              retentionDays: instance.BackupRetentionPeriod ?? 0,
+              deletionProtection: instance.DeletionProtection === true,
+              storageEncrypted: instance.StorageEncrypted === true,
+              replications: (instance.DBInstanceAutomatedBackupsReplications ?? []).flatMap((r) =>
+                r.DBInstanceAutomatedBackupsArn ? [r.DBInstanceAutomatedBackupsArn] : [],
+              ),
+            },
           });
         }
       }
@@ -116,6 +124,12 @@ export class RdsSnapshotStore implements SnapshotStore {
             engine: cluster.Engine ?? '',
             status: cluster.Status ?? 'unknown',
             tags: tagsFrom(cluster.TagList),
+            backup: {
+              retentionDays: cluster.BackupRetentionPeriod ?? 0,
+              deletionProtection: cluster.DeletionProtection === true,
+              storageEncrypted: cluster.StorageEncrypted === true,
+              replications: [],
+            },
           });
         }
       }

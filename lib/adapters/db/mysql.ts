@@ -53,7 +53,7 @@ import type {
 
 const BISECT_ROWS = 2_000;
 
-interface MysqlTable extends TableName {
+export interface MysqlTable extends TableName {
   estimatedRows: number;
   bytes: number;
   columns: MysqlColumn[];
@@ -231,7 +231,7 @@ async function chosenSchemas(
   return wanted;
 }
 
-async function describeTables(client: mysql.Connection, schemas: string[]): Promise<MysqlTable[]> {
+export async function describeTables(client: mysql.Connection, schemas: string[]): Promise<MysqlTable[]> {
   if (schemas.length === 0) return [];
   const [tables] = await client.query<mysql.RowDataPacket[]>(MYSQL_TABLES_QUERY, [schemas]);
   const [columns] = await client.query<mysql.RowDataPacket[]>(MYSQL_COLUMNS_QUERY, [schemas]);

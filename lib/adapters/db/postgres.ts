@@ -56,7 +56,7 @@ const SAMPLE_ROWS = 30_000;
 /** Ranges this small are compared row by row when bisecting. */
 const BISECT_ROWS = 2_000;
 
-interface PostgresTable extends TableName {
+export interface PostgresTable extends TableName {
   oid: string;
   estimatedRows: number;
   bytes: number;
@@ -315,7 +315,7 @@ async function describeTable(
   return described;
 }
 
-async function serverVersion(client: pg.Client): Promise<number> {
+export async function serverVersion(client: pg.Client): Promise<number> {
   const result = await client.query<{ version: string }>(
     `SELECT pg_catalog.current_setting('server_version_num') AS version`,
   );
@@ -338,7 +338,7 @@ function rowHashMethod(
   return 'text';
 }
 
-async function describeTables(client: pg.Client): Promise<PostgresTable[]> {
+export async function describeTables(client: pg.Client): Promise<PostgresTable[]> {
   const listed = await client.query<{
     schema: string;
     name: string;

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../validation.js';
 import { InvalidInputError } from '../errors.js';
 import { formatIssues } from '../policy/parse.js';
 import { NOTIFICATION_VERSION, parseNotification, type Notification } from '../notification/message.js';
@@ -9,13 +9,13 @@ import { NOTIFICATION_VERSION, parseNotification, type Notification } from '../n
  * and Region as a display name ("US East (N. Virginia)"), so the region code comes from AlarmArn.
  */
 const AlarmMessageSchema = z.object({
-  AlarmName: z.string().min(1),
-  AlarmDescription: z.string().nullish(),
-  AWSAccountId: z.string().optional(),
+  AlarmName: z.string().check(z.minLength(1)),
+  AlarmDescription: z.nullish(z.string()),
+  AWSAccountId: z.optional(z.string()),
   NewStateValue: z.enum(['ALARM', 'OK', 'INSUFFICIENT_DATA']),
-  NewStateReason: z.string().default(''),
+  NewStateReason: z._default(z.string(), ''),
   StateChangeTime: z.string(),
-  AlarmArn: z.string().optional(),
+  AlarmArn: z.optional(z.string()),
 });
 type AlarmMessage = z.infer<typeof AlarmMessageSchema>;
 
@@ -78,7 +78,7 @@ export function parseTopicMessage(text: string): Notification {
   try {
     return parseNotification(value);
   } catch (error) {
-    const issues = error instanceof z.ZodError ? `:\n${formatIssues(error.issues)}` : '';
+    const issues = error instanceof z.$ZodError ? `:\n${formatIssues(error.issues)}` : '';
     throw new InvalidInputError(`topic message is not a Lifeboat notification${issues}`, { cause: error });
   }
 }

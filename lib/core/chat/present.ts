@@ -24,9 +24,13 @@ const TITLES: Record<NotificationKind, string> = {
   'verify.stale': 'Restore verification overdue',
   'scratch.orphaned': 'Expired scratch instance deleted',
   'quota.warning': 'Manual snapshot quota nearly full',
+  'posture.finding': 'Backup posture finding',
+  'posture.resolved': 'Backup posture finding resolved',
   'function.failed': 'Lifeboat function failed',
   'alarm.raised': 'Lifeboat alarm',
   'alarm.recovered': 'Lifeboat alarm back to OK',
+  'failover.done': 'Failed over to the DR site',
+  'failover.failed': 'Failover did not finish',
 };
 
 // Used when the producer gave no `action`: a failure must always say what to do next.
@@ -43,8 +47,12 @@ const DEFAULT_ACTIONS: Partial<Record<NotificationKind, string>> = {
   'scratch.orphaned': 'Look for a restore-verify execution that failed before its cleanup step.',
   'quota.warning':
     'Lower the retention counts in the policy or ask AWS for a higher manual snapshot quota before snapshots start failing.',
+  'posture.finding':
+    "Change the database's setting named in the summary; Lifeboat does not change the teams' databases.",
   'function.failed': 'Read the failed invocation in the async failure queue and the function logs.',
   'alarm.raised': 'Open the alarm in CloudWatch and the function logs it points to.',
+  'failover.failed':
+    'Look at the new database in the RDS console of the target (events, status); rerun lifeboat failover with the same --name to follow it.',
 };
 
 export function titleOf(notification: Notification): string {

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../validation.js';
 import { ConfigError } from '../errors.js';
 import { formatIssues } from '../policy/parse.js';
 import type { Severity } from '../notification/message.js';
@@ -7,13 +7,17 @@ import type { Severity } from '../notification/message.js';
  * Where a webhook URL is kept. The URL is a credential (anyone holding it can post), so it lives in
  * Secrets Manager or an SSM SecureString and only its name is in the deployment's settings.
  */
-const WebhookRefSchema = z.string().regex(/^(secretsmanager:[A-Za-z0-9/_+=.@-]+|ssm:\/[A-Za-z0-9/_.-]+)$/, {
-  error: 'must be "secretsmanager:<secret name>" or "ssm:/<parameter name>" (a SecureString)',
-});
+const WebhookRefSchema = z.string().check(
+  z.regex(/^(secretsmanager:[A-Za-z0-9/_+=.@-]+|ssm:\/[A-Za-z0-9/_.-]+)$/, {
+    error: 'must be "secretsmanager:<secret name>" or "ssm:/<parameter name>" (a SecureString)',
+  }),
+);
 
-const ChannelNameSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/, {
-  error: 'channel names are lower-case letters, digits and "-"',
-});
+const ChannelNameSchema = z
+  .string()
+  .check(
+    z.regex(/^[a-z0-9][a-z0-9-]{0,40}$/, { error: 'channel names are lower-case letters, digits and "-"' }),
+  );
 
 export const ChannelSchema = z.strictObject({
   type: z.enum(['slack', 'teams']),
@@ -21,51 +25,57 @@ export const ChannelSchema = z.strictObject({
 });
 
 const RouteSchema = z.strictObject({
-  channels: z.array(ChannelNameSchema).default([]),
+  channels: z._default(z.array(ChannelNameSchema), []),
   /** Slack only: `here` or `channel` adds an @here/@channel mention so the message pages people. */
-  mention: z.enum(['here', 'channel']).optional(),
+  mention: z.optional(z.enum(['here', 'channel'])),
   /**
    * Collect this severity's messages and post them as one digest per channel on `digestSchedule`
    * instead of one message each: for successes, so the channel stays readable.
    */
-  digest: z.boolean().default(false),
+  digest: z._default(z.boolean(), false),
 });
 
 export const ChatConfigSchema = z
   .strictObject({
-    channels: z.record(ChannelNameSchema, ChannelSchema).default({}),
+    channels: z._default(z.record(ChannelNameSchema, ChannelSchema), {}),
     /** Per severity, the channels a message goes to. An empty list keeps that severity out of chat. */
     routes: z.strictObject({
-      critical: RouteSchema.default({ channels: [], digest: false }),
-      warning: RouteSchema.default({ channels: [], digest: false }),
-      info: RouteSchema.default({ channels: [], digest: false }),
+      critical: z._default(RouteSchema, { channels: [], digest: false }),
+      warning: z._default(RouteSchema, { channels: [], digest: false }),
+      info: z._default(RouteSchema, { channels: [], digest: false }),
     }),
     /** When digests are posted (EventBridge rate() or cron()). */
-    digestSchedule: z
-      .string()
-      .regex(/^(rate|cron)\(.+\)$/, { error: 'must be an EventBridge expression such as "rate(1 hour)"' })
-      .default('rate(1 hour)'),
+    digestSchedule: z._default(
+      z.string().check(
+        z.regex(/^(rate|cron)\(.+\)$/, {
+          error: 'must be an EventBridge expression such as "rate(1 hour)"',
+        }),
+      ),
+      'rate(1 hour)',
+    ),
   })
-  .superRefine((config, ctx) => {
-    if (config.routes.critical.digest) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['routes', 'critical', 'digest'],
-        message: 'cannot be true: a failure pages when it happens, it does not wait for a digest',
-      });
-    }
-    for (const severity of ['critical', 'warning', 'info'] as const) {
-      config.routes[severity].channels.forEach((name, index) => {
-        if (!config.channels[name]) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['routes', severity, 'channels', index],
-            message: `names channel "${name}", which is not defined under channels`,
-          });
-        }
-      });
-    }
-  });
+  .check(
+    z.superRefine((config, ctx) => {
+      if (config.routes.critical.digest) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['routes', 'critical', 'digest'],
+          message: 'cannot be true: a failure pages when it happens, it does not wait for a digest',
+        });
+      }
+      for (const severity of ['critical', 'warning', 'info'] as const) {
+        config.routes[severity].channels.forEach((name, index) => {
+          if (!config.channels[name]) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['routes', severity, 'channels', index],
+              message: `names channel "${name}", which is not defined under channels`,
+            });
+          }
+        });
+      }
+    }),
+  );
 
 export type ChatChannel = z.infer<typeof ChannelSchema> & { name: string };
 export type ChatConfig = z.infer<typeof ChatConfigSchema>;

@@ -19,7 +19,8 @@ export interface MysqlColumn {
   columnType: string;
 }
 
-const PLAIN_TYPES = new Set([
+/** Types whose text never holds '|' nor '~': written into a row's text as they print. */
+export const MYSQL_PLAIN_TYPES: ReadonlySet<string> = new Set([
   'tinyint',
   'smallint',
   'mediumint',
@@ -46,16 +47,22 @@ export function mysqlQualifiedName(table: { schema: string; name: string }): str
   return `${quoteMysqlIdent(table.schema)}.${quoteMysqlIdent(table.name)}`;
 }
 
+/** One column's field of the canonical row text. */
+export function mysqlField(column: MysqlColumn): string {
+  const c = quoteMysqlIdent(column.name);
+  if (MYSQL_PLAIN_TYPES.has(column.dataType.toLowerCase())) return `IFNULL(${c}, '~')`;
+  // Bytes, not characters: columns in different character sets then mix without a collation error.
+  return `IFNULL(CONCAT(LENGTH(${c}), ':', CAST(${c} AS BINARY)), '~')`;
+}
+
+/** One row's canonical text, as an SQL expression. */
+export function mysqlRowText(columns: readonly MysqlColumn[]): string {
+  return columns.length === 0 ? `''` : `CONCAT_WS('|', ${columns.map(mysqlField).join(', ')})`;
+}
+
 /** The 64-bit hash of one row's canonical text, as an unsigned integer SQL expression. */
 export function mysqlRowHash(columns: readonly MysqlColumn[]): string {
-  const fields = columns.map((column) => {
-    const c = quoteMysqlIdent(column.name);
-    if (PLAIN_TYPES.has(column.dataType.toLowerCase())) return `IFNULL(${c}, '~')`;
-    // Bytes, not characters: columns in different character sets then mix without a collation error.
-    return `IFNULL(CONCAT(LENGTH(${c}), ':', CAST(${c} AS BINARY)), '~')`;
-  });
-  const text = fields.length === 0 ? `''` : `CONCAT_WS('|', ${fields.join(', ')})`;
-  return `CAST(CONV(LEFT(MD5(${text}), 16), 16, 10) AS UNSIGNED)`;
+  return `CAST(CONV(LEFT(MD5(${mysqlRowText(columns)}), 16), 16, 10) AS UNSIGNED)`;
 }
 
 /** How a range bound (bound as text) is turned back into the key's type for comparison. */

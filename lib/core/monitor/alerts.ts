@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../validation.js';
 import { NOTIFICATION_VERSION, type NotificationInput } from '../notification/message.js';
 import type { DatabaseRecovery } from './recovery.js';
 
@@ -141,7 +141,14 @@ export function rpoCheck(recovery: DatabaseRecovery, where: Where, now: Date): C
       },
     };
   }
-  const copies = recovery.copies.map((copy) => `copy at ${copy.target} ${copy.newest?.ageMinutes} min`);
+  const copies = [
+    ...recovery.copies.map((copy) =>
+      copy.newest ? `copy at ${copy.target} ${copy.newest.ageMinutes} min` : `no copy at ${copy.target}`,
+    ),
+    ...(recovery.pointInTime ?? []).flatMap((state) =>
+      state.lagMinutes === null ? [] : [`point-in-time at ${state.target} ${state.lagMinutes} min behind`],
+    ),
+  ];
   return {
     key,
     recovery: {

@@ -1,10 +1,11 @@
 import type { DatabaseRecovery } from './recovery.js';
 
-/** The metrics the monitor publishes per database (namespace Lifeboat); the dashboard draws them. */
+/** The metrics the monitor publishes (namespace Lifeboat); the dashboard draws them. */
 export const RECOVERY_METRIC_NAMES = [
   'SnapshotAge',
   'CopyAge',
   'CopyBacklog',
+  'PointInTimeLag',
   'VerifiedRestoreAge',
   'VerifiedRestoreRto',
 ] as const;
@@ -19,11 +20,15 @@ export interface RecoveryMetric {
 
 /**
  * What the monitor publishes per database, for the stack's dashboard and any extra alarm: the
- * snapshot and copy ages, the copy backlog per target, the last verified restore's age and its
- * measured RTO. A missing snapshot, copy or RTO publishes nothing: CloudWatch alarms treat missing
- * data as they are told to, while an invented value would lie.
+ * snapshot and copy ages, the copy backlog per target, the point-in-time lag, the last verified
+ * restore's age and its measured RTO. A missing snapshot, copy or RTO publishes nothing:
+ * CloudWatch alarms treat missing data as they are told to, while an invented value would lie.
  */
 export function recoveryMetrics(recoveries: readonly DatabaseRecovery[]): RecoveryMetric[] {
+  return [...perDatabase(recoveries), ...pointInTimeLagPerTarget(recoveries)];
+}
+
+function perDatabase(recoveries: readonly DatabaseRecovery[]): RecoveryMetric[] {
   return recoveries.flatMap((recovery) => {
     const dimensions = { Database: recovery.database, Policy: recovery.policy };
     const seconds = (name: RecoveryMetric['name'], value: number, extra = {}): RecoveryMetric => ({
@@ -46,6 +51,11 @@ export function recoveryMetrics(recoveries: readonly DatabaseRecovery[]): Recove
         });
       }
     }
+    for (const replicated of recovery.pointInTime ?? []) {
+      if (replicated.lagMinutes !== null) {
+        metrics.push(seconds('PointInTimeLag', replicated.lagMinutes * 60, { Target: replicated.target }));
+      }
+    }
     const last = recovery.verification.last;
     if (last) {
       metrics.push(seconds('VerifiedRestoreAge', last.ageMinutes * 60));
@@ -54,4 +64,29 @@ export function recoveryMetrics(recoveries: readonly DatabaseRecovery[]): Recove
     }
     return metrics;
   });
+}
+
+/**
+ * The largest PointInTimeLag per policy and target, the datapoint the packaged alarm of each
+ * `pointInTime` target watches (deploy/config.cjs): an alarm needs dimensions known at deploy
+ * time, and the databases a policy selects are not.
+ */
+function pointInTimeLagPerTarget(recoveries: readonly DatabaseRecovery[]): RecoveryMetric[] {
+  const largest = new Map<string, RecoveryMetric>();
+  for (const recovery of recoveries) {
+    for (const replicated of recovery.pointInTime ?? []) {
+      if (replicated.lagMinutes === null) continue;
+      const key = `${recovery.policy}\u0000${replicated.target}`;
+      const value = replicated.lagMinutes * 60;
+      if ((largest.get(key)?.value ?? -1) < value) {
+        largest.set(key, {
+          name: 'PointInTimeLag',
+          unit: 'Seconds',
+          value,
+          dimensions: { Policy: recovery.policy, Target: replicated.target },
+        });
+      }
+    }
+  }
+  return [...largest.values()];
 }

@@ -1,6 +1,8 @@
 import type { DatabaseSource, Snapshot, SourceKind } from '../model.js';
 import type { CopyTargetPolicy, Policy } from '../policy/schema.js';
 import { isManaged, TAG } from '../tags.js';
+import type { PointInTimeState } from './point-in-time.js';
+import type { PostureFinding } from './posture.js';
 import { verifyPeriodMinutes } from './schedule.js';
 
 /** A passed restore-verify, as read from its report (`reports/<source>/<runId>.json`). */
@@ -49,6 +51,10 @@ export interface DatabaseRecovery {
     dueWithinMinutes: number | null;
     last: (VerifiedRestore & { ageMinutes: number }) | null;
   };
+  /** Per copy target with `pointInTime`: the replicated latest restorable time and the lag. */
+  pointInTime?: PointInTimeState[];
+  /** What the database's own settings leave unprotected (posture.ts); absent where unknown. */
+  posture?: PostureFinding[];
 }
 
 export function targetLabel(target: Pick<CopyTargetPolicy, 'region' | 'account'>): string {
@@ -107,13 +113,17 @@ export interface RecoveryInput {
     { target: CopyTargetPolicy; snapshots: readonly Snapshot[] } | { target: CopyTargetPolicy; error: string }
   >;
   lastVerified: VerifiedRestore | null;
+  /** The replication to each copy target with `pointInTime` (point-in-time.ts). */
+  pointInTime?: PointInTimeState[];
   now: Date;
 }
 
 /**
  * RPO is breached when the newest restorable snapshot, or the newest copy at any target, is older
  * than `rpoMinutes` (or missing). A target that cannot be read is a breach too: nobody can show
- * the copy is there.
+ * the copy is there. At a target whose replicated backups are running, what can be restored there
+ * is the replicated latest restorable time, so its lag decides instead of the copies' age; while
+ * the replication is not running the copies decide, as without `pointInTime`.
  */
 export function assessRecovery(input: RecoveryInput): DatabaseRecovery {
   const { database, policy, now } = input;
@@ -126,6 +136,19 @@ export function assessRecovery(input: RecoveryInput): DatabaseRecovery {
 
   const copies: CopyState[] = input.copies.map((entry) => {
     const target = targetLabel(entry.target);
+    const replicated = input.pointInTime?.find(
+      (state) => state.target === target && state.lagMinutes !== null,
+    );
+    if (replicated && 'snapshots' in entry) {
+      const newest = newestRestorable(entry.snapshots, database, 'copy', now);
+      const breached = replicated.lagMinutes! > objective;
+      if (breached) {
+        reasons.push(
+          `point-in-time restores at ${target} are ${replicated.lagMinutes} min behind (replicated latest restorable time ${replicated.latestRestorableTime})`,
+        );
+      }
+      return { target, newest, pending: copyBacklog(input.snapshots, entry.snapshots, database), breached };
+    }
     if ('error' in entry) {
       reasons.push(`copies at ${target} cannot be read: ${entry.error}`);
       return { target, newest: null, pending: 0, error: entry.error, breached: true };
@@ -145,6 +168,7 @@ export function assessRecovery(input: RecoveryInput): DatabaseRecovery {
     snapshot,
     copies,
     verification: assessVerification(policy, input.lastVerified, now),
+    ...(input.pointInTime && input.pointInTime.length > 0 ? { pointInTime: input.pointInTime } : {}),
   };
 }
 

@@ -20,7 +20,15 @@ import {
   scratchDeletedNotification,
   type AccountQuota,
 } from './housekeeping.js';
+import type { BackupReplication, PointInTimeTarget } from './point-in-time.js';
+import { assessPosture, postureChecks } from './posture.js';
 import { assessRecovery, targetLabel, type DatabaseRecovery, type VerifiedRestore } from './recovery.js';
+import {
+  startReplications,
+  surveyReplication,
+  type ReplicatedListings,
+  type ReplicationStart,
+} from './replication.js';
 
 /** Where the monitor keeps what it has already announced (in the reports bucket). */
 export const MONITOR_STATE_KEY = 'state/monitor.json';
@@ -47,6 +55,8 @@ export interface SurveyPorts {
   ): Array<{ target: CopyTargetPolicy; store: SnapshotStore; quotas?: QuotaReader }>;
   /** Restore-verify reports; without it, the last verified restore comes from snapshot tags only. */
   reports?: ReportStore;
+  /** Automated-backup replication into a `pointInTime` target's region; without it, none is shown. */
+  replication?: (target: PointInTimeTarget) => BackupReplication;
   logger?: UseCaseLogger;
 }
 
@@ -103,6 +113,20 @@ function errorText(error: unknown): string {
  * last verified restore, RPO and verification state. Read-only; `lifeboat status` prints it.
  */
 export async function surveyRecovery(ports: SurveyPorts, now: Date): Promise<DatabaseRecovery[]> {
+  return (await survey(ports, now)).recoveries;
+}
+
+/** surveyRecovery, with the replications the monitor is to start and what could not be read. */
+async function survey(
+  ports: SurveyPorts,
+  now: Date,
+): Promise<{
+  recoveries: DatabaseRecovery[];
+  starts: ReplicationStart[];
+  errors: Array<{ step: string; error: string }>;
+  /** Assesses the posture again, after the monitor started replications. */
+  reassessPosture(): void;
+}> {
   const logger = ports.logger ?? silentLogger;
   const databases = (await ports.store.listDatabases()).filter(
     // Aurora members are covered by their cluster's snapshots.
@@ -112,6 +136,10 @@ export async function surveyRecovery(ports: SurveyPorts, now: Date): Promise<Dat
   // Two policies may share a target; each target is listed once per run.
   const targetSnapshots = new Map<string, Promise<readonly Snapshot[]>>();
   const recoveries: DatabaseRecovery[] = [];
+  const listings: ReplicatedListings = new Map();
+  const starts: ReplicationStart[] = [];
+  const errors: Array<{ step: string; error: string }> = [];
+  const postures: Array<() => void> = [];
 
   for (const [policyName, policy] of Object.entries(ports.policies.policies)) {
     const selected = databases.filter((database) => selects(policy, database));
@@ -131,21 +159,31 @@ export async function surveyRecovery(ports: SurveyPorts, now: Date): Promise<Dat
         }
       }),
     );
+    const replication = await surveyReplication(policy, selected, ports.replication, listings, now);
+    starts.push(...replication.starts);
+    errors.push(...replication.errors.filter((e) => !errors.some((known) => known.step === e.step)));
     for (const database of selected) {
-      recoveries.push(
-        assessRecovery({
-          database,
-          policyName,
-          policy,
-          snapshots,
-          copies,
-          lastVerified: await lastVerified(database, snapshots, ports.reports),
-          now,
-        }),
-      );
+      const pointInTime = replication.states.get(database.id) ?? [];
+      const recovery = assessRecovery({
+        database,
+        policyName,
+        policy,
+        snapshots,
+        copies,
+        lastVerified: await lastVerified(database, snapshots, ports.reports),
+        pointInTime,
+        now,
+      });
+      // Posture is read by the RDS adapter only; the local engine's databases have none.
+      const assess = () => {
+        if (database.backup) recovery.posture = assessPosture(database, policy, pointInTime);
+      };
+      assess();
+      postures.push(assess);
+      recoveries.push(recovery);
     }
   }
-  return recoveries;
+  return { recoveries, starts, errors, reassessPosture: () => postures.forEach((assess) => assess()) };
 }
 
 /** Where restore-verify may leave a scratch instance besides the monitor's own region. */
@@ -187,9 +225,20 @@ export async function runMonitor(ports: MonitorPorts, now: Date): Promise<Monito
 
   let recoveries: DatabaseRecovery[] = [];
   try {
-    recoveries = await surveyRecovery(ports, now);
+    const surveyed = await survey(ports, now);
+    recoveries = surveyed.recoveries;
+    // Replication that is missing or stopped is started again: a new instance, a stopped one.
+    errors.push(...surveyed.errors, ...(await startReplications(surveyed.starts, logger)));
+    // A replication started just now is starting, not a finding.
+    surveyed.reassessPosture();
+    // A target whose replicated backups could not be listed is not checked: keep what was open.
+    if (surveyed.errors.length > 0) complete = false;
     for (const recovery of recoveries) {
-      checks.push(rpoCheck(recovery, ports.where, now), verificationCheck(recovery, ports.where, now));
+      checks.push(
+        rpoCheck(recovery, ports.where, now),
+        verificationCheck(recovery, ports.where, now),
+        ...postureChecks(recovery, ports.where, now),
+      );
     }
   } catch (error) {
     complete = false;

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../validation.js';
 
 /**
  * The one message format on the Lifeboat SNS topic, versioned so subscribers (the notify function,
@@ -23,10 +23,16 @@ export const NotificationKindSchema = z.enum([
   'verify.stale',
   'scratch.orphaned',
   'quota.warning',
+  // The monitor's posture checks (lib/core/monitor/posture.ts): a finding, and its end.
+  'posture.finding',
+  'posture.resolved',
   'function.failed',
   // A CloudWatch alarm on the topic (function errors, failure queue depth), translated by notify.
   'alarm.raised',
   'alarm.recovered',
+  // `lifeboat failover`: production restored at a DR target, or a failover that did not finish.
+  'failover.done',
+  'failover.failed',
 ]);
 export type NotificationKind = z.infer<typeof NotificationKindSchema>;
 
@@ -35,18 +41,18 @@ export const NotificationSchema = z.strictObject({
   kind: NotificationKindSchema,
   severity: SeveritySchema,
   /** The database (instance or cluster id) concerned; absent for run-wide summaries. */
-  database: z.string().optional(),
-  policy: z.string().optional(),
-  account: z.string().optional(),
-  region: z.string().optional(),
+  database: z.optional(z.string()),
+  policy: z.optional(z.string()),
+  account: z.optional(z.string()),
+  region: z.optional(z.string()),
   /** One line a person reads first: what happened. */
-  summary: z.string().min(1),
+  summary: z.string().check(z.minLength(1)),
   /** What to do next, for anything that is not a plain success. */
-  action: z.string().optional(),
+  action: z.optional(z.string()),
   /** Links for people: the report, the execution, the console page. */
-  links: z.array(z.strictObject({ label: z.string(), url: z.string() })).default([]),
+  links: z._default(z.array(z.strictObject({ label: z.string(), url: z.string() })), []),
   /** Kind-specific facts (report S3 key, snapshot ids, counts). */
-  details: z.record(z.string(), z.unknown()).default({}),
+  details: z._default(z.record(z.string(), z.unknown()), {}),
   at: z.iso.datetime(),
 });
 

@@ -1,5 +1,6 @@
 import { ConfigError } from '../errors.js';
 import type { PolicyFile } from './schema.js';
+import { isDrSite, siteProblems } from './site.js';
 
 const regionOfKey = (key: string | undefined) => (key?.startsWith('arn:') ? key.split(':')[3] : undefined);
 
@@ -50,9 +51,14 @@ export function homeRegionProblems(file: PolicyFile, homeRegion: string): string
   return problems;
 }
 
-/** Throws a ConfigError listing every homeRegionProblems entry, or returns the file. */
+/**
+ * Throws a ConfigError listing every homeRegionProblems entry, or returns the file. A DR site's
+ * file describes the primary's copies, seen from the primary's region, and the site's own problems.
+ */
 export function checkHomeRegion(file: PolicyFile, homeRegion: string, origin = 'policy file'): PolicyFile {
-  const problems = homeRegionProblems(file, homeRegion);
+  const problems = isDrSite(file)
+    ? [...homeRegionProblems(file, file.site.primary.region), ...siteProblems(file, homeRegion)]
+    : homeRegionProblems(file, homeRegion);
   if (problems.length > 0) {
     throw new ConfigError(
       `${origin} does not work from ${homeRegion}:\n${problems.map((p) => `  - ${p}`).join('\n')}`,

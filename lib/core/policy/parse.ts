@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from '../validation.js';
 import { ConfigError } from '../errors.js';
 import { PolicyFileSchema, type Policy, type PolicyFile } from './schema.js';
 
@@ -13,7 +13,7 @@ export function validatePolicyFile(value: unknown, origin = 'policy file'): Poli
   return result.data;
 }
 
-export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
+export function formatIssues(issues: readonly z.$ZodIssue[]): string {
   return issues
     .map((issue) => {
       const key = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
@@ -22,7 +22,7 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
     .join('\n');
 }
 
-function messageOf(issue: z.core.$ZodIssue): string {
+function messageOf(issue: z.$ZodIssue): string {
   switch (issue.code) {
     case 'unrecognized_keys':
       return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;

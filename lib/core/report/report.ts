@@ -46,6 +46,19 @@ export interface RestoreVerifyReport {
     databases: Array<{ database: string; comparison: Comparison }>;
   };
   errors: Array<{ step: string; error: string; cause: string }>;
+  /** Set when the run validated an AWS Backup restore test (target "aws-backup"). */
+  awsBackup?: {
+    restoreJobId: string;
+    plan: string;
+    restored: { kind: SourceKind; id: string; arn: string };
+    recoveryPointArn: string;
+    windowClosesAt: string;
+    /** Whether a Lifeboat policy selects the source database. */
+    sourceCovered: boolean;
+    /** What Lifeboat tells AWS Backup (PutRestoreValidationResult) for this report. */
+    validationStatus: 'SUCCESSFUL' | 'FAILED' | 'TIMED_OUT';
+    validationMessage: string;
+  };
 }
 
 /** Sortable ISO 8601 basic time (20261124T094439Z): keys list oldest first, newest last. */

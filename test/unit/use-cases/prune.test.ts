@@ -32,6 +32,7 @@ const policy: Policy = {
   retention: { daily: 1, weekly: 0, monthly: 0, yearly: 0 },
   unencryptedSources: 'encrypt',
   copies: [target],
+  minimumBackupRetentionDays: 7,
 };
 
 /** A DB snapshot as DescribeDBSnapshots returns it, managed by policy gold, scheduled on `day`. */

@@ -23,6 +23,12 @@ export function policyOf(
 
 /** The region (and account) where the restore happens. */
 export function siteOf(deps: RestoreVerifyDeps, request: VerifyRequest): RestoreSite {
+  // The database AWS Backup restored: described and given a password, never restored or deleted.
+  if (request.awsBackup) {
+    if (!deps.restoreTestDatabases)
+      throw new ConfigError('this deployment cannot reach the databases AWS Backup restores');
+    return { ...deps, restorer: deps.restoreTestDatabases };
+  }
   if (request.target.name === 'primary') return deps;
   if (!deps.siteFor)
     throw new ConfigError(`target "${request.target.name}" cannot be reached from this deployment`);

@@ -3,9 +3,11 @@ import type { DatabaseFingerprint } from '../../fingerprint/types.js';
 import type { NotificationInput } from '../../notification/message.js';
 import { getPolicy } from '../../policy/parse.js';
 import { minutesBetween, REPORT_VERSION, reportKey, type RestoreVerifyReport } from '../../report/report.js';
+import { isAwsBackupEvent } from '../../aws-backup/restore-test-event.js';
 import { TAG } from '../../tags.js';
 import { policyOf, requestOf, siteOf, timed } from './common.js';
 import type { DatabaseComparison, RestoreVerifyDeps, RunState, StepError, StepTiming } from './types.js';
+import { validationVerdict } from './validate-restore-test.js';
 import { comparisonKey, loadFingerprints } from './verify.js';
 
 /** The state keys that hold a step's result, in the order the steps run, with their state names. */
@@ -54,6 +56,19 @@ function seconds(timing: StepTiming): number {
   return Math.round((Date.parse(timing.finishedAt) - Date.parse(timing.startedAt)) / 10) / 100;
 }
 
+/** What the report says Lifeboat tells AWS Backup: the verdict as ReportValidationResult will see it. */
+function validationFields(
+  state: RunState,
+  report: { key: string; verdict: 'passed' | 'failed' },
+  now: string,
+): { validationStatus: 'SUCCESSFUL' | 'FAILED' | 'TIMED_OUT'; validationMessage: string } {
+  const { status, message } = validationVerdict(
+    { ...state, report: { ...report, startedAt: now, finishedAt: now } },
+    new Date(now),
+  );
+  return { validationStatus: status, validationMessage: message };
+}
+
 /** Builds the report from the execution state and the stored fingerprints; pure but for the reads. */
 export async function buildReport(state: RunState, deps: RestoreVerifyDeps): Promise<RestoreVerifyReport> {
   const request = requestOf(state);
@@ -83,20 +98,29 @@ export async function buildReport(state: RunState, deps: RestoreVerifyDeps): Pro
         DatabaseComparison[] | undefined) ?? [])
     : [];
 
-  const restoreStartedAt = state.restore?.restoreStartedAt;
+  const awsBackup = request.awsBackup;
+  // An AWS Backup restore test: its job started the restore, and its recovery point holds the data.
+  const restoreStartedAt = state.restore?.restoreStartedAt ?? awsBackup?.restoreStartedAt;
   const verifiedAt = verdict === 'passed' ? comparison?.verifiedAt : undefined;
   const rtoMinutes = minutesBetween(restoreStartedAt, verifiedAt);
-  const dataAsOf = state.resolved?.dataAsOf;
+  const dataAsOf = state.resolved?.dataAsOf ?? awsBackup?.recoveryPointCreatedAt;
   const rpoMinutes = minutesBetween(dataAsOf, restoreStartedAt ?? request.startedAt);
-  const snapshot = state.resolved?.id
+  const snapshot = awsBackup
     ? {
-        id: state.resolved.id,
-        ...(state.resolved.arn ? { arn: state.resolved.arn } : {}),
-        ...(state.resolved.type ? { type: state.resolved.type } : {}),
-        ...(state.resolved.createdAt ? { createdAt: state.resolved.createdAt } : {}),
-        ...(state.resolved.origin ? { origin: state.resolved.origin } : {}),
+        id: awsBackup.recoveryPointArn.split(':').slice(6).join(':'),
+        arn: awsBackup.recoveryPointArn,
+        type: 'aws-backup',
+        ...(awsBackup.recoveryPointCreatedAt ? { createdAt: awsBackup.recoveryPointCreatedAt } : {}),
       }
-    : null;
+    : state.resolved?.id
+      ? {
+          id: state.resolved.id,
+          ...(state.resolved.arn ? { arn: state.resolved.arn } : {}),
+          ...(state.resolved.type ? { type: state.resolved.type } : {}),
+          ...(state.resolved.createdAt ? { createdAt: state.resolved.createdAt } : {}),
+          ...(state.resolved.origin ? { origin: state.resolved.origin } : {}),
+        }
+      : null;
 
   return {
     version: REPORT_VERSION,
@@ -104,7 +128,7 @@ export async function buildReport(state: RunState, deps: RestoreVerifyDeps): Pro
     source: {
       id: request.source.id,
       kind: request.source.kind,
-      engine: request.source.engine,
+      engine: request.source.engine || state.validation?.engine || '',
       policy: request.policy,
     },
     snapshot,
@@ -145,6 +169,19 @@ export async function buildReport(state: RunState, deps: RestoreVerifyDeps): Pro
       databases: comparisons,
     },
     errors,
+    ...(awsBackup
+      ? {
+          awsBackup: {
+            restoreJobId: awsBackup.restoreJobId,
+            plan: awsBackup.plan,
+            restored: awsBackup.restored,
+            recoveryPointArn: awsBackup.recoveryPointArn,
+            windowClosesAt: awsBackup.windowClosesAt,
+            sourceCovered: awsBackup.sourceCovered,
+            ...validationFields(state, { key: reportKey(request.source.id, request.runId), verdict }, now),
+          },
+        }
+      : {}),
   };
 }
 
@@ -222,30 +259,63 @@ function nextAction(state: RunState, failing: { error: string }): string {
   }
 }
 
+/** What to do about a failed AWS Backup validation, where it differs from a restore-verify's. */
+function awsBackupAction(state: RunState, failing: { error: string }): string | undefined {
+  const request = state.request?.mode === 'database' ? state.request : undefined;
+  const job = request?.awsBackup;
+  if (!job) return undefined;
+  if (state.validationError) {
+    return `AWS Backup still shows restore job ${job.restoreJobId} as VALIDATING: set its result by hand (aws backup put-restore-validation-result --restore-job-id ${job.restoreJobId} --validation-status FAILED) and look at ReportValidationResult in the execution history.`;
+  }
+  if (failing.error === 'ValidationWindowClosedError') {
+    return `Lengthen ValidationWindowHours of the ${job.selections.join(', ')} selection of plan ${job.plan}: AWS Backup deletes ${job.restored.id} when it closes, before Lifeboat could fingerprint it.`;
+  }
+  if (state.comparison?.noBaseline) {
+    return `Give policy "${request.policy}" verify.expectations for ${request.source.id}, or select it with a Lifeboat policy so that its verified restores become the baseline.`;
+  }
+  return undefined;
+}
+
 /** Publishes the outcome to the topic and tells the state machine how to end. */
 export async function publishOutcome(state: RunState, deps: RestoreVerifyDeps): Promise<Outcome> {
   const request = state.request?.mode === 'database' ? state.request : undefined;
   const comparison = state.comparison;
-  const first = state.error ?? state.reportError ?? state.cleanupError;
+  const awsBackup = request?.awsBackup;
+  const first = state.error ?? state.reportError ?? state.validationError ?? state.cleanupError;
   const failing = first
     ? { error: first.Error, cause: causeText(first.Cause) }
     : comparison?.verdict !== 'passed'
       ? {
           error: 'VerificationFailedError',
-          cause: `the restored data does not match its baseline: ${comparison?.summary ?? 'no comparison was made'}`,
+          cause: comparison?.noBaseline
+            ? `no baseline to compare with: ${comparison.summary}`
+            : `the restored data does not match its baseline: ${comparison?.summary ?? 'no comparison was made'}`,
         }
-      : undefined;
+      : awsBackup && state.validationResult?.status !== 'SUCCESSFUL'
+        ? {
+            error:
+              state.validationResult?.status === 'TIMED_OUT'
+                ? 'ValidationWindowClosedError'
+                : 'VerificationFailedError',
+            cause: state.validationResult?.message ?? 'no validation result was reported',
+          }
+        : undefined;
   const passed = !failing;
   // Before validation only the raw input (wrapped by ReadInput) says what was asked for.
   const raw = (typeof state.input === 'object' && state.input !== null ? state.input : {}) as {
     source?: unknown;
     policy?: unknown;
   };
-  const source = request?.source.id ?? (typeof raw.source === 'string' ? raw.source : undefined);
+  // An AWS Backup event's `source` is "aws.backup", not a database.
+  const source =
+    request?.source.id ?? (typeof raw.source === 'string' && !isAwsBackupEvent(raw) ? raw.source : undefined);
   const policyName =
     request?.policy ?? state.request?.policy ?? (typeof raw.policy === 'string' ? raw.policy : undefined);
   const kind = passed ? 'restore-verify.passed' : 'restore-verify.failed';
-  const rto = minutesBetween(state.restore?.restoreStartedAt, comparison?.verifiedAt);
+  const rto = minutesBetween(
+    state.restore?.restoreStartedAt ?? awsBackup?.restoreStartedAt,
+    comparison?.verifiedAt,
+  );
 
   let rtoObjective: number | undefined;
   try {
@@ -253,12 +323,20 @@ export async function publishOutcome(state: RunState, deps: RestoreVerifyDeps): 
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
   }
-  const summary = passed
-    ? `Restore-verify of ${source} passed: ${comparison!.summary}; restored in ${rto ?? '?'} min (RTO ${rtoObjective ?? '?'} min)`
-    : `Restore-verify of ${source ?? '(no source)'} failed: ${failing.error}: ${failing.cause}`.slice(
+  const what = awsBackup
+    ? `AWS Backup restore test of ${source} (plan ${awsBackup.plan}, job ${awsBackup.restoreJobId}, reported ${state.validationResult?.status ?? 'nothing: still VALIDATING'})`
+    : undefined;
+  const summary = what
+    ? `${what} ${passed ? 'passed' : 'failed'}: ${passed ? comparison!.summary : `${failing!.error}: ${failing!.cause}`}`.slice(
         0,
         1000,
-      );
+      )
+    : passed
+      ? `Restore-verify of ${source} passed: ${comparison!.summary}; restored in ${rto ?? '?'} min (RTO ${rtoObjective ?? '?'} min)`
+      : `Restore-verify of ${source ?? '(no source)'} failed: ${failing.error}: ${failing.cause}`.slice(
+          0,
+          1000,
+        );
 
   const message: NotificationInput = {
     version: 1,
@@ -269,7 +347,7 @@ export async function publishOutcome(state: RunState, deps: RestoreVerifyDeps): 
     ...(deps.account ? { account: deps.account } : {}),
     ...(deps.region ? { region: deps.region } : {}),
     summary,
-    ...(passed ? {} : { action: nextAction(state, failing) }),
+    ...(passed ? {} : { action: awsBackupAction(state, failing) ?? nextAction(state, failing) }),
     details: {
       ...(state.report ? { report: state.report.key } : {}),
       ...(request
@@ -281,6 +359,18 @@ export async function publishOutcome(state: RunState, deps: RestoreVerifyDeps): 
       ...(comparison ? { differences: comparison.differences } : {}),
       ...(state.cleanup ? { cleanup: state.cleanup.reason } : {}),
       ...(failing ? { error: failing.error } : {}),
+      ...(awsBackup
+        ? {
+            awsBackup: {
+              restoreJobId: awsBackup.restoreJobId,
+              plan: awsBackup.plan,
+              restored: awsBackup.restored.id,
+              windowClosesAt: awsBackup.windowClosesAt,
+              validationStatus:
+                state.validationResult?.current ?? state.validationResult?.status ?? 'VALIDATING',
+            },
+          }
+        : {}),
     },
     at: deps.clock().toISOString(),
   };

@@ -325,7 +325,13 @@ export async function deleteScratch(
 ): Promise<{ deleted: boolean; reason: string }> {
   return timed(deps, async () => {
     const request = state.request;
-    // Nothing is created before ResolveSnapshot has succeeded.
+    // Nothing is created before ResolveSnapshot has succeeded; an AWS Backup validation creates nothing.
+    if (request?.mode === 'database' && request.awsBackup) {
+      return {
+        deleted: false,
+        reason: `AWS Backup owns ${request.scratchId} and deletes it after its validation window`,
+      };
+    }
     if (!request || request.mode !== 'database' || !state.resolved) {
       return { deleted: false, reason: 'nothing was restored' };
     }

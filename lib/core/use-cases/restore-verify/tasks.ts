@@ -2,6 +2,12 @@ import { markSnapshotVerified, publishOutcome, startDatabaseVerifications, write
 import { checkScratch, deleteScratch, obtainCredentials, resolveSnapshot, startRestore } from './restore.js';
 import type { RestoreVerifyDeps } from './types.js';
 import { validateInput } from './validate-input.js';
+import {
+  reportValidationResult,
+  startValidation,
+  validateRestoreTestInput,
+} from './validate-restore-test.js';
+import { isAwsBackupEvent } from '../../aws-backup/restore-test-event.js';
 import { compareWithBaseline, fingerprintDatabase, planFingerprints } from './verify.js';
 
 export type { RestoreVerifyDeps } from './types.js';
@@ -10,6 +16,7 @@ export type { RestoreVerifyDeps } from './types.js';
 export const TASK_STATES = [
   'ValidateInput',
   'StartDatabaseVerifications',
+  'StartValidation',
   'ResolveSnapshot',
   'StartRestore',
   'CheckScratch',
@@ -19,6 +26,7 @@ export const TASK_STATES = [
   'CompareWithBaseline',
   'WriteReport',
   'MarkSnapshotVerified',
+  'ReportValidationResult',
   'DeleteScratch',
   'PublishOutcome',
 ] as const;
@@ -48,7 +56,10 @@ export type RestoreVerifyTask = (input: any) => Promise<any>;
  */
 export function createRestoreVerifyTasks(deps: RestoreVerifyDeps): Record<TaskState, RestoreVerifyTask> {
   return {
-    ValidateInput: (event) => validateInput(event, deps),
+    // An AWS Backup restore job event (the EventBridge rule's input) validates that restore instead.
+    ValidateInput: (event) =>
+      isAwsBackupEvent(event?.input) ? validateRestoreTestInput(event, deps) : validateInput(event, deps),
+    StartValidation: (state) => startValidation(state, deps),
     StartDatabaseVerifications: (state) => startDatabaseVerifications(state, deps),
     ResolveSnapshot: (state) => resolveSnapshot(state, deps),
     StartRestore: (state) => startRestore(state, deps),
@@ -59,6 +70,7 @@ export function createRestoreVerifyTasks(deps: RestoreVerifyDeps): Record<TaskSt
     CompareWithBaseline: (state) => compareWithBaseline(state, deps),
     WriteReport: (state) => writeReport(state, deps),
     MarkSnapshotVerified: (state) => markSnapshotVerified(state, deps),
+    ReportValidationResult: (state) => reportValidationResult(state, deps),
     DeleteScratch: (state) => deleteScratch(state, deps),
     PublishOutcome: (state) => publishOutcome(state, deps),
   };

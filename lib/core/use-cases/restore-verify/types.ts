@@ -8,6 +8,8 @@ import type {
   CredentialsProvider,
   Notifier,
   ReportStore,
+  RestoreJobs,
+  RestoreValidationStatus,
   ScratchRestorer,
   SnapshotStore,
   SnapshotTagger,
@@ -48,6 +50,10 @@ export interface RestoreVerifyDeps extends RestoreSite {
   /** Account and region of the primary, for notifications. */
   account?: string;
   region?: string;
+  /** AWS Backup's restore jobs, for validating restore tests; absent where none are validated. */
+  restoreJobs?: RestoreJobs;
+  /** The databases AWS Backup restore testing restored: described and given a password, never deleted. */
+  restoreTestDatabases?: ScratchRestorer;
   /** Key ranges fingerprinted at once per table, passed to the fingerprinter. */
   segments?: number;
   /** Bytes of table per fingerprint run (DEFAULT_PART_BYTES); tests make it small to split. */
@@ -77,6 +83,42 @@ export interface VerifyRequest extends StepTiming {
   databases: string[];
   /** Upper bound on the scratch instance's time to become available, from the policy's RTO. */
   deadline: string;
+  /**
+   * Set when the run validates an AWS Backup restore test instead of restoring: `scratchId` is
+   * then the database AWS Backup restored, which Lifeboat neither restores nor deletes.
+   */
+  awsBackup?: RestoreTestValidation;
+}
+
+/** An AWS Backup restore test Lifeboat validates (validate-restore-test.ts). */
+export interface RestoreTestValidation {
+  restoreJobId: string;
+  plan: string;
+  planArn: string;
+  resourceType: 'RDS' | 'Aurora';
+  /** The database restore testing restored (tagged awsbackup-restore-test). */
+  restored: { kind: SourceKind; id: string; arn: string };
+  recoveryPointArn: string;
+  recoveryPointCreatedAt?: string;
+  /** When AWS Backup started the restore job: the measured RTO starts here. */
+  restoreStartedAt?: string;
+  restoreCompletedAt: string;
+  /** The plan's selections of this resource type Lifeboat validates, and the shortest window of theirs. */
+  selections: string[];
+  windowHours: number;
+  /** AWS Backup deletes the restored database after this: the validation must be in before. */
+  windowClosesAt: string;
+  /** Whether a Lifeboat policy selects the source database (then its reports are the baseline). */
+  sourceCovered: boolean;
+}
+
+/** What ReportValidationResult told AWS Backup. */
+export interface ValidationResult extends StepTiming {
+  status: RestoreValidationStatus;
+  message: string;
+  /** False when the job already had a final status, which AWS Backup keeps. */
+  set: boolean;
+  current?: RestoreValidationStatus;
 }
 
 /** A scheduled run of a policy: one execution per selected database. */
@@ -142,6 +184,8 @@ export interface DatabaseFingerprintSummary extends StepTiming {
 export interface ComparisonSummary extends StepTiming {
   verdict: 'passed' | 'failed';
   baseline: { key: string; mode: 'exact' | 'previous-report' } | null;
+  /** Validating an AWS Backup restore test with neither a passed report nor expectations to hold it to. */
+  noBaseline?: true;
   /** One line per database for the notification. */
   summary: string;
   /** Tables that are not exact or within tolerance, at most a screenful. */
@@ -172,6 +216,10 @@ export interface RunState {
   report?: { key: string; verdict: 'passed' | 'failed' } & StepTiming;
   verified?: { snapshot: string; at: string; tagged: boolean } & StepTiming;
   cleanup?: { deleted: boolean; reason: string } & StepTiming;
+  /** StartValidation: the restored database is ready and AWS Backup shows VALIDATING. */
+  validation?: { status: string; engine: string; validatingSince: string } & StepTiming;
+  validationResult?: ValidationResult;
+  validationError?: StepError;
   error?: StepError;
   reportError?: StepError;
   cleanupError?: StepError;

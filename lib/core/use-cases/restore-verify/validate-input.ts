@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../validation.js';
 import { ConfigError, InvalidInputError, NotFoundError } from '../../errors.js';
 import type { DatabaseSource } from '../../model.js';
 import { formatIssues, getPolicy } from '../../policy/parse.js';
@@ -17,46 +17,48 @@ const TARGET =
  */
 export const RestoreVerifyInputSchema = z
   .strictObject({
-    source: z
-      .string()
-      .regex(SOURCE_ID, { error: 'must be a DB instance or Aurora cluster identifier' })
-      .optional(),
-    policy: z.string().min(1).optional(),
-    snapshot: z.string().min(1, { error: 'must be a snapshot id, ARN or "latest"' }).optional(),
-    pointInTime: z.iso
-      .datetime({ offset: true, error: 'must be an ISO 8601 time such as 2026-01-31T12:00:00Z' })
-      .optional(),
-    target: z
-      .string()
-      .regex(TARGET, { error: 'must be "primary", a region, or "<account>/<region>"' })
-      .optional(),
-    keepScratch: z.boolean({ error: 'must be true or false' }).optional(),
+    source: z.optional(
+      z.string().check(z.regex(SOURCE_ID, { error: 'must be a DB instance or Aurora cluster identifier' })),
+    ),
+    policy: z.optional(z.string().check(z.minLength(1))),
+    snapshot: z.optional(
+      z.string().check(z.minLength(1, { error: 'must be a snapshot id, ARN or "latest"' })),
+    ),
+    pointInTime: z.optional(
+      z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time such as 2026-01-31T12:00:00Z' }),
+    ),
+    target: z.optional(
+      z.string().check(z.regex(TARGET, { error: 'must be "primary", a region, or "<account>/<region>"' })),
+    ),
+    keepScratch: z.optional(z.boolean({ error: 'must be true or false' })),
     /** The scheduled time, substituted by EventBridge into a policy run's input. */
-    time: z.string().optional(),
+    time: z.optional(z.string()),
   })
-  .superRefine((input, ctx) => {
-    if (!input.source && !input.policy) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['source'],
-        message: 'is required (or "policy" for a scheduled policy run)',
-      });
-    }
-    if (input.snapshot && input.pointInTime) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['pointInTime'],
-        message: 'cannot be combined with "snapshot": restore one or the other',
-      });
-    }
-    if (input.pointInTime && input.target && input.target !== 'primary') {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['pointInTime'],
-        message: 'is only possible at the primary target: DR copies are snapshots',
-      });
-    }
-  });
+  .check(
+    z.superRefine((input, ctx) => {
+      if (!input.source && !input.policy) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['source'],
+          message: 'is required (or "policy" for a scheduled policy run)',
+        });
+      }
+      if (input.snapshot && input.pointInTime) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['pointInTime'],
+          message: 'cannot be combined with "snapshot": restore one or the other',
+        });
+      }
+      if (input.pointInTime && input.target && input.target !== 'primary') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['pointInTime'],
+          message: 'is only possible at the primary target: DR copies are snapshots',
+        });
+      }
+    }),
+  );
 
 export type RestoreVerifyInput = z.infer<typeof RestoreVerifyInputSchema>;
 
@@ -68,7 +70,7 @@ export function parseRestoreVerifyInput(value: unknown): RestoreVerifyInput {
   return result.data;
 }
 
-function selects(policy: Policy, source: DatabaseSource): boolean {
+export function selects(policy: Policy, source: DatabaseSource): boolean {
   return Object.entries(policy.select.tags).every(([key, value]) => source.tags[key] === value);
 }
 
@@ -77,7 +79,7 @@ function isProtectable(source: DatabaseSource): boolean {
   return source.kind === 'cluster' || !source.clusterId;
 }
 
-function requireVerify(name: string, policy: Policy): VerifyPolicy {
+export function requireVerify(name: string, policy: Policy): VerifyPolicy {
   if (!policy.verify)
     throw new ConfigError(`policy "${name}" has no verify section: nothing says how to restore it`);
   return policy.verify;

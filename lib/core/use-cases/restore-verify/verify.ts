@@ -297,8 +297,14 @@ export async function compareWithBaseline(
     );
     for (const database of request.databases) if (!candidates[database]) unchecked.add(database);
     const checkedTables = Object.values(candidates).reduce((sum, c) => sum + Object.keys(c.tables).length, 0);
+    // An AWS Backup restore test has no first run that later ones build on: compared with nothing
+    // (no passed report, no expectations), it is recorded as no baseline, never a silent pass.
+    const noBaseline = Boolean(request.awsBackup) && !baseline && verify.expectations.length === 0;
     const passed =
-      checkedTables > 0 && unchecked.size === 0 && databases.every((d) => d.comparison.verdict === 'same');
+      !noBaseline &&
+      checkedTables > 0 &&
+      unchecked.size === 0 &&
+      databases.every((d) => d.comparison.verdict === 'same');
     const summary = databases
       .map(({ database, comparison }) => {
         if (unchecked.has(database)) return `${database}: no table fingerprinted, nothing was checked`;
@@ -324,7 +330,8 @@ export async function compareWithBaseline(
     return {
       verdict: passed ? 'passed' : 'failed',
       baseline: baseline ? { key: baseline.key, mode: baseline.mode } : null,
-      summary: `${summary || 'no database fingerprinted'} (baseline: ${baseline ? `${baseline.mode} ${baseline.key}` : 'none, first verification'})${[...warnings, ...formatWarnings].map((warning) => `; warning: ${warning}`).join('')}`,
+      ...(noBaseline ? { noBaseline: true as const } : {}),
+      summary: `${summary || 'no database fingerprinted'} (baseline: ${baseline ? `${baseline.mode} ${baseline.key}` : noBaseline ? 'none: no passed report and no verify.expectations, so not a pass' : 'none, first verification'})${[...warnings, ...formatWarnings].map((warning) => `; warning: ${warning}`).join('')}`,
       differences: differences.slice(0, MAX_DIFFERENCES),
       verifiedAt: deps.clock().toISOString(),
     };

@@ -1,0 +1,153 @@
+import { AccessDeniedError, InvalidInputError, NotReadyError, RetryLaterError } from '../errors.js';
+import type { DatabaseConnection } from '../fingerprint/types.js';
+import {
+  checkScratch,
+  credentialsFor,
+  deleteScratch,
+  describeAvailable,
+  loginRefused,
+  obtainCredentials,
+  resolveSnapshot,
+  startRestore,
+} from './restore-verify/restore.js';
+import type { RestoreVerifyDeps, RunState, VerifyRequest } from './restore-verify/types.js';
+import { validateInput } from './restore-verify/validate-input.js';
+
+/** What to recover from: a database as it was at a point in time (or, on the local engine, in a snapshot). */
+export interface RecoverRequest {
+  source: string;
+  pointInTime?: string;
+  /** A snapshot instead of a point in time: the local engine has no transaction logs. */
+  snapshot?: string;
+  policy?: string;
+  /** Leave the scratch instance for inspection; it still expires as every scratch does. */
+  keep: boolean;
+}
+
+export interface RecoverDeps {
+  /** The restore-verify ports: the same restorer, guards, credentials and connections. */
+  restore: RestoreVerifyDeps;
+  sleep: (ms: number) => Promise<void>;
+  /** How long to wait between looks at a restore that is not ready. */
+  pollMs?: number;
+  /** One line per step, as it starts and ends. */
+  progress?: (line: string) => void;
+}
+
+export interface Recovery<T> {
+  result: T;
+  scratch: { id: string; dataAsOf?: string };
+  cleanup: { deleted: boolean; reason: string };
+  /** Seconds per step: restore (until available), diff. */
+  timings: { restore: number; diff: number };
+}
+
+/** Attempts at deleting a scratch RDS does not list yet before giving up and saying so. */
+const CLEANUP_ATTEMPTS = 30;
+
+/**
+ * Restores the database as it was (a point in time) into a scratch instance through the
+ * restore-verify steps (the same validation, tags, expiry and guards), waits for it, and hands its
+ * connection (BEFORE) and the live one (AFTER) to `diff`. The scratch is deleted on every path out,
+ * also when the restore or the diff fails, unless `keep`.
+ */
+export async function recoverRows<T>(
+  request: RecoverRequest,
+  live: (database: string) => DatabaseConnection,
+  deps: RecoverDeps,
+  diff: (before: DatabaseConnection, after: DatabaseConnection) => Promise<T>,
+): Promise<Recovery<T>> {
+  const { restore } = deps;
+  const say = deps.progress ?? (() => undefined);
+  const validated = await validateInput(
+    {
+      input: {
+        source: request.source,
+        ...(request.policy ? { policy: request.policy } : {}),
+        ...(request.pointInTime ? { pointInTime: request.pointInTime } : {}),
+        ...(request.snapshot ? { snapshot: request.snapshot } : {}),
+        keepScratch: request.keep,
+      },
+    },
+    restore,
+  );
+  if (validated.mode !== 'database') throw new InvalidInputError('recover restores one database');
+  const state: RunState = { request: validated };
+  const untilReady = async <R>(step: () => Promise<R>): Promise<R> => {
+    for (;;) {
+      try {
+        return await step();
+      } catch (error) {
+        const retried = loginRefused(error, state, restore.clock());
+        if (!(retried instanceof NotReadyError)) throw retried;
+        await deps.sleep(deps.pollMs ?? 15_000);
+      }
+    }
+  };
+  const began = restore.clock().getTime();
+  let result: T | undefined;
+  let diffSeconds = 0;
+  let restoreSeconds = 0;
+  let cleanup: { deleted: boolean; reason: string } | undefined;
+  try {
+    state.resolved = await resolveSnapshot(state, restore);
+    say(
+      `restoring ${validated.source.id} as of ${state.resolved.dataAsOf ?? state.resolved.id} into scratch ${validated.scratchId} ...`,
+    );
+    state.restore = await startRestore(state, restore);
+    state.ready = await untilReady(() => checkScratch(state, restore));
+    // timed() stamps the step's start and end onto what it returns, as the state machine keeps them.
+    state.credentials = (await untilReady(() =>
+      obtainCredentials(state, restore),
+    )) as RunState['credentials'];
+    const scratch = await untilReady(() => describeAvailable(state, restore));
+    restoreSeconds = (restore.clock().getTime() - began) / 1000;
+    say(`scratch ${scratch.id} is available after ${restoreSeconds.toFixed(1)} s`);
+    const credentials = await credentialsFor(scratch, restore);
+    const after = live(databaseOf(validated));
+    const before = await restore.connections.connectionFor(scratch, credentials, after.database, {
+      ...(after.ssl ? { tls: after.ssl } : {}),
+    });
+    say(`diffing the scratch (BEFORE) against the live database (AFTER) ...`);
+    const diffBegan = restore.clock().getTime();
+    result = await untilReady(async () => {
+      try {
+        return await diff(before, after);
+      } catch (error) {
+        throw error instanceof AccessDeniedError ? loginRefused(error, state, restore.clock()) : error;
+      }
+    });
+    diffSeconds = (restore.clock().getTime() - diffBegan) / 1000;
+  } finally {
+    cleanup = await cleanUp(state, deps);
+    say(`cleanup: ${cleanup.reason}`);
+  }
+  return {
+    result,
+    scratch: {
+      id: validated.scratchId,
+      ...(state.resolved?.dataAsOf ? { dataAsOf: state.resolved.dataAsOf } : {}),
+    },
+    // Set: the finally block ran and returned.
+    cleanup: cleanup!,
+    timings: { restore: restoreSeconds, diff: diffSeconds },
+  } as Recovery<T>;
+}
+
+/** The database to diff: the policy's first verified one, the one a live URL without a database means. */
+function databaseOf(request: VerifyRequest): string {
+  return request.databases[0] ?? '';
+}
+
+/** deleteScratch, retried while RDS does not list a new scratch yet. */
+async function cleanUp(state: RunState, deps: RecoverDeps): Promise<{ deleted: boolean; reason: string }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const { deleted, reason } = await deleteScratch(state, deps.restore);
+      return { deleted, reason };
+    } catch (error) {
+      if (!(error instanceof RetryLaterError) || attempt >= CLEANUP_ATTEMPTS) throw error;
+      await deps.sleep(deps.pollMs ?? 15_000);
+    }
+  }
+}
