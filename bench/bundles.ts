@@ -4,17 +4,23 @@
  * gives the function (NODE_OPTIONS included; references to other resources become placeholder
  * ARNs), as the Lambda runtime's init phase does. Baselines measured in the same run: the wall
  * time of a bare `node` process, and the import of an empty module. Median of a few runs each.
- * Run: npm run bench:bundles [-- --repeat N --no-package]
+ * With `--against DIR` (another checkout's packaged .serverless/, say main's), each of its bundles
+ * is imported too, alternating with this one's, so that the load on the machine falls on both alike.
+ * Run: npm run bench:bundles [-- --repeat N --no-package --against DIR]
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
-  options: { repeat: { type: 'string', default: '5' }, 'no-package': { type: 'boolean', default: false } },
+  options: {
+    repeat: { type: 'string', default: '5' },
+    'no-package': { type: 'boolean', default: false },
+    against: { type: 'string' },
+  },
 });
 const REPEAT = Number(values.repeat);
 
@@ -47,24 +53,31 @@ function placeholder(name: string, value: unknown): string {
   return `arn:aws:lambda:us-east-1:123456789012:function:bench-${name.toLowerCase()}`;
 }
 
-const template = JSON.parse(
-  readFileSync('.serverless/cloudformation-template-update-stack.json', 'utf8'),
-) as {
-  Resources: Record<string, TemplateFunction>;
-};
-const functions: LambdaFunction[] = Object.values(template.Resources)
-  .filter((resource) => resource.Type === 'AWS::Lambda::Function')
-  .map((resource) => {
-    const zip = resource.Properties.Code.S3Key.split('/').pop()!;
-    const variables = resource.Properties.Environment?.Variables ?? {};
-    return {
-      name: zip.replace(/\.zip$/, ''),
-      handler: resource.Properties.Handler,
-      zip: join('.serverless', zip),
-      env: Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, placeholder(k, v)])),
-    };
-  })
-  .sort((a, b) => a.name.localeCompare(b.name));
+/** The functions packaged in `dir` (a .serverless/ folder). */
+function packagedFunctions(dir: string): LambdaFunction[] {
+  const template = JSON.parse(
+    readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8'),
+  ) as {
+    Resources: Record<string, TemplateFunction>;
+  };
+  return Object.values(template.Resources)
+    .filter((resource) => resource.Type === 'AWS::Lambda::Function')
+    .map((resource) => {
+      const zip = resource.Properties.Code.S3Key.split('/').pop()!;
+      const variables = resource.Properties.Environment?.Variables ?? {};
+      return {
+        name: zip.replace(/\.zip$/, ''),
+        handler: resource.Properties.Handler,
+        zip: join(dir, zip),
+        env: Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, placeholder(k, v)])),
+      };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+const functions = packagedFunctions('.serverless');
+const against = values.against
+  ? new Map(packagedFunctions(values.against).map((fn) => [fn.name, fn]))
+  : undefined;
 
 const median = (runs: number[]) => [...runs].sort((a, b) => a - b)[Math.floor(runs.length / 2)]!;
 
@@ -84,39 +97,75 @@ function coldInit(file: string, env: Record<string, string>): { importMs: number
   return { importMs: Number(child.stdout.trim().split('\n').pop()), wallMs };
 }
 
-function measure(file: string, env: Record<string, string>) {
-  const runs = Array.from({ length: REPEAT }, () => coldInit(file, env));
-  return { importMs: median(runs.map((r) => r.importMs)), wallMs: median(runs.map((r) => r.wallMs)) };
+interface Measured {
+  importMs: number;
+  wallMs: number;
+}
+
+/**
+ * Cold imports of each file, `REPEAT` rounds of one import each, in turn: whatever load the machine
+ * has at a moment falls on every file alike. Median per file.
+ */
+function measureInTurn(files: Array<{ file: string; env: Record<string, string> }>): Measured[] {
+  const runs = files.map(() => [] as Measured[]);
+  for (let round = 0; round < REPEAT; round++) {
+    files.forEach(({ file, env }, index) => runs[index]!.push(coldInit(file, env)));
+  }
+  return runs.map((r) => ({
+    importMs: median(r.map((m) => m.importMs)),
+    wallMs: median(r.map((m) => m.wallMs)),
+  }));
+}
+
+function unpack(fn: LambdaFunction, into: string): string {
+  mkdirSync(into, { recursive: true });
+  const unzip = spawnSync('unzip', ['-q', '-o', fn.zip, '-d', into]);
+  if (unzip.status !== 0) throw new Error(`unzip ${fn.zip}: ${unzip.stderr}`);
+  return join(into, `${fn.handler.replace(/\.[^.]+$/, '')}.mjs`);
 }
 
 const scratch = mkdtempSync(join(tmpdir(), 'lifeboat-bundles-'));
 try {
   const empty = join(scratch, 'empty.mjs');
   writeFileSync(empty, 'export const handler = async () => undefined;\n');
-  const floor = measure(empty, {});
+  const [floor] = measureInTurn([{ file: empty, env: {} }]);
   console.log(
-    `bundles bench: ${functions.length} functions, median of ${REPEAT} cold imports each; bare node ${floor.wallMs.toFixed(0)} ms wall, empty module import ${floor.importMs.toFixed(1)} ms`,
+    `bundles bench: ${functions.length} functions, median of ${REPEAT} cold imports each; bare node ${floor!.wallMs.toFixed(0)} ms wall, empty module import ${floor!.importMs.toFixed(1)} ms` +
+      (against ? `; each against ${values.against} (the second row), imported in turn with a bare node` : ''),
   );
   console.log(
     `${'function'.padEnd(36)} ${'zip KB'.padStart(7)} ${'code KB'.padStart(8)} ${'import ms'.padStart(10)} ${'no maps'.padStart(8)} ${'wall/bare'.padStart(10)}`,
   );
-  for (const fn of functions) {
-    const dir = join(scratch, fn.name);
-    const unzip = spawnSync('unzip', ['-q', '-o', fn.zip, '-d', dir]);
-    if (unzip.status !== 0) throw new Error(`unzip ${fn.zip}: ${unzip.stderr}`);
-    const file = join(dir, `${fn.handler.replace(/\.[^.]+$/, '')}.mjs`);
-    const withMaps = measure(file, fn.env);
-    const { NODE_OPTIONS: _, ...withoutOptions } = fn.env;
-    const withoutMaps = measure(file, withoutOptions);
+  const row = (
+    label: string,
+    zip: string,
+    file: string,
+    withMaps: Measured,
+    withoutMaps: string,
+    bare: Measured,
+  ) =>
     console.log(
-      `${fn.name.padEnd(36)} ${(statSync(fn.zip).size / 1024).toFixed(0).padStart(7)} ${(statSync(file).size / 1024).toFixed(0).padStart(8)}` +
-        ` ${withMaps.importMs.toFixed(0).padStart(10)} ${withoutMaps.importMs.toFixed(0).padStart(8)}` +
-        ` ${`${(withMaps.wallMs / floor.wallMs).toFixed(2)}x`.padStart(10)}`,
+      `${label.padEnd(36)} ${(statSync(zip).size / 1024).toFixed(0).padStart(7)} ${(statSync(file).size / 1024).toFixed(0).padStart(8)}` +
+        ` ${withMaps.importMs.toFixed(0).padStart(10)} ${withoutMaps.padStart(8)}` +
+        ` ${`${(withMaps.wallMs / bare.wallMs).toFixed(2)}x`.padStart(10)}`,
     );
+  for (const fn of functions) {
+    const file = unpack(fn, join(scratch, fn.name));
+    const { NODE_OPTIONS: _, ...withoutOptions } = fn.env;
+    const other = against?.get(fn.name);
+    const otherFile = other ? unpack(other, join(scratch, 'against', fn.name)) : undefined;
+    const [bare, withMaps, withoutMaps, otherWithMaps] = measureInTurn([
+      { file: empty, env: {} },
+      { file, env: fn.env },
+      { file, env: withoutOptions },
+      ...(other && otherFile ? [{ file: otherFile, env: other.env }] : []),
+    ]);
+    row(fn.name, fn.zip, file, withMaps!, withoutMaps!.importMs.toFixed(0), bare!);
+    if (other && otherFile && otherWithMaps) row(`  against`, other.zip, otherFile, otherWithMaps, '', bare!);
   }
   console.log(
     `import ms: the handler module's import with the function's environment (NODE_OPTIONS=${functions[0]?.env.NODE_OPTIONS ?? ''});` +
-      ` no maps: the same without NODE_OPTIONS; wall/bare: the whole process against a bare node.`,
+      ` no maps: the same without NODE_OPTIONS; wall/bare: the whole process against a bare node started in turn with it.`,
   );
 } finally {
   rmSync(scratch, { recursive: true, force: true });

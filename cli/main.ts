@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { LifeboatError } from '../lib/core/errors.js';
 import { registerCompare } from './commands/compare.js';
 import { registerDiff } from './commands/diff.js';
+import { registerRecover } from './commands/recover.js';
 import { registerDrill } from './commands/drill.js';
 import { registerEvidence } from './commands/evidence.js';
 import { registerFailover } from './commands/failover.js';
@@ -23,6 +24,7 @@ const program = new Command()
 const commands: Array<(program: Command) => void> = [
   registerDrill,
   registerDiff,
+  registerRecover,
   registerPlan,
   registerRestore,
   registerFingerprint,

@@ -80,7 +80,9 @@ const LISTED = 20;
 /** The diff for people: a line per table, then its differing rows by key. */
 export function renderDiff(diff: DatabaseDiff): string {
   const lines: string[] = [];
-  const show = (value: string | null) => (value === null ? 'NULL' : JSON.stringify(value));
+  // Plain values (numbers, dates, simple words) as they are; anything else quoted, so '' and 'NULL' show.
+  const show = (value: string | null) =>
+    value === null ? 'NULL' : /^[\w.:+-]+$/.test(value) && value !== 'NULL' ? value : JSON.stringify(value);
   for (const t of diff.tables) {
     const counts = `${t.deleted.length} deleted, ${t.inserted.length} inserted, ${t.changed.length} changed`;
     lines.push(`${t.table.key}: ${counts} (${t.buckets.differing} of ${t.buckets.total} buckets differed)`);

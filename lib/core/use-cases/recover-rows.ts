@@ -24,9 +24,17 @@ export interface RecoverRequest {
   keep: boolean;
 }
 
+/**
+ * The restore-verify ports a recovery uses: the same policies, restorer (and its guards),
+ * credentials and connections; no fingerprinter, reports nor notifications.
+ */
+export type RecoverPorts = Pick<
+  RestoreVerifyDeps,
+  'policies' | 'snapshots' | 'restorer' | 'tagger' | 'siteFor' | 'connections' | 'credentials' | 'clock'
+>;
+
 export interface RecoverDeps {
-  /** The restore-verify ports: the same restorer, guards, credentials and connections. */
-  restore: RestoreVerifyDeps;
+  restore: RecoverPorts;
   sleep: (ms: number) => Promise<void>;
   /** How long to wait between looks at a restore that is not ready. */
   pollMs?: number;
@@ -57,7 +65,8 @@ export async function recoverRows<T>(
   deps: RecoverDeps,
   diff: (before: DatabaseConnection, after: DatabaseConnection) => Promise<T>,
 ): Promise<Recovery<T>> {
-  const { restore } = deps;
+  // The steps called below read only the RecoverPorts of their deps.
+  const restore = deps.restore as RestoreVerifyDeps;
   const say = deps.progress ?? (() => undefined);
   const validated = await validateInput(
     {
@@ -143,7 +152,7 @@ function databaseOf(request: VerifyRequest): string {
 async function cleanUp(state: RunState, deps: RecoverDeps): Promise<{ deleted: boolean; reason: string }> {
   for (let attempt = 1; ; attempt++) {
     try {
-      const { deleted, reason } = await deleteScratch(state, deps.restore);
+      const { deleted, reason } = await deleteScratch(state, deps.restore as RestoreVerifyDeps);
       return { deleted, reason };
     } catch (error) {
       if (!(error instanceof RetryLaterError) || attempt >= CLEANUP_ATTEMPTS) throw error;
