@@ -8,6 +8,7 @@ const { parsePolicyFile } = tsx.require('../lib/core/policy/file.ts', __filename
 const { policyForEnv } = tsx.require('../lib/config/env.ts', __filename);
 const { checkHomeRegion } = tsx.require('../lib/core/policy/home-region.ts', __filename);
 const { drRoleArn } = tsx.require('../lib/core/naming/dr-role.ts', __filename);
+const { targetLabel, verificationDueMinutes } = tsx.require('../lib/core/monitor/recovery.ts', __filename);
 const { isDrSite, siteTargetOf, verifyAtTarget } = tsx.require('../lib/core/policy/site.ts', __filename);
 const { siteResources } = require('./site-resources.cjs');
 
@@ -42,6 +43,21 @@ function policyEnv(file) {
   } catch (error) {
     throw plainError(`${policyPath()}: ${error.message}`);
   }
+}
+
+/**
+ * What the dashboard (deploy/plugins/dashboard.cjs) draws its lines at, per policy: the RPO and RTO
+ * objectives, the copy targets, and how old a verified restore may be before the monitor calls it
+ * stale (as lib/core/monitor/recovery.ts does).
+ */
+function objectivesFor(policies) {
+  return Object.entries(policies).map(([name, p]) => ({
+    policy: name,
+    rpoMinutes: p.rpoMinutes,
+    rtoMinutes: p.rtoMinutes,
+    targets: p.copies.map((c) => targetLabel(c)),
+    verifyDueMinutes: verificationDueMinutes(p),
+  }));
 }
 
 /** One EventBridge schedule per policy, with the scheduled time passed on for idempotent ids. */
@@ -343,6 +359,7 @@ module.exports = async (variables) => {
     /** The validated policy handed to every function in LIFEBOAT_POLICY (gzipped when large). */
     policyJson: policyEnv(file),
     policyNames: Object.keys(policies),
+    objectives: objectivesFor(policies),
     snapshotSchedules: schedulesFor(policies, (p) => ({ expression: p.schedule, timezone: p.timezone })),
     drRegions: [...new Set(Object.values(policies).flatMap((p) => p.copies.map((c) => c.region)))],
     drAccounts: [

@@ -7,6 +7,7 @@ import { S3ReportStore } from '../../lib/adapters/aws/s3-reports.js';
 import { stsSettingsFrom } from '../../lib/adapters/aws/sts-credentials.js';
 import { copyTargetClient, copyTargetStore } from '../../lib/adapters/aws/target-stores.js';
 import { ConfigError } from '../../lib/core/errors.js';
+import { dashboardUrl } from '../../lib/core/naming/dashboard.js';
 import type { DatabaseRecovery } from '../../lib/core/monitor/recovery.js';
 import { surveyRecovery } from '../../lib/core/monitor/run.js';
 import { awsClientConfig, regionOf, withAwsOptions, type AwsOptions } from '../aws-options.js';
@@ -18,6 +19,7 @@ interface StatusOptions extends AwsOptions {
   reportsBucket?: string;
   json?: boolean;
   now?: string;
+  stage: string;
 }
 
 export function registerStatus(program: Command): void {
@@ -33,7 +35,12 @@ export function registerStatus(program: Command): void {
         "the stack's reports bucket (output ReportsBucketName), for the last verified restore and its RTO (or LIFEBOAT_REPORTS_BUCKET)",
       )
       .option('--json', 'print {"databases":[...]} as the monitor sees them')
-      .option('--now <time>', 'judge ages as of this ISO 8601 time (default: now)'),
+      .option('--now <time>', 'judge ages as of this ISO 8601 time (default: now)')
+      .option(
+        '--stage <stage>',
+        'the stage Lifeboat is deployed as, for the dashboard URL (or LIFEBOAT_STAGE)',
+        process.env.LIFEBOAT_STAGE ?? 'dev',
+      ),
   ).action(async (options: StatusOptions) => {
     process.exitCode = await status(options);
   });
@@ -41,6 +48,9 @@ export function registerStatus(program: Command): void {
 
 /** Exit 1 when any database is past its RPO or its verification is stale: a failed check. */
 async function status(options: StatusOptions): Promise<number> {
+  if (!/^[a-zA-Z0-9-]{1,40}$/.test(options.stage)) {
+    throw new ConfigError(`--stage "${options.stage}" is not a stage name (letters, digits and -)`);
+  }
   const policies = await readPolicyFile(options.policy);
   const now = options.now ? new Date(options.now) : new Date();
   if (Number.isNaN(now.getTime())) throw new ConfigError(`--now "${options.now}" is not an ISO 8601 time`);
@@ -70,10 +80,12 @@ async function status(options: StatusOptions): Promise<number> {
     now,
   );
 
+  const dashboard = dashboardUrl(options.stage, region);
   if (options.json) {
-    console.log(JSON.stringify({ region, at: now.toISOString(), databases: recoveries }, null, 2));
+    console.log(JSON.stringify({ region, at: now.toISOString(), dashboard, databases: recoveries }, null, 2));
   } else {
     console.log(formatStatus(recoveries, region, now, bucket));
+    console.log(`\nDashboard: ${dashboard}`);
   }
   const failing = recoveries.filter((r) => r.rpo.state === 'breach' || r.verification.state === 'stale');
   return failing.length > 0 ? EXIT.failed : EXIT.ok;

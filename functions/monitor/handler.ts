@@ -124,7 +124,7 @@ export async function monitor(_event: unknown, context: Context) {
     metrics
       .singleMetric()
       .addDimensions(metric.dimensions)
-      .addMetric(metric.name, MetricUnit.Seconds, metric.seconds);
+      .addMetric(metric.name, MetricUnit[metric.unit], metric.value);
   }
   metrics.addMetric('OpenProblems', MetricUnit.Count, run.open.length);
   logger.info('monitor run', {

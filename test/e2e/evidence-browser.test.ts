@@ -6,7 +6,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Evidence } from '../../lib/core/evidence/types.js';
 import { runLifeboat } from '../support/cli.js';
-import { EVIDENCE_NOW, writeEvidenceFixture } from '../support/evidence-fixture.js';
+import { offlineEvidenceArgs, writeEvidenceFixture } from '../support/evidence-fixture.js';
 
 // Debian's chromium, which scripts/test-prerequisites.mjs installs; LIFEBOAT_CHROMIUM names another.
 const CHROMIUM = process.env.LIFEBOAT_CHROMIUM ?? '/usr/bin/chromium';
@@ -21,19 +21,10 @@ const fetched: string[] = [];
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'lifeboat-evidence-browser-'));
   const files = await writeEvidenceFixture(dir);
-  const args = [
-    'evidence',
-    '--policy',
-    files.policy,
-    '--inventory',
-    files.inventory,
-    '--reports',
-    files.reports,
-  ];
-  const period = ['--now', EVIDENCE_NOW, '--since', '30d'];
+  const args = offlineEvidenceArgs(files);
   const [html, json] = await Promise.all([
-    runLifeboat([...args, ...period, '--out', join(dir, 'evidence.html')]),
-    runLifeboat([...args, ...period, '--format', 'json']),
+    runLifeboat([...args, '--out', join(dir, 'evidence.html')]),
+    runLifeboat([...args, '--format', 'json']),
   ]);
   expect([html.code, html.stderr, json.code]).toEqual([0, '', 0]);
   evidence = JSON.parse(json.stdout) as Evidence;

@@ -173,7 +173,7 @@ describe('the DR site monitor', () => {
       `Back within the RPO of 60 min: copy at ${REGION} 20 min.`,
     );
     expect(third.open.sort()).toEqual(['rto:instance:orders-db']);
-    expect(recoveryMetrics(third.recoveries).map((m) => [m.name, m.seconds, m.dimensions.Target])).toEqual([
+    expect(recoveryMetrics(third.recoveries).map((m) => [m.name, m.value, m.dimensions.Target])).toEqual([
       ['CopyAge', 20 * 60, REGION],
       ['VerifiedRestoreAge', 30 * 60, undefined],
       ['VerifiedRestoreRto', 45 * 60, undefined],

@@ -378,6 +378,11 @@ describe('monitor handler', () => {
       expect.arrayContaining([
         expect.objectContaining({ Database: 'orders-db', Policy: 'gold', SnapshotAge: expect.any(Number) }),
         expect.objectContaining({ Database: 'orders-db', Target: 'eu-west-1', CopyAge: expect.any(Number) }),
+        expect.objectContaining({
+          Database: 'orders-db',
+          Target: 'eu-west-1',
+          CopyBacklog: expect.any(Number),
+        }),
       ]),
     );
     // The quota warning stays open from the earlier runs instead of being closed by a step that failed.

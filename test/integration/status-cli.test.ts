@@ -142,6 +142,22 @@ describe('lifeboat status against moto', () => {
     expect(run.stdout).toMatch(/verified {7}.*RTO 14\.5 min {2}\[fresh\]/);
   });
 
+  it("prints the URL of the stage's dashboard, in the stack's region", async () => {
+    const run = await lifeboat('--stage', 'prod', '--reports-bucket', 'lifeboat-reports');
+    expect(run.stdout.trim().split('\n').at(-1)).toBe(
+      'Dashboard: https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/lifeboat-prod-us-east-1',
+    );
+    const json = await lifeboat('--json', '--reports-bucket', 'lifeboat-reports');
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      dashboard: expect.stringMatching(/lifeboat-dev-us-east-1$/),
+    });
+    const bad = await lifeboat('--stage', 'no stage');
+    expect([bad.code, bad.stderr.trim()]).toEqual([
+      2,
+      'lifeboat: --stage "no stage" is not a stage name (letters, digits and -)',
+    ]);
+  });
+
   it('names a missing policy file and exits 2', async () => {
     policy = join(dir, 'missing.yml');
     const run = await lifeboat();

@@ -270,3 +270,20 @@ export async function writeEvidenceFixture(
   }
   return { policy, inventory, reports };
 }
+
+/** `lifeboat evidence` over the written fixture, offline, for the month up to EVIDENCE_NOW. */
+export function offlineEvidenceArgs(files: { policy: string; inventory: string; reports: string }): string[] {
+  return [
+    'evidence',
+    '--policy',
+    files.policy,
+    '--inventory',
+    files.inventory,
+    '--reports',
+    files.reports,
+    '--now',
+    EVIDENCE_NOW,
+    '--since',
+    '30d',
+  ];
+}

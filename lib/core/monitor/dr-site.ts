@@ -109,7 +109,7 @@ export async function surveyDrSite(ports: DrSiteSurveyPorts, now: Date): Promise
               : [],
         },
         snapshot: null,
-        copies: [{ target: label, newest, breached }],
+        copies: [{ target: label, newest, pending: null, breached }],
         verification: assessVerification(verifying, last, now),
         rto: {
           objectiveMinutes: policy.rtoMinutes,

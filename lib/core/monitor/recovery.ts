@@ -24,6 +24,12 @@ export interface CopyState {
   /** `eu-west-1` or `eu-west-1/222222222222`. */
   target: string;
   newest: SnapshotAge | null;
+  /**
+   * The copy backlog: snapshots taken at the source after the newest one that has its copy at the
+   * target (all of them when none has). 0 when the target is up to date; null where the source's
+   * snapshots are not seen (a DR site).
+   */
+  pending: number | null;
   /** Set when the target could not be read (a DR account role that cannot be assumed, ...). */
   error?: string;
   breached: boolean;
@@ -144,17 +150,17 @@ export function assessRecovery(input: RecoveryInput): DatabaseRecovery {
           `point-in-time restores at ${target} are ${replicated.lagMinutes} min behind (replicated latest restorable time ${replicated.latestRestorableTime})`,
         );
       }
-      return { target, newest, breached };
+      return { target, newest, pending: copyBacklog(input.snapshots, entry.snapshots, database), breached };
     }
     if ('error' in entry) {
       reasons.push(`copies at ${target} cannot be read: ${entry.error}`);
-      return { target, newest: null, error: entry.error, breached: true };
+      return { target, newest: null, pending: 0, error: entry.error, breached: true };
     }
     const newest = newestRestorable(entry.snapshots, database, 'copy', now);
     const breached = !newest || newest.ageMinutes > objective;
     if (!newest) reasons.push(`no copy at ${target}`);
     else if (breached) reasons.push(`newest copy at ${target} is ${newest.ageMinutes} min old`);
-    return { target, newest, breached };
+    return { target, newest, pending: copyBacklog(input.snapshots, entry.snapshots, database), breached };
   });
 
   return {
@@ -169,15 +175,45 @@ export function assessRecovery(input: RecoveryInput): DatabaseRecovery {
   };
 }
 
+/** How many of the database's snapshots Lifeboat took came after the newest one copied there. */
+function copyBacklog(
+  source: readonly Snapshot[],
+  target: readonly Snapshot[],
+  database: Pick<DatabaseSource, 'id' | 'kind'>,
+): number {
+  const copied = new Set(
+    target.filter((s) => isManaged(s.tags) && s.status === 'available').map((s) => s.tags[TAG.origin]),
+  );
+  const taken = source
+    .filter(
+      (s) =>
+        isManaged(s.tags) &&
+        s.status === 'available' &&
+        s.createdAt !== undefined &&
+        ofDatabase(s, database) &&
+        (s.tags[TAG.tier] ?? 'primary') === 'primary' &&
+        s.tags[TAG.copyOf] === undefined,
+    )
+    .sort((a, b) => a.createdAt!.getTime() - b.createdAt!.getTime());
+  const frontier = taken.findLastIndex((s) => copied.has(s.id));
+  return taken.length - 1 - frontier;
+}
+
+/** How old a passed restore-verify may be before it is stale; null without a verify schedule. */
+export function verificationDueMinutes(policy: Pick<Policy, 'verify' | 'rtoMinutes'>): number | null {
+  if (!policy.verify?.schedule) return null;
+  // A run may start late and takes up to the RTO; an hour more keeps a slow run from alerting.
+  return verifyPeriodMinutes(policy.verify.schedule) + policy.rtoMinutes + 60;
+}
+
 export function assessVerification(
   policy: Policy,
   last: VerifiedRestore | null,
   now: Date,
 ): DatabaseRecovery['verification'] {
   const withAge = last ? { ...last, ageMinutes: minutesSince(new Date(last.at), now) } : null;
-  if (!policy.verify?.schedule) return { state: 'not-scheduled', dueWithinMinutes: null, last: withAge };
-  // A run may start late and takes up to the RTO; an hour more keeps a slow run from alerting.
-  const due = verifyPeriodMinutes(policy.verify.schedule) + policy.rtoMinutes + 60;
+  const due = verificationDueMinutes(policy);
+  if (due === null) return { state: 'not-scheduled', dueWithinMinutes: null, last: withAge };
   const fresh = withAge !== null && withAge.ageMinutes <= due;
   return { state: fresh ? 'fresh' : 'stale', dueWithinMinutes: due, last: withAge };
 }

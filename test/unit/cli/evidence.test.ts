@@ -4,23 +4,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Evidence } from '../../../lib/core/evidence/types.js';
 import { runLifeboat } from '../../support/cli.js';
-import { EVIDENCE_NOW, writeEvidenceFixture } from '../../support/evidence-fixture.js';
+import { offlineEvidenceArgs, writeEvidenceFixture } from '../../support/evidence-fixture.js';
 
 let dir: string;
 let files: { policy: string; inventory: string; reports: string };
-const offline = () => [
-  'evidence',
-  '--policy',
-  files.policy,
-  '--inventory',
-  files.inventory,
-  '--reports',
-  files.reports,
-  '--now',
-  EVIDENCE_NOW,
-  '--since',
-  '30d',
-];
+const offline = () => offlineEvidenceArgs(files);
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'lifeboat-evidence-'));

@@ -234,8 +234,47 @@ describe('recovery metrics and reports', () => {
       now,
     });
     expect(recoveryMetrics([recovery])).toEqual([
-      { name: 'SnapshotAge', seconds: 3600, dimensions: { Database: 'orders-db', Policy: 'gold' } },
+      {
+        name: 'SnapshotAge',
+        unit: 'Seconds',
+        value: 3600,
+        dimensions: { Database: 'orders-db', Policy: 'gold' },
+      },
+      // No copy at the target yet: the one snapshot waits for it.
+      {
+        name: 'CopyBacklog',
+        unit: 'Count',
+        value: 1,
+        dimensions: { Database: 'orders-db', Policy: 'gold', Target: policy.copies[0]!.region },
+      },
     ]);
+  });
+
+  it('counts the copy backlog from the newest snapshot copied, and publishes the last RTO', () => {
+    const taken = ['2026-11-24T00:00:00Z', '2026-11-24T06:00:00Z', '2026-11-24T11:00:00Z'].map((t, i) =>
+      snapshot(`s${i}`, t),
+    );
+    const copy = {
+      ...taken[0]!,
+      id: 's0-copy',
+      tags: { ...taken[0]!.tags, [TAG.tier]: 'dr-region', [TAG.origin]: 's0' },
+    };
+    const recovery = assessRecovery({
+      database,
+      policyName: 'gold',
+      policy,
+      snapshots: taken,
+      copies: [{ target: policy.copies[0]!, snapshots: [copy] }],
+      lastVerified: { at: '2026-11-24T10:00:00Z', rtoMinutes: 12.5 },
+      now,
+    });
+    expect(recovery.copies[0]!.pending).toBe(2);
+    const metrics = recoveryMetrics([recovery]);
+    expect(metrics.find((m) => m.name === 'CopyBacklog')!.value).toBe(2);
+    expect(metrics.find((m) => m.name === 'VerifiedRestoreRto')).toMatchObject({
+      unit: 'Seconds',
+      value: 750,
+    });
   });
 
   it('reads a passed report with its RTO and ignores a failed one', () => {

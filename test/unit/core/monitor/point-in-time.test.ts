@@ -188,15 +188,22 @@ describe('the RPO at a point-in-time target', () => {
     expect(lags).toEqual([
       {
         name: 'PointInTimeLag',
-        seconds: 2700,
+        unit: 'Seconds',
+        value: 2700,
         dimensions: { Database: 'orders-db', Policy: 'gold', Target: 'eu-west-1' },
       },
       {
         name: 'PointInTimeLag',
-        seconds: 720,
+        unit: 'Seconds',
+        value: 720,
         dimensions: { Database: 'billing-db', Policy: 'gold', Target: 'eu-west-1' },
       },
-      { name: 'PointInTimeLag', seconds: 2700, dimensions: { Policy: 'gold', Target: 'eu-west-1' } },
+      {
+        name: 'PointInTimeLag',
+        unit: 'Seconds',
+        value: 2700,
+        dimensions: { Policy: 'gold', Target: 'eu-west-1' },
+      },
     ]);
   });
 });
