@@ -266,8 +266,8 @@ async function snapshotTags(id: string): Promise<Record<string, string>> {
 describe('restore-verify through the Lambda handlers', () => {
   it('binds a handler to every Task state, one function each', async () => {
     const functions = taskFunctions();
-    expect(Object.keys(functions).sort()).toHaveLength(13);
-    expect(new Set(Object.values(functions)).size).toBe(13);
+    expect(Object.keys(functions).sort()).toHaveLength(15);
+    expect(new Set(Object.values(functions)).size).toBe(15);
     expect(Object.keys(handlerModules()).sort()).toEqual(Object.values(functions).sort());
   });
 
