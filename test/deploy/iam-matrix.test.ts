@@ -69,6 +69,11 @@ const SCRATCH_TAGS = {
 const MANAGED = resourceTags({ 'lifeboat:managed': 'true' });
 const SCRATCH = resourceTags({ 'lifeboat:scratch': 'true' });
 const SNAP = 'lifeboat-orders-20261124t0945';
+/** What AWS Backup restore testing restored, tagged as it tags it (restore-testing.html, "Data deletion"). */
+const RESTORED = 'awsbackup-restore-test-6f1d2c3b4a59';
+const RESTORE_TEST = resourceTags({ 'awsbackup-restore-test': 'weekly_rds' });
+/** lifeboat.example.yml validates restore testing plan weekly_rds; AWS Backup appends an id to its ARN. */
+const PLAN = `arn:aws:backup:${HOME.region}:${HOME.account}:restore-testing-plan:weekly_rds-2b7c9e41-8d3a-4f5e-a6b1-c0d9e8f7a6b5`;
 const SCRATCH_ID = 'lbs-orders-20261124t0945-a1b2c3';
 /** The key of the example's pointInTime target, for its replicated automated backups. */
 const REPLICA_KEY = policies.gold!.copies.find((c) => c.pointInTime)!.kmsKeyId;
@@ -366,6 +371,19 @@ const ALLOWED: Row[] = [
     rdsArn.instance(SCRATCH_ID, dr),
     requestTags(SCRATCH_TAGS),
   ],
+  // Validating an AWS Backup restore test: the job and its plan's selections, VALIDATING, the
+  // restored database's password, then the result (DescribeRestoreJob and PutRestoreValidationResult
+  // have no resource type: authorized on "*").
+  ['restoreValidateInput', 'backup:DescribeRestoreJob', '*'],
+  ['restoreValidateInput', 'backup:ListRestoreTestingSelections', PLAN],
+  ['restoreStartValidation', 'backup:PutRestoreValidationResult', '*'],
+  ['restoreStartValidation', 'backup:DescribeRestoreJob', '*'],
+  ['restoreStartValidation', 'rds:DescribeDBInstances', rdsArn.instance(RESTORED)],
+  ['restoreObtainCredentials', 'rds:ModifyDBInstance', rdsArn.instance(RESTORED), RESTORE_TEST],
+  ['restoreObtainCredentials', 'rds:ModifyDBCluster', rdsArn.cluster(RESTORED), RESTORE_TEST],
+  ['restorePlanFingerprints', 'rds:DescribeDBClusters', rdsArn.cluster(RESTORED)],
+  ['restoreReportValidationResult', 'backup:PutRestoreValidationResult', '*'],
+  ['restoreReportValidationResult', 'backup:DescribeRestoreJob', '*'],
 ];
 
 /** Calls near the allowed ones that no role may make. */
@@ -534,5 +552,92 @@ describe('packaged roles: a failover database is never deleted, changed, stopped
     };
     const results = await Promise.all(probes.map((p) => decide(loose, p.request)));
     expect(results.filter((r) => r.result === 'Allowed').length).toBeGreaterThan(0);
+  });
+});
+
+describe('packaged roles: the AWS Backup validator reads and reports, AWS Backup keeps the restored database', () => {
+  const refused = async (
+    roleId: string,
+    action: string,
+    resource: string,
+    context: Record<string, string | string[]> = RESTORE_TEST,
+  ) => {
+    const decision = await decide(roles[roleId]!, { action, resource, context });
+    expect(decision.error, `${action} on ${resource}`).toBeUndefined();
+    return decision.result !== 'Allowed';
+  };
+
+  it.each(roleIds)('%s cannot delete, untag or re-tag what restore testing restored', async (roleId) => {
+    for (const [action, resource, context] of [
+      ['rds:DeleteDBInstance', rdsArn.instance(RESTORED), RESTORE_TEST],
+      ['rds:DeleteDBCluster', rdsArn.cluster(RESTORED), RESTORE_TEST],
+      ['rds:DeleteDBInstance', rdsArn.instance(`${RESTORED}-1`), RESTORE_TEST],
+      // Without its tag AWS Backup cannot delete it; with Lifeboat's scratch tag Lifeboat could.
+      ['rds:RemoveTagsFromResource', rdsArn.instance(RESTORED), RESTORE_TEST],
+      [
+        'rds:AddTagsToResource',
+        rdsArn.instance(RESTORED),
+        { ...RESTORE_TEST, ...requestTags({ 'lifeboat:scratch': 'true' }) },
+      ],
+      // Nor mark a database of its own as restore testing's, to reset its password.
+      ['rds:AddTagsToResource', rdsArn.instance('orders'), requestTags({ 'awsbackup-restore-test': 'x' })],
+    ] as const) {
+      expect(await refused(roleId, action, resource, context), `${action} on ${resource}`).toBe(true);
+    }
+  });
+
+  it.each(roleIds)('%s starts, changes or deletes nothing of AWS Backup', async (roleId) => {
+    const recoveryPoint = `arn:aws:backup:${HOME.region}:${HOME.account}:recovery-point:awsbackup-job-3c5e7a91`;
+    for (const [action, resource] of [
+      ['backup:StartRestoreJob', recoveryPoint],
+      ['backup:DeleteRecoveryPoint', recoveryPoint],
+      ['backup:UpdateRecoveryPointLifecycle', recoveryPoint],
+      ['backup:UpdateRestoreTestingSelection', PLAN],
+      ['backup:DeleteRestoreTestingPlan', PLAN],
+    ] as const) {
+      expect(await refused(roleId, action, resource, {}), action).toBe(true);
+    }
+  });
+
+  it('lets only ObtainCredentials modify the restored database, only with the tag, only here', async () => {
+    const modifiers: string[] = [];
+    for (const roleId of roleIds) {
+      if (!(await refused(roleId, 'rds:ModifyDBInstance', rdsArn.instance(RESTORED)))) modifiers.push(roleId);
+    }
+    expect(modifiers).toEqual([roleOf('restoreObtainCredentials').logicalId]);
+    const credentials = roleOf('restoreObtainCredentials').logicalId;
+    // Named like restore testing's, but not tagged: someone's database.
+    expect(await refused(credentials, 'rds:ModifyDBInstance', rdsArn.instance(RESTORED), {})).toBe(true);
+    // Tagged, but in a DR region or another account: restore testing restores where its plan runs.
+    expect(await refused(credentials, 'rds:ModifyDBInstance', rdsArn.instance(RESTORED, dr))).toBe(true);
+    expect(
+      await refused(
+        credentials,
+        'rds:ModifyDBInstance',
+        `arn:aws:rds:${HOME.region}:${DR_ACCOUNT}:db:${RESTORED}`,
+      ),
+    ).toBe(true);
+  });
+
+  it('lets only StartValidation and ReportValidationResult report to AWS Backup', async () => {
+    const reporters: string[] = [];
+    for (const roleId of roleIds) {
+      if (!(await refused(roleId, 'backup:PutRestoreValidationResult', '*', {}))) reporters.push(roleId);
+    }
+    expect(reporters.sort()).toEqual(
+      [roleOf('restoreReportValidationResult').logicalId, roleOf('restoreStartValidation').logicalId].sort(),
+    );
+  });
+
+  it('reads the selections of the plans the policy validates only', async () => {
+    const validate = roleOf('restoreValidateInput').logicalId;
+    expect(
+      await refused(
+        validate,
+        'backup:ListRestoreTestingSelections',
+        `arn:aws:backup:${HOME.region}:${HOME.account}:restore-testing-plan:monthly_ec2-1a2b3c4d`,
+        {},
+      ),
+    ).toBe(true);
   });
 });

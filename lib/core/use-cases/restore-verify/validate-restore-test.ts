@@ -129,7 +129,9 @@ export async function validateRestoreTestInput(
     ? Object.values(deps.policies.policies).some((p) => selects(p, source))
     : false;
 
-  const runId = runIdFor(startedAt);
+  // The job in the run id too: a restore-verify of the same source in the same second keeps its own
+  // report (and stays this run's baseline) instead of being overwritten by this one.
+  const runId = `${runIdFor(startedAt)}-${job.restoreJobId.slice(0, 8).toLowerCase()}`;
   const execution = event.execution ?? `local-${startedAt.getTime()}`;
   return {
     mode: 'database',
