@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Command } from 'commander';
+import { liveConnectionFromSecret } from '../../lib/adapters/aws/live-database-secret.js';
 import { RdsScratchRestorer } from '../../lib/adapters/aws/rds-restores.js';
 import { RdsSnapshotStore } from '../../lib/adapters/aws/rds-snapshots.js';
 import {
@@ -25,6 +26,7 @@ interface RecoverOptions extends AwsOptions {
   time: string;
   table: string[];
   liveUrl?: string;
+  liveSecret?: string;
   sql?: string;
   json?: boolean;
   report?: string;
@@ -56,6 +58,10 @@ export function registerRecover(program: Command): void {
         '--live-url <url>',
         'the live database (AFTER): postgres://... or mysql://... (or LIFEBOAT_LIVE_URL)',
       )
+      .option(
+        '--live-secret <arn>',
+        "instead of --live-url: a Secrets Manager secret with the live database's login (username, password; host, port, engine, dbname or those of --db)",
+      )
       .option('--sql <file>', 'write the repair script here')
       .option('--delete-inserted', 'the repair script also deletes the rows inserted since --time')
       .option('--report <file>', 'write the diff as JSON here')
@@ -76,9 +82,16 @@ export function registerRecover(program: Command): void {
         `--time must be an ISO 8601 time with a zone, e.g. 2026-11-24T09:29:00Z, not "${options.time}"`,
       );
     }
-    const liveUrl = options.liveUrl ?? process.env.LIFEBOAT_LIVE_URL;
-    if (!liveUrl) throw new InvalidInputError('--live-url is required (or set LIFEBOAT_LIVE_URL)');
-    const live = connectionFromUrl(liveUrl, options.liveUrl ? '--live-url' : 'LIFEBOAT_LIVE_URL');
+    if (options.liveUrl && options.liveSecret) {
+      throw new InvalidInputError('--live-url and --live-secret name the live database twice: give one');
+    }
+    const liveUrl = options.liveSecret ? undefined : (options.liveUrl ?? process.env.LIFEBOAT_LIVE_URL);
+    if (!liveUrl && !options.liveSecret) {
+      throw new InvalidInputError('--live-url or --live-secret is required (or set LIFEBOAT_LIVE_URL)');
+    }
+    const urlLive = liveUrl
+      ? connectionFromUrl(liveUrl, options.liveUrl ? '--live-url' : 'LIFEBOAT_LIVE_URL')
+      : undefined;
     const passwordKey = options.passwordKeySecret ?? process.env.LIFEBOAT_SCRATCH_PASSWORD_KEY;
     if (!passwordKey) {
       throw new InvalidInputError('--password-key-secret is required (or set LIFEBOAT_SCRATCH_PASSWORD_KEY)');
@@ -87,6 +100,13 @@ export function registerRecover(program: Command): void {
     const config = awsClientConfig(options);
     const rds = new RDSClient(config);
     const region = await regionOf(rds);
+    const live =
+      urlLive ??
+      (await liveConnectionFromSecret(
+        { secrets: new SecretsManagerClient(config), rds },
+        options.liveSecret!,
+        options.db,
+      ));
     const restorer = new RdsScratchRestorer({ client: rds, region });
     const override = process.env[SCRATCH_ENDPOINT_OVERRIDE];
     const ports: RecoverPorts = {
