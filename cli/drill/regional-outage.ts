@@ -21,7 +21,7 @@ const seconds = (minutes: number | null) => (minutes === null ? '?' : `${(minute
  * The primary region is declared lost: `lifeboat failover`'s own use case restores production in
  * the DR account from its best copy (the newest verified one, once restore-verify passed there)
  * with the local engine, and the measured RTO and RPO are printed beside the policy's objectives.
- * The record goes to the drill's reports, as it would to the DR site's bucket.
+ * The record goes to the DR site's reports folder, as it would to the DR site's bucket.
  */
 export async function failOverToDr(world: DrillWorld, reports: LocalReportStore): Promise<FailoverRun> {
   const { progress, policies, server } = world;
@@ -69,6 +69,6 @@ export async function failOverToDr(world: DrillWorld, reports: LocalReportStore)
   progress.info(
     `• Failover RPO (measured): ${seconds(m.rpoMinutes)} of writes not in the DR copy; objective ${o.rpoMinutes} min${met(m.rpoMet)}`,
   );
-  if (run.recordKey) progress.info(`• Failover record: ${run.recordKey} in the drill's reports`);
+  if (run.recordKey) progress.info(`• Failover record: ${run.recordKey} in the DR site's reports`);
   return run;
 }

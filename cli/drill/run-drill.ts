@@ -14,7 +14,7 @@ import { restoreVerifySetup } from './restore-verify.js';
 import { snapshotHistory, snapshotWithSourceBaseline } from './snapshots.js';
 import { startSource } from './start-source.js';
 import { concludeDrill } from './summary.js';
-import { verifyDrCopy } from './verify-dr-copy.js';
+import { drSiteReports, verifyDrCopy } from './verify-dr-copy.js';
 import { verifyAtPrimary } from './verify-primary.js';
 
 export type { DrillOptions } from './context.js';
@@ -69,6 +69,7 @@ async function drill(context: DrillContext): Promise<boolean> {
   const setup = restoreVerifySetup(world);
   const primary = await verifyAtPrimary(world, setup, taken);
   const drRun = await verifyDrCopy(world, setup, drCopyId);
-  await failOverToDr(world, setup.reports);
+  // The failover record goes where the DR site keeps its reports, as lifeboat failover puts it.
+  await failOverToDr(world, drSiteReports(setup.reports));
   return concludeDrill(world, setup, { taken, source: primary.source, primaryRun: primary.run, drRun });
 }

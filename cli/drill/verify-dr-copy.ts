@@ -11,13 +11,18 @@ import { verifyRun, type RestoreVerifySetup, type VerifyRun } from './restore-ve
  * the primary's report of the same snapshot. A local folder stands in for the DR site's bucket;
  * the primary's reports are copied into it as S3 replication would put them.
  */
+/** The DR site's reports folder, standing in for its bucket: replicated reports, its own, failovers. */
+export function drSiteReports(primary: LocalReportStore): LocalReportStore {
+  return new LocalReportStore(resolve(primary.folder, 'dr-site'));
+}
+
 export async function verifyDrCopy(
   world: DrillWorld,
   setup: RestoreVerifySetup,
   drCopyId: string,
 ): Promise<VerifyRun> {
   const { reports, deps, dr } = setup;
-  const siteReports = new LocalReportStore(resolve(reports.folder, 'dr-site'));
+  const siteReports = drSiteReports(reports);
   for (const key of await reports.list(`reports/${DATABASE}/`)) {
     await siteReports.put(key, await reports.get(key));
   }

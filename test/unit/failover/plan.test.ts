@@ -209,7 +209,7 @@ describe('parseTarget', () => {
 describe('copies[].failover in the policy file', () => {
   it.each([
     ['failover: {}', 'policies.gold.copies.0.failover.instanceClass'],
-    ['failover: { instanceClass: large }', 'must be an RDS class such as db.r6g.large'],
+    ['failover: { instanceClass: large }', 'must be an RDS class such as db.t4g.medium'],
     ['failover: { instanceClass: db.r6g.large, securityGroups: [default] }', 'must be a security group id'],
     ['failover: { instanceClass: db.r6g.large, instances: [] }', 'must list at least one instance'],
     ['failover: { instanceClass: db.r6g.large, multiAz: yes }', 'multiAz: must be true or false'],
