@@ -18,12 +18,16 @@ const CLIENTS = {
   sns: '"com.amazonaws.sns"',
   sfn: '"com.amazonaws.sfn"',
   secretsManager: '"com.amazonaws.secretsmanager"',
+  backup: '"com.amazonaws.backup"',
 };
 type Client = keyof typeof CLIENTS;
 
 /** The clients each restore-verify step calls (its IAM role in deploy/functions/restore.yml agrees). */
 const RESTORE_STEP_CLIENTS: Record<string, Client[]> = {
-  restoreValidateInput: ['rds'],
+  // An AWS Backup restore job event is validated against the job itself.
+  restoreValidateInput: ['rds', 'backup'],
+  restoreStartValidation: ['rds', 'backup'],
+  restoreReportValidationResult: ['backup'],
   restoreStartDatabaseVerifications: ['sfn'],
   restoreResolveSnapshot: ['rds'],
   restoreStartRestore: ['rds'],
