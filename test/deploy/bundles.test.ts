@@ -51,7 +51,7 @@ const functions = resourcesOfType(loadTemplate(), 'AWS::Lambda::Function').map((
 
 /**
  * Minified code (the .mjs, source map apart) each lifecycle function may carry, in KB, about 8%
- * over what it is today. Issue 14 asked for at most 250 KB; that is not reached while the real SDK
+ * over what it is today. The target of 250 KB is not reached while the real SDK
  * is bundled: an RDS client with one command, without the default credential chain, is 253 KB by
  * itself (@smithy/core, the client's schemas and its error classes, which it registers all at
  * import). README "Benchmarks" has the parts.
