@@ -8,8 +8,10 @@ import { stsSettingsFrom } from '../../lib/adapters/aws/sts-credentials.js';
 import { copyTargetClient, copyTargetStore } from '../../lib/adapters/aws/target-stores.js';
 import { ConfigError } from '../../lib/core/errors.js';
 import { dashboardUrl } from '../../lib/core/naming/dashboard.js';
+import { surveyDrSite } from '../../lib/core/monitor/dr-site.js';
 import type { DatabaseRecovery } from '../../lib/core/monitor/recovery.js';
 import { surveyRecovery } from '../../lib/core/monitor/run.js';
+import { isDrSite } from '../../lib/core/policy/site.js';
 import { awsClientConfig, regionOf, withAwsOptions, type AwsOptions } from '../aws-options.js';
 import { EXIT } from '../exit.js';
 import { readPolicyFile } from '../policy-file.js';
@@ -20,6 +22,7 @@ interface StatusOptions extends AwsOptions {
   json?: boolean;
   now?: string;
   stage: string;
+  site?: string;
 }
 
 export function registerStatus(program: Command): void {
@@ -37,6 +40,10 @@ export function registerStatus(program: Command): void {
       .option('--json', 'print {"databases":[...]} as the monitor sees them')
       .option('--now <time>', 'judge ages as of this ISO 8601 time (default: now)')
       .option(
+        '--site <primary|dr>',
+        "which site's view: dr (the copies a DR site holds, its restores and their RTO) needs the DR site's policy file; default: what the policy file is",
+      )
+      .option(
         '--stage <stage>',
         'the stage Lifeboat is deployed as, for the dashboard URL (or LIFEBOAT_STAGE)',
         process.env.LIFEBOAT_STAGE ?? 'dev',
@@ -46,39 +53,57 @@ export function registerStatus(program: Command): void {
   });
 }
 
-/** Exit 1 when any database is past its RPO or its verification is stale: a failed check. */
+/** Exit 1 when any database is past its RPO or RTO or its verification is stale: a failed check. */
 async function status(options: StatusOptions): Promise<number> {
   if (!/^[a-zA-Z0-9-]{1,40}$/.test(options.stage)) {
     throw new ConfigError(`--stage "${options.stage}" is not a stage name (letters, digits and -)`);
   }
+  if (options.site !== undefined && options.site !== 'primary' && options.site !== 'dr') {
+    throw new ConfigError(`--site must be primary or dr, not "${options.site}"`);
+  }
   const policies = await readPolicyFile(options.policy);
+  const drSite = isDrSite(policies) ? policies : undefined;
+  if (options.site === 'dr' && !drSite) {
+    throw new ConfigError(
+      `--site dr: ${options.policy} is a primary's policy file; pass the DR site's (the one with its site section)`,
+    );
+  }
+  if (options.site === 'primary' && drSite) {
+    throw new ConfigError(
+      `--site primary: ${options.policy} is a DR site's policy file (it has a site section)`,
+    );
+  }
   const now = options.now ? new Date(options.now) : new Date();
   if (Number.isNaN(now.getTime())) throw new ConfigError(`--now "${options.now}" is not an ISO 8601 time`);
-  const base = awsClientConfig(options);
+  // A DR site's view is of its own region, which its policy file names.
+  const base = { ...(drSite ? { region: drSite.site.region } : {}), ...awsClientConfig(options) };
   const rds = new RDSClient(base);
   const region = await regionOf(rds);
   const sts = { ...stsSettingsFrom(base), region };
   const bucket = options.reportsBucket ?? process.env.LIFEBOAT_REPORTS_BUCKET;
+  const reports = bucket
+    ? new S3ReportStore({
+        bucket,
+        client: new S3Client({ ...base, region, forcePathStyle: !!base.endpoint }),
+      })
+    : undefined;
+  const store = new RdsSnapshotStore({ region, client: rds });
 
-  const recoveries = await surveyRecovery(
-    {
-      policies,
-      store: new RdsSnapshotStore({ region, client: rds }),
-      targetStores: (policy) =>
-        policy.copies.map((target) => ({ target, store: copyTargetStore(target, base, sts) })),
-      replication: (target) =>
-        new RdsBackupReplication({ region: target.region, client: copyTargetClient(target, base, sts) }),
-      ...(bucket
-        ? {
-            reports: new S3ReportStore({
-              bucket,
-              client: new S3Client({ ...base, region, forcePathStyle: !!base.endpoint }),
-            }),
-          }
-        : {}),
-    },
-    now,
-  );
+  // A DR site sees the copies it holds and the restores verified here, never the primary's region.
+  const recoveries = drSite
+    ? await surveyDrSite({ policies: drSite, region, store, ...(reports ? { reports } : {}) }, now)
+    : await surveyRecovery(
+        {
+          policies,
+          store,
+          targetStores: (policy) =>
+            policy.copies.map((target) => ({ target, store: copyTargetStore(target, base, sts) })),
+          replication: (target) =>
+            new RdsBackupReplication({ region: target.region, client: copyTargetClient(target, base, sts) }),
+          ...(reports ? { reports } : {}),
+        },
+        now,
+      );
 
   const dashboard = dashboardUrl(options.stage, region);
   if (options.json) {
@@ -87,7 +112,9 @@ async function status(options: StatusOptions): Promise<number> {
     console.log(formatStatus(recoveries, region, now, bucket));
     console.log(`\nDashboard: ${dashboard}`);
   }
-  const failing = recoveries.filter((r) => r.rpo.state === 'breach' || r.verification.state === 'stale');
+  const failing = recoveries.filter(
+    (r) => r.rpo.state === 'breach' || r.verification.state === 'stale' || r.rto?.state === 'breach',
+  );
   return failing.length > 0 ? EXIT.failed : EXIT.ok;
 }
 
@@ -121,9 +148,17 @@ export function formatStatus(
       `${recovery.database}  ${recovery.kind}, policy ${recovery.policy}`,
       `  RPO            ${rpo}`,
     );
-    lines.push(
-      `  snapshot       ${recovery.snapshot ? `${recovery.snapshot.id}  ${when(recovery.snapshot.createdAt, recovery.snapshot.ageMinutes)}` : 'none'}`,
-    );
+    // A DR site's picture has an RTO state and no snapshot of its own: it holds copies only.
+    if (recovery.rto) {
+      const rto = recovery.rto.state === 'breach' ? 'BREACH' : recovery.rto.state;
+      lines.push(
+        `  RTO            ${rto} (objective ${recovery.rto.objectiveMinutes} min, last restore verified here)`,
+      );
+    } else {
+      lines.push(
+        `  snapshot       ${recovery.snapshot ? `${recovery.snapshot.id}  ${when(recovery.snapshot.createdAt, recovery.snapshot.ageMinutes)}` : 'none'}`,
+      );
+    }
     for (const copy of recovery.copies) {
       const text = copy.error
         ? `cannot be read: ${copy.error}`

@@ -167,3 +167,113 @@ describe('lifeboat status against moto', () => {
     expect(run.stderr).toContain(`policy file ${join(dir, 'missing.yml')}: not found`);
   });
 });
+
+describe("lifeboat status with a DR site's policy file", () => {
+  // A DR site in us-east-1 guarding the copies a primary in us-west-2 makes there: its view is of
+  // the copies it holds and of the restores verified here, and reaches no other region.
+  let drPolicy: string;
+  beforeAll(async () => {
+    drPolicy = join(dir, 'lifeboat.dr.yml');
+    await writeFile(
+      drPolicy,
+      [
+        'site:',
+        '  kind: dr',
+        '  region: us-east-1',
+        "  primary: { account: '123456789012', region: us-west-2 }",
+        'policies:',
+        '  gold:',
+        "    select: { tags: { 'lifeboat:policy': gold } }",
+        "    schedule: 'cron(0 * * * ? *)'",
+        '    rpoMinutes: 60',
+        '    rtoMinutes: 30',
+        '    retention: { daily: 7 }',
+        '    copies:',
+        '      - region: us-east-1',
+        '        kmsKeyId: arn:aws:kms:us-east-1:123456789012:key/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
+        '        verify: { subnetGroup: lifeboat-dr-scratch }',
+        '    verify:',
+        '      instanceClass: db.t4g.medium',
+        '      databases: [app]',
+        '',
+      ].join('\n'),
+    );
+    // The database is in the primary's region; only its copy is here (moto needs an instance to
+    // snapshot: one no policy selects).
+    const rds = new RDSClient(motoClientConfig(moto));
+    await rds.send(
+      new CreateDBInstanceCommand({
+        DBInstanceIdentifier: 'ledger-db',
+        DBInstanceClass: 'db.t4g.micro',
+        Engine: 'postgres',
+        AllocatedStorage: 20,
+        MasterUsername: 'lifeboat',
+        MasterUserPassword: 'not-a-secret-1',
+      }),
+    );
+    await rds.send(
+      new CreateDBSnapshotCommand({
+        DBInstanceIdentifier: 'ledger-db',
+        DBSnapshotIdentifier: 'lifeboat-ledger-db-20261124t0900-us-east-1',
+        Tags: [
+          { Key: TAG.managed, Value: 'true' },
+          { Key: TAG.source, Value: 'ledger-db' },
+          { Key: TAG.policy, Value: 'gold' },
+          { Key: TAG.scheduledAt, Value: new Date(Date.now() - 20 * 60_000).toISOString() },
+        ],
+      }),
+    );
+  });
+
+  const drLifeboat = async (...args: string[]) => {
+    const primaryPolicy = policy;
+    policy = drPolicy;
+    try {
+      return await lifeboat(...args);
+    } finally {
+      policy = primaryPolicy;
+    }
+  };
+
+  it('shows the newest copy held here by the age of its data, and the RTO, not a snapshot of its own', async () => {
+    const run = await drLifeboat('--site', 'dr');
+
+    expect(run.stderr).not.toContain('lifeboat:');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/ledger-db {2}instance, policy gold/);
+    expect(run.stdout).toMatch(/RPO {12}ok \(objective 60 min\)/);
+    expect(run.stdout).toMatch(/RTO {12}unknown \(objective 30 min, last restore verified here\)/);
+    expect(run.stdout).toMatch(
+      /copy us-east-1\s+lifeboat-ledger-db-20261124t0900-us-east-1 .*\((19|20|21) min ago\)/,
+    );
+    expect(run.stdout).not.toMatch(/^ {2}snapshot /m);
+    // The primary's snapshot in this region (moto's shared account) is no copy of a policy here.
+    expect(run.stdout).not.toContain('orders-db');
+  });
+
+  it('breaches the RPO when the newest copy held here is older than the objective', async () => {
+    const later = new Date(Date.now() + 60 * 60_000).toISOString();
+    const run = await drLifeboat('--now', later, '--json');
+
+    expect(run.code).toBe(1);
+    const status = JSON.parse(run.stdout) as {
+      databases: Array<{ rpo: { state: string; reasons: string[] } }>;
+    };
+    expect(status.databases).toHaveLength(1);
+    expect(status.databases[0]!.rpo.state).toBe('breach');
+    expect(status.databases[0]!.rpo.reasons[0]).toMatch(/newest copy at us-east-1 holds data 8\d min old/);
+  });
+
+  it('refuses a --site the policy file is not, naming it', async () => {
+    const primaryView = await drLifeboat('--site', 'primary');
+    expect([primaryView.code, primaryView.stderr.trim()]).toEqual([
+      2,
+      `lifeboat: --site primary: ${drPolicy} is a DR site's policy file (it has a site section)`,
+    ]);
+    const drView = await lifeboat('--site', 'dr');
+    expect(drView.code).toBe(2);
+    expect(drView.stderr).toContain("is a primary's policy file; pass the DR site's");
+    const neither = await lifeboat('--site', 'elsewhere');
+    expect(neither.stderr.trim()).toBe('lifeboat: --site must be primary or dr, not "elsewhere"');
+  });
+});
