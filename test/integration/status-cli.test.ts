@@ -8,6 +8,7 @@ import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TAG } from '../../lib/core/tags.js';
 import { motoClientConfig, startMoto, type Moto } from '../support/moto.js';
+import { createInstance } from '../support/rds-fixtures.js';
 
 const CLI = fileURLToPath(new URL('../../bin/lifeboat.mjs', import.meta.url));
 
@@ -201,16 +202,7 @@ describe("lifeboat status with a DR site's policy file", () => {
     // The database is in the primary's region; only its copy is here (moto needs an instance to
     // snapshot: one no policy selects).
     const rds = new RDSClient(motoClientConfig(moto));
-    await rds.send(
-      new CreateDBInstanceCommand({
-        DBInstanceIdentifier: 'ledger-db',
-        DBInstanceClass: 'db.t4g.micro',
-        Engine: 'postgres',
-        AllocatedStorage: 20,
-        MasterUsername: 'lifeboat',
-        MasterUserPassword: 'not-a-secret-1',
-      }),
-    );
+    await createInstance(rds, 'ledger-db');
     await rds.send(
       new CreateDBSnapshotCommand({
         DBInstanceIdentifier: 'ledger-db',
