@@ -1,10 +1,12 @@
 /**
  * SQL that diffs PostgreSQL tables. Pure text builders: lib/adapters/db/postgres-diff.ts runs them.
  *
- * Rows are hashed as fingerprints hash them (fingerprint/postgres-sql.ts postgresRowHash), so a
- * bucket's checksum is the fingerprint's sum over the bucket's rows. A bucket is computed in the
- * same subquery as the row hash (kept whole by OFFSET 0), and the bucket sums of a whole table
- * come back from one scan, grouped by bucket.
+ * Rows are hashed by the diff's own row hash on PostgreSQL 14+ (postgres-hash.ts: as strict as
+ * the fingerprint's, cheaper, and summed as it is), so a table with a key is summed per bucket in
+ * one flat query that hashes each row once. Otherwise (PostgreSQL 13, a table too wide for that
+ * hash, a table without a key, bucketed by its rows' own hash) rows are hashed as fingerprints
+ * hash them (fingerprint/postgres-sql.ts postgresRowHash) in a subquery kept whole by OFFSET 0,
+ * which the sums and buckets name. Either way a table's bucket sums come back from one scan.
  *
  * Numbers built here (bucket bounds, widths, moduli) are bigints Lifeboat computed, written as
  * digits; values from the operator (--where-key) are parameters cast to the key's type.
@@ -17,6 +19,7 @@ import {
 } from '../fingerprint/postgres-sql.js';
 import type { RowHashMethod } from '../fingerprint/types.js';
 import { keyBoundConditions, mergedRanges } from './buckets.js';
+import { postgresDiffRowHash } from './postgres-hash.js';
 import type { BucketPlan, BucketScope, KeyBounds } from './types.js';
 
 /** What the SQL needs to know of a table: its name, columns, key columns and key type. */
@@ -56,16 +59,34 @@ function boundConditions(
   return keyBoundConditions(quoteIdent(key.name), bounds, (n) => `$${n}::${key.type}`);
 }
 
+/**
+ * How a table's rows are hashed: `perRow` once per row, then `final` over it (as `h`) is summed.
+ * `flat` when `final` names `h` once and nothing else needs `h`: then one query level does it all,
+ * which the planner may also run in parallel.
+ */
+interface TableHashing {
+  perRow: string;
+  final: string;
+  flat: boolean;
+}
+
+function hashing(table: PostgresDiffTable, method: RowHashMethod): TableHashing {
+  const chained = method === 'typed' ? postgresDiffRowHash(table.columns) : null;
+  const { perRow, final } = chained
+    ? { perRow: chained, final: 'h' }
+    : postgresRowHash(table.columns, method);
+  // Without a key, rows are bucketed by their own hash, which the sum names again.
+  return { perRow, final, flat: final === 'h' && table.primaryKey.length > 0 };
+}
+
 /** The value a plan buckets: the first key as int8, a hash of the key, or of the row (`h`). */
 function bucketSource(
   table: PostgresDiffTable,
   plan: BucketPlan,
-  method: RowHashMethod,
+  hashed: TableHashing,
 ): { inner?: string; outer: string } {
   if (plan.kind === 'range') return { inner: `${quoteIdent(firstKey(table).name)}::int8`, outer: 'b0' };
-  if (table.primaryKey.length === 0) {
-    return { outer: `((${postgresRowHash(table.columns, method).final}) & ${NON_NEGATIVE})` };
-  }
+  if (table.primaryKey.length === 0) return { outer: `((${hashed.final}) & ${NON_NEGATIVE})` };
   const key = `ROW(${table.primaryKey.map(quoteIdent).join(', ')})::text COLLATE "C"`;
   return { inner: `(pg_catalog.hashtextextended(${key}, 0) & ${NON_NEGATIVE})`, outer: 'b0' };
 }
@@ -78,7 +99,8 @@ function bucketOf(plan: BucketPlan, source: string): string {
 
 /**
  * The rows of a scope: key-range conditions go into the scan (the key's index serves them), hash
- * conditions onto the hashed rows.
+ * conditions onto the hashed rows. Returns the FROM clause, the bucket of each row and its `final`
+ * hash, as expressions over it.
  */
 function scoped(
   table: PostgresDiffTable,
@@ -86,12 +108,18 @@ function scoped(
   bounds: KeyBounds,
   method: RowHashMethod,
   outputs: string[],
-): { sql: string; values: string[]; bucket: string } {
+): { sql: string; values: string[]; bucket: string; hash: string } {
   const { conditions, values } = boundConditions(table, bounds);
+  const hashed = hashing(table, method);
   const outer: string[] = [];
-  const source = bucketSource(table, scope.plan, method);
-  const inner = [...outputs, `${postgresRowHash(table.columns, method).perRow} AS h`];
-  if (source.inner) inner.push(`${source.inner} AS b0`);
+  const inner = [...outputs, `${hashed.perRow} AS h`];
+  // A flat query names the expressions themselves; else the subquery's columns.
+  const sourceOf = (plan: BucketPlan) => {
+    const source = bucketSource(table, plan, hashed);
+    if (source.inner && hashed.flat) return `(${source.inner})`;
+    if (source.inner && !inner.includes(`${source.inner} AS b0`)) inner.push(`${source.inner} AS b0`);
+    return source.outer;
+  };
   const within = scope.within;
   if (within && within.plan.kind === 'range') {
     const k = quoteIdent(firstKey(table).name);
@@ -100,17 +128,24 @@ function scoped(
     );
     conditions.push(ranges.length ? `(${ranges.join(' OR ')})` : 'false');
   } else if (within) {
-    const withinSource = bucketSource(table, within.plan, method);
-    if (withinSource.inner && !source.inner) inner.push(`${withinSource.inner} AS b0`);
     outer.push(
-      `${bucketOf(within.plan, withinSource.outer)} = ANY ('{${within.buckets.join(',')}}'::int8[])`,
+      `${bucketOf(within.plan, sourceOf(within.plan))} = ANY ('{${within.buckets.join(',')}}'::int8[])`,
     );
   }
+  const bucket = bucketOf(scope.plan, sourceOf(scope.plan));
   const where = (list: string[]) => (list.length ? ` WHERE ${list.join(' AND ')}` : '');
+  const relation = qualifiedName(table.schema, table.name);
+  if (hashed.flat) {
+    return {
+      sql: `${relation}${where([...conditions, ...outer])}`,
+      values,
+      bucket,
+      hash: `(${hashed.perRow})`,
+    };
+  }
   const from =
-    `(SELECT ${inner.join(', ')} FROM ${qualifiedName(table.schema, table.name)}${where(conditions)} OFFSET 0) AS r` +
-    where(outer);
-  return { sql: from, values, bucket: bucketOf(scope.plan, source.outer) };
+    `(SELECT ${inner.join(', ')} FROM ${relation}${where(conditions)} OFFSET 0) AS r` + where(outer);
+  return { sql: from, values, bucket, hash: hashed.final };
 }
 
 /** Rows and hash sum per bucket of a scope, in one scan. */
@@ -120,10 +155,9 @@ export function postgresBucketSumsQuery(
   bounds: KeyBounds,
   method: RowHashMethod,
 ): { sql: string; values: string[] } {
-  const { sql, values, bucket } = scoped(table, scope, bounds, method, []);
-  const { final } = postgresRowHash(table.columns, method);
+  const { sql, values, bucket, hash } = scoped(table, scope, bounds, method, []);
   return {
-    sql: `SELECT ${bucket}::text AS bucket, count(*)::int8::text AS rows, pg_catalog.sum(${final})::text AS sum FROM ${sql} GROUP BY 1`,
+    sql: `SELECT ${bucket}::text AS bucket, count(*)::int8::text AS rows, pg_catalog.sum(${hash})::text AS sum FROM ${sql} GROUP BY 1`,
     values,
   };
 }
@@ -143,7 +177,8 @@ export function postgresBucketRowsQuery(
     method,
     outputs,
   );
-  return { sql: `SELECT ${table.columns.map((_, i) => `v${i}`).join(', ')} FROM ${sql}`, values };
+  const columns = hashing(table, method).flat ? outputs : table.columns.map((_, i) => `v${i}`);
+  return { sql: `SELECT ${columns.join(', ')} FROM ${sql}`, values };
 }
 
 /** The lowest and highest first-key value within the bounds. */
