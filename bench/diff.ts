@@ -5,12 +5,15 @@
  * times, best of a few runs each (the machine may be shared: the load average is printed):
  * - psql COPY (SELECT * ... ORDER BY id) of both sides at once into files, then diff(1) of them;
  * - Lifeboat's diff of the two databases (bucket sums of each side in one pass, both sides at once,
- *   then the rows of the differing buckets only).
- * Prints the time ratio and the rows each side returned. Goal: Lifeboat at least 5x faster, and
- * rows read after the first pass growing with the damaged buckets, not the table.
+ *   then the rows of the differing buckets only), with the server's parallel workers for the first
+ *   pass and without (max_parallel_workers_per_gather = 0 on both databases).
+ * Each line also gives the least CPU seconds of its runs: the server's (its sessions and workers)
+ * plus this process's and its children's (psql, diff), since load on a shared machine moves wall
+ * times far more. Prints wall and CPU ratios and the rows each side returned. Goal: Lifeboat at
+ * least 5x faster, and rows read after the first pass growing with the damaged buckets, not the table.
  * Run: npm run bench:diff [-- --rows N --damage N --repeat N]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -20,7 +23,7 @@ import { connectionFromUrl } from '../lib/adapters/db/index.js';
 import type { DatabaseDiff } from '../lib/core/diff/types.js';
 import { diffDatabases } from '../lib/core/use-cases/diff-databases.js';
 import { POSTGRES_BIN, startPostgres } from '../test/support/postgres.js';
-import { best, load, ratio, shell } from './support/timing.js';
+import { bestWithCpu, cpuSeconds, load, ratio, shell } from './support/timing.js';
 
 const { values } = parseArgs({
   options: {
@@ -80,8 +83,12 @@ try {
     `${join(POSTGRES_BIN, 'psql')} -X -q -h ${server.host} -p ${server.port} -U ${server.user} -d ${database} ` +
     `-c "COPY (SELECT * FROM bench ORDER BY id) TO STDOUT" > ${file}`;
   const [a, b] = [join(dir, 'before.tsv'), join(dir, 'after.tsv')];
+  const postmaster = Number(readFileSync(join(server.dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const cpu = () => cpuSeconds(postmaster) + cpuSeconds('self');
+  const timed = (label: string, run: () => Promise<unknown>) =>
+    bestWithCpu(label, ROWS, REPEAT, run, cpu, 300);
   let differingLines = 0;
-  const dumped = await best('dump both sides ordered by key + diff', ROWS, REPEAT, async () => {
+  const dumped = await timed('dump both sides ordered by key + diff', async () => {
     const output = await shell(
       `(${psql('before_db', a)} & ${psql('after_db', b)} & wait) && (diff ${a} ${b} || true)`,
       {
@@ -92,7 +99,7 @@ try {
   });
 
   let diff: DatabaseDiff | undefined;
-  const lifeboat = await best('lifeboat diff', ROWS, REPEAT, async () => {
+  const runDiff = async () => {
     const sides = await openDiffSides(
       connectionFromUrl(server.urlFor('before_db')),
       connectionFromUrl(server.urlFor('after_db')),
@@ -102,7 +109,17 @@ try {
     } finally {
       await Promise.all(sides.map((side) => side.close()));
     }
-  });
+  };
+  const workers = async (
+    setting: 'SET max_parallel_workers_per_gather = 0' | 'RESET max_parallel_workers_per_gather',
+  ) => {
+    for (const database of ['before_db', 'after_db'])
+      await admin.query(`ALTER DATABASE ${database} ${setting}`);
+  };
+  await workers('SET max_parallel_workers_per_gather = 0');
+  const serial = await timed('lifeboat diff, no parallel workers', runDiff);
+  await workers('RESET max_parallel_workers_per_gather');
+  const lifeboat = await timed('lifeboat diff', runDiff);
 
   const table = diff?.tables[0];
   const found = (table?.deleted.length ?? 0) + (table?.inserted.length ?? 0) + (table?.changed.length ?? 0);
@@ -117,7 +134,10 @@ try {
       `rows read ${side.padEnd(6)}: dump ${ROWS.toLocaleString('en')}; lifeboat ${read.rows.toLocaleString('en')} rows + ${read.buckets.toLocaleString('en')} bucket sums (${ratio(ROWS, read.rows + read.buckets)} fewer)`,
     );
   }
-  console.log(`dump+diff / lifeboat diff: ${ratio(dumped, lifeboat)}  (goal >= 5x)`);
+  const ratios = (x: { wall: number; cpu?: number }, y: { wall: number; cpu?: number }) =>
+    `${ratio(x.wall, y.wall)} wall, ${ratio(x.cpu ?? NaN, y.cpu ?? NaN)} cpu`;
+  console.log(`dump+diff / lifeboat diff: ${ratios(dumped, lifeboat)}  (goal >= 5x)`);
+  console.log(`dump+diff / lifeboat diff, no parallel workers: ${ratios(dumped, serial)}`);
   console.log(`load average at the end: ${load()} (2 cores shared with other work skew every figure)`);
 } catch (error) {
   console.error(error);

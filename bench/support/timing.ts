@@ -32,7 +32,8 @@ export function cpuSeconds(pid: number | 'self'): number {
 /**
  * Like `best`, and also the least CPU seconds of any run as `cpu` counts them (say, the database
  * server's and this process's with its children): the machine's load moves wall times, much less
- * the CPU a contender needs. Runs print as wall/cpu.
+ * the CPU a contender needs. Runs print as wall/cpu. `settleMs` waits after each run, outside its
+ * wall time, before CPU is read: a server counts a session's CPU once it has reaped its process.
  */
 export async function bestWithCpu(
   label: string,
@@ -40,6 +41,7 @@ export async function bestWithCpu(
   repeat: number,
   run: () => Promise<unknown>,
   cpu?: () => number,
+  settleMs = 0,
 ): Promise<{ wall: number; cpu?: number }> {
   const runs: Array<{ wall: number; cpu?: number }> = [];
   for (let attempt = 0; attempt < repeat; attempt++) {
@@ -47,6 +49,7 @@ export async function bestWithCpu(
     const start = process.hrtime.bigint();
     await run();
     const wall = Number(process.hrtime.bigint() - start) / 1e9;
+    if (settleMs > 0) await new Promise((resolve) => setTimeout(resolve, settleMs));
     runs.push(cpuBefore === undefined ? { wall } : { wall, cpu: cpu!() - cpuBefore });
   }
   const wall = Math.min(...runs.map((r) => r.wall));

@@ -14,6 +14,9 @@ import {
 import type { DiffSide, DiffTable } from '../../core/diff/types.js';
 import { connectPostgres, describeTables, serverVersion } from './postgres.js';
 
+const PARALLEL_FIRST_PASS = 'SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0';
+const SERIAL_PASSES = 'RESET parallel_setup_cost; RESET parallel_tuple_cost';
+
 /**
  * One side of a PostgreSQL diff: a session with the fingerprint settings, in one read-only
  * REPEATABLE READ transaction, so every query of the diff reads the same snapshot.
@@ -83,7 +86,16 @@ export class PostgresDiffSide implements DiffSide {
 
   async bucketSums(...[table, scope, bounds]: Parameters<DiffSide['bucketSums']>) {
     const { sql, values } = postgresBucketSumsQuery(this.sqlTable(table), scope, bounds, this.method);
-    const result = await this.client.query<{ bucket: string; rows: string; sum: string | null }>(sql, values);
+    // The first pass reads the whole table. The planner takes each key for a group of its own, so
+    // it finds no use for workers that each sum part of the table; free of their setup and transfer
+    // costs it runs as many as the server allows (max_parallel_workers_per_gather). Later passes
+    // read a few buckets through the key's index, where starting workers would cost more.
+    const parallel = scope.within === undefined;
+    if (parallel) await this.client.query(PARALLEL_FIRST_PASS);
+    const result = await this.client
+      .query<{ bucket: string; rows: string; sum: string | null }>(sql, values)
+      // After a failed query the transaction takes no command: its error is the one to report.
+      .finally(() => (parallel ? this.client.query(SERIAL_PASSES).catch(() => undefined) : undefined));
     this.read.buckets += result.rows.length;
     return result.rows.map((row) => ({
       bucket: BigInt(row.bucket),
