@@ -20,9 +20,12 @@ interface Case {
   differ: boolean;
 }
 
-const WIDE = Array.from({ length: MAX_CHAINED_COLUMNS + 5 }, (_, i) => `c${i} int`).join(', ');
-const wideRow = (last: number) =>
-  `1, ${Array.from({ length: MAX_CHAINED_COLUMNS + 4 }, (_, i) => i).join(', ')}, ${last}`;
+/** `count` int columns after the key, and a row of them ending in `last`. */
+const wide = (count: number) => Array.from({ length: count }, (_, i) => `c${i} int`).join(', ');
+const wideRow = (count: number, last: number) =>
+  `1, ${Array.from({ length: count - 1 }, (_, i) => i).join(', ')}, ${last}`;
+const WIDEST_CHAINED = MAX_CHAINED_COLUMNS - 1;
+const WIDER = MAX_CHAINED_COLUMNS + 5;
 
 const CASES: Case[] = [
   { name: 'numeric scale', columns: 'v numeric', before: [`1, 1.0`], after: [`1, 1.00`], differ: true },
@@ -154,13 +157,26 @@ const CASES: Case[] = [
   { name: 'bytea length', columns: 'v bytea', before: [`1, '\\x00'`], after: [`1, '\\x0000'`], differ: true },
   { name: 'char padding', columns: 'v char(4)', before: [`1, 'ab'`], after: [`1, 'ab  '`], differ: false },
   {
-    name: 'wide table, hashed as fingerprints do',
-    columns: WIDE,
-    before: [wideRow(7)],
-    after: [wideRow(8)],
+    name: 'widest chained table',
+    columns: wide(WIDEST_CHAINED),
+    before: [wideRow(WIDEST_CHAINED, 7)],
+    after: [wideRow(WIDEST_CHAINED, 8)],
     differ: true,
   },
-  { name: 'wide table, alike', columns: WIDE, before: [wideRow(7)], after: [wideRow(7)], differ: false },
+  {
+    name: 'wide table, hashed as fingerprints do',
+    columns: wide(WIDER),
+    before: [wideRow(WIDER, 7)],
+    after: [wideRow(WIDER, 8)],
+    differ: true,
+  },
+  {
+    name: 'wide table, alike',
+    columns: wide(WIDER),
+    before: [wideRow(WIDER, 7)],
+    after: [wideRow(WIDER, 7)],
+    differ: false,
+  },
 ];
 
 describe("lifeboat diff's row hash on PostgreSQL", () => {

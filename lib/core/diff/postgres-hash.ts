@@ -11,24 +11,29 @@
  * time with itself as the seed, which needs a subquery. Here each column is hashed by its type's
  * function called directly, seeded with the hash of the columns before it: a chain, non-linear
  * from one link to the next, so a value swapped between two rows does not cancel out in a bucket's
- * sum, and the row's hash is summed as it is. Types whose hash function SQL cannot call on them
- * (bool, date, timestamptz and bytea hash through another type's function; float bytes are bytea)
- * go into one hash_record_extended() at the start of the chain, where its seed is a constant:
- * with every value NULL it returns 0 whatever the seed, which would drop the links before it.
+ * sum, and the row's hash is summed as it is. Types SQL cannot call their hash function on go
+ * another way: a timestamptz or a date as a timestamp (exact under the session's UTC), a bool as a
+ * constant in the seed, a float by its own hash with its bytes put into the seed for the values
+ * that hash does not tell apart (0 and -0, NaNs); a bytea into one hash_record_extended() at the
+ * start of the chain, where its seed is a constant: with every value NULL it returns 0 whatever
+ * the seed, which would drop the links before it. Links that can leave their seed unmixed (the
+ * bool's, numeric's for NaN and 0, a float's for 0) are never last: the chain ends with one that
+ * mixes.
  *
  * A link's function returns NULL for NULL, so the value is coalesced to a stand-in and NULL turns
  * the seed (XOR a constant of the column's own): NULL and '' differ. Types whose fingerprint
  * equality is their text (enums, json, jsonb, interval, arrays, domains, composites, extension
- * types) are hashed on their text; a numeric without a fixed scale is hashed by value with its
- * scale (1.0 and 1.00 print differently) or, for NaN and the infinities, which hash alike, a code
- * of its own, which costs less than printing it.
+ * types) are hashed on their text. numeric's hash leaves out the sign, so a negative numeric turns
+ * the seed too (the fingerprint misses 5 against -5); one without a fixed scale also puts its scale
+ * (1.0 and 1.00 print differently) or, for NaN and the infinities, which hash alike, a code of its
+ * own, into the seed, which costs less than printing it.
  *
  * int8's hash folds its two halves into 32 bits (1 and 2^32 hash alike), so an int8 also goes into
  * its link's seed: the diff is stricter there than the fingerprint, which is allowed.
  */
 import { quoteIdent, typedFieldEncoding, type PostgresColumn } from '../fingerprint/postgres-sql.js';
 
-/** Past this many columns the chain nests too deep for the server's parser: see postgresDiffRowHash. */
+/** Past this many columns (one nested call each) the fingerprint's row hash serves instead. */
 export const MAX_CHAINED_COLUMNS = 100;
 
 /** The chain's first seed, and the per-column NULL constants are multiples of another (63 bits). */
