@@ -16,6 +16,7 @@ import type {
   VerifyRequest,
 } from './types.js';
 
+const POINT_IN_TIME_FORM = 'must be an ISO 8601 time such as 2026-01-31T12:00:00Z, or "latest"';
 // RDS identifiers: a letter first, letters, digits and single hyphens, 63 at most.
 const SOURCE_ID = /^[a-zA-Z][a-zA-Z0-9-]{0,62}$/;
 const TARGET =
@@ -36,8 +37,8 @@ export const RestoreVerifyInputSchema = z
     ),
     /** A time, or "latest": the latest restorable time of the automated backups replicated to the target. */
     pointInTime: z.optional(
-      z.union([z.literal(LATEST_RESTORABLE), z.iso.datetime({ offset: true })], {
-        error: 'must be an ISO 8601 time such as 2026-01-31T12:00:00Z, or "latest"',
+      z.union([z.literal(LATEST_RESTORABLE), z.iso.datetime({ offset: true, error: POINT_IN_TIME_FORM })], {
+        error: POINT_IN_TIME_FORM,
       }),
     ),
     target: z.optional(
