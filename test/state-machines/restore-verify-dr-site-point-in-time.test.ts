@@ -1,10 +1,5 @@
-import {
-  DescribeDBInstanceAutomatedBackupsCommand,
-  RDSClient,
-  RestoreDBInstanceToPointInTimeCommand,
-} from '@aws-sdk/client-rds';
+import { RDSClient } from '@aws-sdk/client-rds';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { mockClient } from 'aws-sdk-client-mock';
 import pg from 'pg';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { RdsBackupReplication } from '../../lib/adapters/aws/rds-backup-replication.js';
@@ -16,7 +11,6 @@ import { validatePolicyFile } from '../../lib/core/policy/parse.js';
 import type { RestoreVerifyReport } from '../../lib/core/report/report.js';
 import type { RestoreVerifyDeps } from '../../lib/core/use-cases/restore-verify/types.js';
 import { motoClientConfig } from '../support/moto.js';
-import { createInstance } from '../support/rds-fixtures.js';
 import {
   INSTANCE,
   POLICIES,
@@ -25,19 +19,17 @@ import {
   scratchLeft,
   useRestoreVerifyServers,
 } from './restore-verify-fixture.js';
+import { replicatedBackupsRds } from './replicated-backups.js';
 
 /*
  * The restore-verify ASL executed as a DR site in a DR region of the primary's own account
  * (123456789012, eu-west-1; the primary in us-east-1) runs it: a point in time restored from the
  * automated backups the primary's monitor replicates into eu-west-1 (copies[].pointInTime). The DR
  * site holds no snapshot copy of the database here, so the replicated backups alone say what it
- * is. moto 5.2.1 has neither replicated backups nor a restore from them (its
- * RestoreDBInstanceToPointInTime takes only SourceDBInstanceIdentifier), so those two calls go to
- * an aws-sdk-client-mock client answering in the documented shapes
- * (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeDBInstanceAutomatedBackups.html,
- * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_RestoreDBInstanceToPointInTime.html);
- * the scratch instance RDS would create is created in moto's eu-west-1, where every later step
- * (wait, password, delete) runs for real. The fingerprints are the local PostgreSQL's.
+ * is. moto 5.2.1 has neither replicated backups nor a restore from them, so those two calls go to
+ * an aws-sdk-client-mock client answering in the documented shapes (replicated-backups.ts); the
+ * scratch instance RDS would create is created in moto's eu-west-1, where every later step (wait,
+ * password, delete) runs for real. The fingerprints are the local PostgreSQL's.
  */
 const DR_REGION = 'eu-west-1';
 const DR_BUCKET = 'lifeboat-test-reports-123456789012-eu-west-1';
@@ -87,35 +79,13 @@ beforeEach(async () => {
   reports = new S3ReportStore({ client: s3, bucket: DR_BUCKET });
 });
 
-const tagsOf = (tags: Array<{ Key?: string; Value?: string }>) =>
-  Object.fromEntries(tags.map((t) => [t.Key!, t.Value!]));
-
 /** The DR site's ports, with the replicated backups' window RDS would list in eu-west-1. */
 function drSite(window: { earliest: Date; latest: Date }, options: { pointInTime?: boolean } = {}) {
-  const shapes = new RDSClient({
+  const { client: shapes, restores } = replicatedBackupsRds({
     region: DR_REGION,
-    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-  });
-  const documented = mockClient(shapes);
-  documented.on(DescribeDBInstanceAutomatedBackupsCommand).resolves({
-    DBInstanceAutomatedBackups: [
-      {
-        DBInstanceArn: SOURCE_ARN,
-        DBInstanceIdentifier: INSTANCE,
-        Region: 'us-east-1',
-        Engine: 'postgres',
-        Status: 'replicating',
-        DBInstanceAutomatedBackupsArn: BACKUPS_ARN,
-        RestoreWindow: { EarliestTime: window.earliest, LatestTime: window.latest },
-      },
-    ],
-  });
-  documented.on(RestoreDBInstanceToPointInTimeCommand).callsFake(async (input) => {
-    // What RDS does on this call: a new instance of that name, with those tags, in eu-west-1.
-    await createInstance(drRds, input.TargetDBInstanceIdentifier, tagsOf(input.Tags ?? []));
-    return {
-      DBInstance: { DBInstanceIdentifier: input.TargetDBInstanceIdentifier, DBInstanceStatus: 'creating' },
-    };
+    scratchRds: drRds,
+    source: { id: INSTANCE, arn: SOURCE_ARN, backupsArn: BACKUPS_ARN },
+    window,
   });
   const real = new RdsScratchRestorer({ region: DR_REGION, client: drRds });
   const pointInTimeRestorer = new RdsScratchRestorer({ region: DR_REGION, client: shapes });
@@ -130,8 +100,6 @@ function drSite(window: { earliest: Date; latest: Date }, options: { pointInTime
     reports,
     region: DR_REGION,
   };
-  const restores = () =>
-    documented.commandCalls(RestoreDBInstanceToPointInTimeCommand).map((call) => call.args[0].input);
   return { deps, restores };
 }
 
