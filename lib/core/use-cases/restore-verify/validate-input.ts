@@ -141,9 +141,18 @@ function shortHash(text: string): string {
  * A scratch identifier that is unique, valid for RDS (63 characters, no double or trailing hyphen)
  * and leaves room for the Aurora instance suffix `-1`.
  */
-export function scratchIdFor(source: string, runId: string, execution: string): string {
+export function scratchIdFor(source: string, runId: string): string {
   const stem = source.toLowerCase().slice(0, 28).replace(/-+$/, '');
-  return `lbs-${stem}-${runId.toLowerCase()}-${shortHash(execution)}`;
+  return `lbs-${stem}-${runId.toLowerCase()}`;
+}
+
+/**
+ * The start time to the second, then the execution's hash: two runs of one database started in
+ * the same second (a schedule and an operator) each keep their own report and fingerprints, where
+ * the time alone would let the later overwrite, or mix with, the earlier's.
+ */
+export function runIdOf(startedAt: Date, execution: string): string {
+  return `${runIdFor(startedAt)}-${shortHash(execution)}`;
 }
 
 /** Step Functions execution names: 80 characters of letters, digits, `-` and `_`. */
@@ -183,7 +192,7 @@ export function databaseRequest(
 ): VerifyRequest {
   const { source, policyName, policy, target } = chosen;
   const verify = requireVerify(policyName, policy);
-  const runId = runIdFor(startedAt);
+  const runId = runIdOf(startedAt, execution);
   return {
     mode: 'database',
     source,
@@ -199,7 +208,7 @@ export function databaseRequest(
       : {}),
     target,
     keepScratch: input.keepScratch ?? false,
-    scratchId: scratchIdFor(source.id, runId, execution),
+    scratchId: scratchIdFor(source.id, runId),
     execution,
     runId,
     databases: verify.databases,
