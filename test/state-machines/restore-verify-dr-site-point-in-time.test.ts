@@ -159,7 +159,7 @@ describe('restore-verify of a point in time at a DR site, from the automated bac
       { source: INSTANCE, pointInTime: new Date(now - 30 * MINUTE).toISOString() },
       deps,
     );
-    await new Promise((r) => setTimeout(r, 1100)); // report keys have a one-second resolution
+    await new Promise((r) => setTimeout(r, 1100)); // report keys sort by their start second
 
     const second = await runRestoreVerifyLocally({ source: INSTANCE, pointInTime: 'latest' }, deps);
 
