@@ -344,6 +344,8 @@ describe('the DR site roles: nothing outside its own scratch instances and copie
       },
       { action: 'rds:DeleteDBInstanceAutomatedBackup', resource: SITE_AUTO_BACKUP },
       { action: 'rds:StopDBInstanceAutomatedBackupsReplication', resource: at('orders') },
+      // Replication is started by the primary's monitor for its own instances, never by a DR site.
+      { action: 'rds:StartDBInstanceAutomatedBackupsReplication', resource: at('orders') },
     ];
     const ids = rolesOf(drSite).map(([id]) => id);
     expect(ids.length).toBeGreaterThan(10);
