@@ -35,6 +35,7 @@ interface RecoverOptions extends AwsOptions {
   policy: string;
   policyName?: string;
   passwordKeySecret?: string;
+  pollSeconds: string;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -75,8 +76,15 @@ export function registerRecover(program: Command): void {
       .option(
         '--password-key-secret <arn>',
         "the stack's scratch password key secret (or LIFEBOAT_SCRATCH_PASSWORD_KEY)",
-      ),
+      )
+      .option('--poll-seconds <n>', 'how often to ask RDS while the scratch is restored', '15'),
   ).action(async (options: RecoverOptions) => {
+    const pollMs = Number(options.pollSeconds) * 1000;
+    if (!/^\d+(\.\d+)?$/.test(options.pollSeconds) || pollMs === 0) {
+      throw new InvalidInputError(
+        `--poll-seconds "${options.pollSeconds}" is not a positive number of seconds`,
+      );
+    }
     if (!ISO_TIME.test(options.time) || Number.isNaN(Date.parse(options.time))) {
       throw new InvalidInputError(
         `--time must be an ISO 8601 time with a zone, e.g. 2026-11-24T09:29:00Z, not "${options.time}"`,
@@ -133,6 +141,7 @@ export function registerRecover(program: Command): void {
       {
         restore: ports,
         sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+        pollMs,
         progress: (line) => console.error(line),
       },
       (before, after) =>

@@ -1,5 +1,6 @@
 import { AccessDeniedError, InvalidInputError, NotReadyError, RetryLaterError } from '../errors.js';
 import type { DatabaseConnection } from '../fingerprint/types.js';
+import { policyOf } from './restore-verify/common.js';
 import {
   checkScratch,
   credentialsFor,
@@ -114,8 +115,10 @@ export async function recoverRows<T>(
     say(`scratch ${scratch.id} is available after ${restoreSeconds.toFixed(1)} s`);
     const credentials = await credentialsFor(scratch, restore);
     const after = live(databaseOf(validated));
+    // The scratch is reached as restore-verify reaches it (the policy's verify.tls), whatever TLS
+    // the live URL asks for: a live URL with sslmode=require must not relax the scratch's check.
     const before = await restore.connections.connectionFor(scratch, credentials, after.database, {
-      ...(after.ssl ? { tls: after.ssl } : {}),
+      tls: policyOf(restore, validated).verify.tls,
     });
     say(`diffing the scratch (BEFORE) against the live database (AFTER) ...`);
     const diffBegan = restore.clock().getTime();
