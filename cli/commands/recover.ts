@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Command } from 'commander';
@@ -130,6 +131,17 @@ export function registerRecover(program: Command): void {
       }),
       clock: () => new Date(),
     };
+    // Ctrl-C stops the wait and deletes the scratch on the way out; a second one stops at once.
+    const interrupt = new AbortController();
+    const onSignal = (signal: NodeJS.Signals) => {
+      console.error(
+        `${signal}: stopping; the scratch is deleted first (${signal} again leaves it to expire)`,
+      );
+      interrupt.abort(new Error(`recover stopped by ${signal}`));
+      process.exitCode = signal === 'SIGINT' ? 130 : 143;
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
     const recovery = await recoverRows(
       {
         source: options.db,
@@ -140,7 +152,8 @@ export function registerRecover(program: Command): void {
       (database) => ({ ...live, database: live.database || database }),
       {
         restore: ports,
-        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+        sleep: (ms, signal) => sleep(ms, undefined, signal ? { signal } : {}),
+        signal: interrupt.signal,
         pollMs,
         progress: (line) => console.error(line),
       },
@@ -150,7 +163,18 @@ export function registerRecover(program: Command): void {
           ...(options.sql ? { sql: options.sql } : {}),
           deleteInserted: options.deleteInserted === true,
         }),
-    );
+    )
+      .catch((error: unknown) => {
+        // Interrupted: the cleanup line printed says what became of the scratch; nothing to report.
+        const reason: unknown = interrupt.signal.reason;
+        if (reason !== undefined && (error === reason || (error as Error).cause === reason)) return undefined;
+        throw error;
+      })
+      .finally(() => {
+        process.removeListener('SIGINT', onSignal);
+        process.removeListener('SIGTERM', onSignal);
+      });
+    if (!recovery) return;
     const diff = recovery.result;
     if (options.report)
       await writeFile(

@@ -9,7 +9,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { connectionFromUrl, fingerprinterFor } from '../../lib/adapters/db/index.js';
 import { TAG } from '../../lib/core/tags.js';
-import { runLifeboatOnMoto, type CliRun } from '../support/cli.js';
+import { startLifeboatOnMoto, type CliProcess, type CliRun } from '../support/cli.js';
 import { startMariaDb, type LocalMariaDb } from '../support/mariadb.js';
 import { freePort, motoClientConfig, startMoto, type Moto } from '../support/moto.js';
 import { startPostgres, type LocalPostgres } from '../support/postgres.js';
@@ -249,9 +249,13 @@ describe.each(ENGINES)('lifeboat recover on moto, $name', (engine) => {
 
   /**
    * Runs `lifeboat recover` while standing in for RDS's engine: once moto lists the scratch, its
-   * master user takes the password RDS would apply. Resolves with the run and the scratch's id.
+   * master user takes the password RDS would apply (unless `password: false`, when every login is
+   * refused and recover keeps waiting). `meanwhile` gets the process as it runs.
    */
-  async function recover(args: string[]): Promise<CliRun & { scratchId: string | undefined }> {
+  async function recover(
+    args: string[],
+    options: { password?: boolean; meanwhile?: (run: CliProcess) => Promise<void> } = {},
+  ): Promise<CliRun & { scratchId: string | undefined }> {
     let scratchId: string | undefined;
     let done = false;
     const applying = (async () => {
@@ -259,11 +263,12 @@ describe.each(ENGINES)('lifeboat recover on moto, $name', (engine) => {
         const [found] = await scratchInstances();
         if (found) {
           scratchId = found.id;
-          await engine.setMasterPassword(scratch, expectedPassword(passwordKey, found.id));
+          if (options.password !== false)
+            await engine.setMasterPassword(scratch, expectedPassword(passwordKey, found.id));
         } else await new Promise((r) => setTimeout(r, 50));
       }
     })();
-    const run = await runLifeboatOnMoto(
+    const started = startLifeboatOnMoto(
       moto.endpoint,
       [
         'recover',
@@ -283,6 +288,8 @@ describe.each(ENGINES)('lifeboat recover on moto, $name', (engine) => {
       ],
       { LIFEBOAT_TEST_SCRATCH_ENDPOINT: `${scratch.host}:${scratch.port}`, LIFEBOAT_LIVE_URL: '' },
     );
+    await options.meanwhile?.(started);
+    const run = await started.done;
     done = true;
     await applying;
     return { ...run, scratchId };
@@ -363,6 +370,28 @@ describe.each(ENGINES)('lifeboat recover on moto, $name', (engine) => {
     ]);
     expect(lines.at(-1)).toMatch(/^lifeboat: /);
     expect(lines.at(-2)).toBe(`cleanup: ${run.scratchId} is being deleted (no final snapshot)`);
+    expect(await scratchInstances()).toEqual([]);
+  }, 120_000);
+
+  it('deletes the scratch when interrupted while it waits (Ctrl-C), and exits 130', async () => {
+    const run = await recover(['--live-url', live.url(DATABASE)], {
+      // The scratch never takes its password: recover waits, looking again each second.
+      password: false,
+      async meanwhile({ child, stderrSoFar }) {
+        const deadline = Date.now() + 60_000;
+        while (!stderrSoFar().includes('diffing the scratch') && Date.now() < deadline)
+          await new Promise((r) => setTimeout(r, 100));
+        child.kill('SIGINT');
+      },
+    });
+
+    expect(run.code, run.stderr).toBe(130);
+    const lines = run.stderr.trim().split('\n');
+    expect(lines.slice(-2)).toEqual([
+      'SIGINT: stopping; the scratch is deleted first (SIGINT again leaves it to expire)',
+      `cleanup: ${run.scratchId} is being deleted (no final snapshot)`,
+    ]);
+    expect(run.stdout).toBe('');
     expect(await scratchInstances()).toEqual([]);
   }, 120_000);
 });

@@ -36,7 +36,13 @@ export type RecoverPorts = Pick<
 
 export interface RecoverDeps {
   restore: RecoverPorts;
-  sleep: (ms: number) => Promise<void>;
+  /** Waits; rejects at once when `signal` is aborted. */
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /**
+   * Stops the wait for the scratch (an operator's Ctrl-C) at its next look: the scratch is still
+   * deleted before the abort's reason is thrown. A diff under way runs to its end first.
+   */
+  signal?: AbortSignal;
   /** How long to wait between looks at a restore that is not ready. */
   pollMs?: number;
   /** One line per step, as it starts and ends. */
@@ -85,12 +91,13 @@ export async function recoverRows<T>(
   const state: RunState = { request: validated };
   const untilReady = async <R>(step: () => Promise<R>): Promise<R> => {
     for (;;) {
+      deps.signal?.throwIfAborted();
       try {
         return await step();
       } catch (error) {
         const retried = loginRefused(error, state, restore.clock());
         if (!(retried instanceof NotReadyError)) throw retried;
-        await deps.sleep(deps.pollMs ?? 15_000);
+        await deps.sleep(deps.pollMs ?? 15_000, deps.signal);
       }
     }
   };
@@ -100,6 +107,7 @@ export async function recoverRows<T>(
   let restoreSeconds = 0;
   let cleanup: { deleted: boolean; reason: string } | undefined;
   try {
+    deps.signal?.throwIfAborted();
     state.resolved = await resolveSnapshot(state, restore);
     say(
       `restoring ${validated.source.id} as of ${state.resolved.dataAsOf ?? state.resolved.id} into scratch ${validated.scratchId} ...`,
