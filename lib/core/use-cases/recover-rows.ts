@@ -1,5 +1,6 @@
 import { AccessDeniedError, InvalidInputError, NotReadyError, RetryLaterError } from '../errors.js';
 import type { DatabaseConnection } from '../fingerprint/types.js';
+import { TAG } from '../tags.js';
 import { policyOf } from './restore-verify/common.js';
 import {
   checkScratch,
@@ -106,6 +107,8 @@ export async function recoverRows<T>(
   let diffSeconds = 0;
   let restoreSeconds = 0;
   let cleanup: { deleted: boolean; reason: string } | undefined;
+  let failed = false;
+  let failure: unknown;
   try {
     deps.signal?.throwIfAborted();
     state.resolved = await resolveSnapshot(state, restore);
@@ -138,17 +141,28 @@ export async function recoverRows<T>(
       }
     });
     diffSeconds = (restore.clock().getTime() - diffBegan) / 1000;
-  } finally {
+  } catch (error) {
+    failed = true;
+    failure = error;
+  }
+  try {
     cleanup = await cleanUp(state, deps);
     say(`cleanup: ${cleanup.reason}`);
+  } catch (error) {
+    // The operator must hear both: that the scratch is still there, and why the recovery stopped.
+    say(
+      `cleanup: ${validated.scratchId} was NOT deleted (${error instanceof Error ? error.message : String(error)}); delete it by hand, or the monitor deletes it after its ${TAG.expiresAt} tag`,
+    );
+    throw failed ? failure : error;
   }
+  if (failed) throw failure;
   return {
     result,
     scratch: {
       id: validated.scratchId,
       ...(state.resolved?.dataAsOf ? { dataAsOf: state.resolved.dataAsOf } : {}),
     },
-    // Set: the finally block ran and returned.
+    // Set: the cleanup above returned.
     cleanup: cleanup!,
     timings: { restore: restoreSeconds, diff: diffSeconds },
   } as Recovery<T>;
