@@ -4,15 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import mysql from 'mysql2/promise';
-import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { connectionFromUrl, fingerprinterFor } from '../../lib/adapters/db/index.js';
 import { TAG } from '../../lib/core/tags.js';
 import { startLifeboatOnMoto, type CliProcess, type CliRun } from '../support/cli.js';
-import { startMariaDb, type LocalMariaDb } from '../support/mariadb.js';
+import { runMariaDbSql, startMariaDb, type LocalMariaDb } from '../support/mariadb.js';
 import { freePort, motoClientConfig, startMoto, type Moto } from '../support/moto.js';
-import { startPostgres, type LocalPostgres } from '../support/postgres.js';
+import { runPostgresSql, startPostgres, type LocalPostgres } from '../support/postgres.js';
 import { createInstance } from '../support/rds-fixtures.js';
 import { makeTestCertificates, type TestCertificates } from '../support/tls.js';
 
@@ -63,37 +61,16 @@ const DAMAGE = `
   INSERT INTO players (id, team_id, name, rating) VALUES (1001, 1, 'signed today', 5.5);
 `;
 
-function postgresSide(server: LocalPostgres): EngineSide {
+/** A local server as the test uses it; `run` is its engine's way to run SQL. */
+function side(
+  server: LocalPostgres | LocalMariaDb,
+  run: (url: string, sql: string) => Promise<void>,
+): EngineSide {
   return {
     host: server.host,
     port: server.port,
     url: (database) => server.urlFor(database),
-    async run(database, sql) {
-      const client = new pg.Client(server.urlFor(database));
-      await client.connect();
-      try {
-        await client.query(sql);
-      } finally {
-        await client.end();
-      }
-    },
-    stop: () => server.stop(),
-  };
-}
-
-function mariadbSide(server: LocalMariaDb): EngineSide {
-  return {
-    host: server.host,
-    port: server.port,
-    url: (database) => server.urlFor(database),
-    async run(database, sql) {
-      const client = await mysql.createConnection({ uri: server.urlFor(database), multipleStatements: true });
-      try {
-        await client.query(sql);
-      } finally {
-        await client.end();
-      }
-    },
+    run: (database, sql) => run(server.urlFor(database), sql),
     stop: () => server.stop(),
   };
 }
@@ -108,7 +85,7 @@ const ENGINES: Engine[] = [
         startPostgres({ tls: certificates.right }),
         startPostgres(),
       ]);
-      return { scratch: postgresSide(scratch), live: postgresSide(live) };
+      return { scratch: side(scratch, runPostgresSql), live: side(live, runPostgresSql) };
     },
     async createMasterUser(scratch) {
       await scratch.run(
@@ -141,7 +118,7 @@ const ENGINES: Engine[] = [
         startMariaDb({ tls: { ...certificates.right, caFile: certificates.caFile } }),
         startMariaDb(),
       ]);
-      return { scratch: mariadbSide(scratch), live: mariadbSide(live) };
+      return { scratch: side(scratch, runMariaDbSql), live: side(live, runMariaDbSql) };
     },
     async createMasterUser(scratch) {
       const password = randomBytes(16).toString('hex');

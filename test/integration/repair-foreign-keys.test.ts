@@ -1,12 +1,10 @@
-import mysql from 'mysql2/promise';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDiffSides } from '../../lib/adapters/db/diff.js';
 import { connectionFromUrl, fingerprinterFor } from '../../lib/adapters/db/index.js';
 import { repairScriptFor } from '../../lib/core/diff/repair-engines.js';
 import { diffDatabases } from '../../lib/core/use-cases/diff-databases.js';
-import { startMariaDb } from '../support/mariadb.js';
-import { startPostgres } from '../support/postgres.js';
+import { runMariaDbSql, startMariaDb } from '../support/mariadb.js';
+import { runPostgresSql, startPostgres } from '../support/postgres.js';
 
 // Repair scripts across foreign keys, run on real servers: the rows a bad statement took from
 // tables linked by foreign keys are put back in an order the engine accepts. The names are chosen
@@ -33,33 +31,30 @@ interface Engine {
   deferred: RegExp;
 }
 
+/** A started server, its databases made through its own `run`. */
+async function startServer(
+  starting: Promise<{ url: string; urlFor(name: string): string; stop(): Promise<void> }>,
+  run: (url: string, sql: string) => Promise<void>,
+): Promise<Server> {
+  const server = await starting;
+  return {
+    async database(name, sql) {
+      await run(server.url, `CREATE DATABASE ${name}`);
+      await run(server.urlFor(name), sql);
+      return server.urlFor(name);
+    },
+    run,
+    stop: () => server.stop(),
+  };
+}
+
 const rows = (count: number, row: (i: number) => string) =>
   Array.from({ length: count }, (_, i) => row(i + 1)).join(', ');
 
 const ENGINES: Engine[] = [
   {
     name: 'PostgreSQL',
-    async start() {
-      const server = await startPostgres();
-      const run = async (url: string, sql: string) => {
-        const client = new pg.Client(url);
-        await client.connect();
-        try {
-          await client.query(sql);
-        } finally {
-          await client.end();
-        }
-      };
-      return {
-        async database(name, sql) {
-          await run(server.url, `CREATE DATABASE ${name}`);
-          await run(server.urlFor(name), sql);
-          return server.urlFor(name);
-        },
-        run,
-        stop: () => server.stop(),
-      };
-    },
+    start: () => startServer(startPostgres(), runPostgresSql),
     cascade: `
       CREATE TABLE teams (id int PRIMARY KEY, name text NOT NULL);
       CREATE TABLE players (id int PRIMARY KEY, team_id int NOT NULL REFERENCES teams ON DELETE CASCADE, name text);`,
@@ -80,26 +75,7 @@ const ENGINES: Engine[] = [
   },
   {
     name: 'MariaDB',
-    async start() {
-      const server = await startMariaDb();
-      const run = async (url: string, sql: string) => {
-        const client = await mysql.createConnection({ uri: url, multipleStatements: true });
-        try {
-          await client.query(sql);
-        } finally {
-          await client.end();
-        }
-      };
-      return {
-        async database(name, sql) {
-          await run(server.url, `CREATE DATABASE ${name}`);
-          await run(server.urlFor(name), sql);
-          return server.urlFor(name);
-        },
-        run,
-        stop: () => server.stop(),
-      };
-    },
+    start: () => startServer(startMariaDb(), runMariaDbSql),
     cascade: `
       CREATE TABLE teams (id int PRIMARY KEY, name varchar(20) NOT NULL) ENGINE=InnoDB;
       CREATE TABLE players (id int PRIMARY KEY, team_id int NOT NULL, name varchar(20),
