@@ -364,6 +364,8 @@ const ALLOWED: Row[] = [
   // A point in time at the pointInTime target: its restore window there, and a restore from the
   // replicated automated backups into a scratch instance there.
   ['restoreResolveSnapshot', 'rds:DescribeDBInstanceAutomatedBackups', AUTO_BACKUP],
+  // At a DR site, ValidateInput finds a database by its replicated automated backups.
+  ['restoreValidateInput', 'rds:DescribeDBInstanceAutomatedBackups', AUTO_BACKUP],
   ['restoreStartRestore', 'rds:RestoreDBInstanceToPointInTime', AUTO_BACKUP, requestTags(SCRATCH_TAGS)],
   [
     'restoreStartRestore',
@@ -398,6 +400,9 @@ const DENIED: Row[] = [
   ['copy', 'rds:StartDBInstanceAutomatedBackupsReplication', rdsArn.instance('orders')],
   ['monitor', 'rds:StopDBInstanceAutomatedBackupsReplication', rdsArn.instance('orders')],
   ['monitor', 'rds:DeleteDBInstanceAutomatedBackup', AUTO_BACKUP],
+  // ValidateInput only reads the replicated backups: it neither restores from nor deletes them.
+  ['restoreValidateInput', 'rds:RestoreDBInstanceToPointInTime', AUTO_BACKUP, requestTags(SCRATCH_TAGS)],
+  ['restoreValidateInput', 'rds:DeleteDBInstanceAutomatedBackup', AUTO_BACKUP],
   // A grant on the replica key for anything but an AWS service, or on another key.
   ['monitor', 'kms:CreateGrant', REPLICA_KEY],
   ['monitor', 'kms:CreateGrant', REPLICA_KEY, { 'kms:GrantIsForAWSResource': 'false' }],
