@@ -90,7 +90,7 @@ describe('publishRunbooks at a DR site', () => {
     expect(result).toEqual({ written: ['runbooks/orders.md', 'runbooks/orders.json', 'runbooks/README.md'] });
     const markdown = shelf.files.get('orders.md')!;
     expect(markdown).toContain('in us-east-1, account 111111111111; policy `gold`');
-    expect(markdown).toContain('at the DR site in eu-west-1, account 222222222222');
+    expect(markdown).toContain('at the DR site in eu-west-1, account 222222222222 from the policy file');
     expect(markdown).toContain(
       "newest snapshot: not seen from the DR site in eu-west-1 (the primary's snapshots are in us-east-1)",
     );
