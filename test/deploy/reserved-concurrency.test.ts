@@ -20,33 +20,29 @@ function packageWith(setting: string) {
 const reserved = (template: CfnTemplate, fn: string) =>
   template.Resources[fn]!.Properties?.ReservedConcurrentExecutions;
 
-describe(
-  'reserved concurrency of the copy, monitor and runbooks functions',
-  { timeout: PACKAGING_TIMEOUT_MS },
-  () => {
-    it('is 1 by default, so two runs never meet on one snapshot', () => {
-      const template = loadTemplate();
-      expect(reserved(template, 'CopyLambdaFunction')).toBe(1);
-      expect(reserved(template, 'MonitorLambdaFunction')).toBe(1);
-      expect(reserved(template, 'RunbooksLambdaFunction')).toBe(1);
-    });
+describe('reserved concurrency of copy, monitor and runbooks', { timeout: PACKAGING_TIMEOUT_MS }, () => {
+  it('is 1 by default, so two runs never meet on one snapshot', () => {
+    const template = loadTemplate();
+    expect(reserved(template, 'CopyLambdaFunction')).toBe(1);
+    expect(reserved(template, 'MonitorLambdaFunction')).toBe(1);
+    expect(reserved(template, 'RunbooksLambdaFunction')).toBe(1);
+  });
 
-    // Lambda refuses a reservation that leaves fewer than 100 unreserved concurrent executions
-    // (https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html).
-    it('is left out with LIFEBOAT_RESERVED_CONCURRENCY=off, for accounts at a low concurrency quota', () => {
-      const { result, template } = packageWith('off');
-      expect(result.status, result.stdout + result.stderr).toBe(0);
-      expect(reserved(template(), 'CopyLambdaFunction')).toBeUndefined();
-      expect(reserved(template(), 'MonitorLambdaFunction')).toBeUndefined();
-      expect(reserved(template(), 'RunbooksLambdaFunction')).toBeUndefined();
-    });
+  // Lambda refuses a reservation that leaves fewer than 100 unreserved concurrent executions
+  // (https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html).
+  it('is left out with LIFEBOAT_RESERVED_CONCURRENCY=off, for accounts at a low concurrency quota', () => {
+    const { result, template } = packageWith('off');
+    expect(result.status, result.stdout + result.stderr).toBe(0);
+    expect(reserved(template(), 'CopyLambdaFunction')).toBeUndefined();
+    expect(reserved(template(), 'MonitorLambdaFunction')).toBeUndefined();
+    expect(reserved(template(), 'RunbooksLambdaFunction')).toBeUndefined();
+  });
 
-    it('refuses any other value, naming the variable, before building anything', () => {
-      const { result } = packageWith('2');
-      expect(result.status).not.toBe(0);
-      expect(result.stdout + result.stderr).toContain(
-        'LIFEBOAT_RESERVED_CONCURRENCY must be 1 or off, not "2"',
-      );
-    });
-  },
-);
+  it('refuses any other value, naming the variable, before building anything', () => {
+    const { result } = packageWith('2');
+    expect(result.status).not.toBe(0);
+    expect(result.stdout + result.stderr).toContain(
+      'LIFEBOAT_RESERVED_CONCURRENCY must be 1 or off, not "2"',
+    );
+  });
+});
