@@ -69,7 +69,8 @@ let s3: S3Client;
 let dir: string;
 /** When the passed restore-verify finished: within the hour, so the facts' ages are small. */
 let passedAt: string;
-let handler: (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<unknown>;
+let runbooks: (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<unknown>;
+const handler = (event: unknown) => runbooks(event, lambdaContext('lifeboat-dev-runbooks'));
 
 async function managedSnapshot(rds: RDSClient, id: string, tier: string, extra: Record<string, string> = {}) {
   const tags = { [TAG.managed]: 'true', [TAG.source]: 'orders-db', [TAG.policy]: 'gold', [TAG.tier]: tier };
@@ -132,19 +133,18 @@ beforeAll(async () => {
   );
 
   dir = await mkdtemp(join(tmpdir(), 'lifeboat-runbooks-'));
+  await writeFile(join(dir, 'lifeboat.yml'), POLICY_YAML);
   process.env.AWS_ENDPOINT_URL = moto.endpoint;
   process.env.AWS_REGION = 'us-east-1';
   process.env.LIFEBOAT_POLICY = JSON.stringify(WITH_DR_ACCOUNT);
   process.env.LIFEBOAT_REPORTS_BUCKET = BUCKET;
   process.env.LIFEBOAT_RESTORE_VERIFY_ARN = MACHINE;
-  try {
-    ({ handler } = await import('../../functions/runbooks/handler.js'));
-  } finally {
-    delete process.env.AWS_ENDPOINT_URL;
-  }
+  // The function's clients take the endpoint from the environment, as a deployed one its region's.
+  ({ handler: runbooks } = await import('../../functions/runbooks/handler.js'));
 });
 
 afterAll(async () => {
+  delete process.env.AWS_ENDPOINT_URL;
   delete process.env.LIFEBOAT_RESTORE_VERIFY_ARN;
   if (dir) await rm(dir, { recursive: true, force: true });
   await moto?.stop();
@@ -152,52 +152,33 @@ afterAll(async () => {
 
 describe('runbooks function, on the end of a restore-verify execution', () => {
   it('refuses a malformed event by name and writes nothing', async () => {
-    const context = lambdaContext('lifeboat-dev-runbooks');
-    process.env.AWS_ENDPOINT_URL = moto.endpoint;
-    try {
-      await expect(handler({ source: 'aws.states' }, context)).rejects.toThrow(
-        /not a restore-verify execution status change event:[\s\S]*detail-type: must be "Step Functions Execution Status Change"[\s\S]*detail: /,
-      );
-      await expect(handler(endedWith({ status: 'RUNNING' }), context)).rejects.toThrow(
-        /detail\.status: must be SUCCEEDED, FAILED, TIMED_OUT or ABORTED/,
-      );
-      await expect(handler(endedWith({ input: '{"source": ' }), context)).rejects.toThrow(
-        /detail\.input is not JSON/,
-      );
-      await expect(
-        handler(endedWith({ stateMachineArn: MACHINE.replace('lifeboat-dev', 'other') }), context),
-      ).rejects.toThrow(/is not this deployment's restore-verify state machine/);
-    } finally {
-      delete process.env.AWS_ENDPOINT_URL;
-    }
+    await expect(handler({ source: 'aws.states' })).rejects.toThrow(
+      /not a restore-verify execution status change event:[\s\S]*detail-type: must be "Step Functions Execution Status Change"[\s\S]*detail: /,
+    );
+    await expect(handler(endedWith({ status: 'RUNNING' }))).rejects.toThrow(
+      /detail\.status: must be SUCCEEDED, FAILED, TIMED_OUT or ABORTED/,
+    );
+    await expect(handler(endedWith({ input: '{"source": ' }))).rejects.toThrow(/detail\.input is not JSON/);
+    await expect(
+      handler(endedWith({ stateMachineArn: MACHINE.replace('lifeboat-dev', 'other') })),
+    ).rejects.toThrow(/is not this deployment's restore-verify state machine/);
     expect(await keys('runbooks/')).toEqual([]);
   });
 
   it('writes nothing for a scheduled policy run: each database run that it started writes its own', async () => {
-    process.env.AWS_ENDPOINT_URL = moto.endpoint;
-    try {
-      const result = await handler(
-        endedWith({ input: JSON.stringify({ policy: 'gold', time: '2026-11-24T03:00:00Z' }) }),
-        lambdaContext('lifeboat-dev-runbooks'),
-      );
-      expect(result).toEqual({ written: [], skipped: expect.stringContaining('policy gold') });
-    } finally {
-      delete process.env.AWS_ENDPOINT_URL;
-    }
+    const result = await handler(
+      endedWith({ input: JSON.stringify({ policy: 'gold', time: '2026-11-24T03:00:00Z' }) }),
+    );
+    expect(result).toEqual({ written: [], skipped: expect.stringContaining('policy gold') });
     expect(await keys('runbooks/')).toEqual([]);
   });
 
   it("writes the database's runbook and the index under runbooks/, with the facts of the live state and the reports", async () => {
     const before = await keys();
-    process.env.AWS_ENDPOINT_URL = moto.endpoint;
-    try {
-      const result = await handler(endedWith({ status: 'FAILED' }), lambdaContext('lifeboat-dev-runbooks'));
-      expect(result).toEqual({
-        written: ['runbooks/orders-db.md', 'runbooks/orders-db.json', 'runbooks/README.md'],
-      });
-    } finally {
-      delete process.env.AWS_ENDPOINT_URL;
-    }
+    const result = await handler(endedWith({ status: 'FAILED' }));
+    expect(result).toEqual({
+      written: ['runbooks/orders-db.md', 'runbooks/orders-db.json', 'runbooks/README.md'],
+    });
 
     // Nothing but the three runbook objects was written.
     expect(await keys()).toEqual(
@@ -242,19 +223,11 @@ describe('runbooks function, on the end of a restore-verify execution', () => {
   });
 
   it('writes the index alone for a run of a database no Lifeboat snapshot names', async () => {
-    process.env.AWS_ENDPOINT_URL = moto.endpoint;
-    try {
-      const result = await handler(
-        endedWith({ input: JSON.stringify({ source: 'ordres-db' }) }),
-        lambdaContext('lifeboat-dev-runbooks'),
-      );
-      expect(result).toEqual({
-        written: ['runbooks/README.md'],
-        skipped: expect.stringContaining('no Lifeboat snapshot names ordres-db (databases: orders-db)'),
-      });
-    } finally {
-      delete process.env.AWS_ENDPOINT_URL;
-    }
+    const result = await handler(endedWith({ input: JSON.stringify({ source: 'ordres-db' }) }));
+    expect(result).toEqual({
+      written: ['runbooks/README.md'],
+      skipped: expect.stringContaining('no Lifeboat snapshot names ordres-db (databases: orders-db)'),
+    });
     expect(await keys('runbooks/')).toEqual([
       'runbooks/README.md',
       'runbooks/orders-db.json',
@@ -264,22 +237,20 @@ describe('runbooks function, on the end of a restore-verify execution', () => {
 });
 
 describe('lifeboat runbook, live mode', () => {
-  it('writes the runbooks from the snapshots in every region and the reports bucket', async () => {
-    const policyFile = join(dir, 'lifeboat.yml');
-    await writeFile(policyFile, POLICY_YAML);
-    const out = join(dir, 'out');
-
-    const run = await runLifeboatOnMoto(moto.endpoint, [
+  const runbook = (...args: string[]) =>
+    runLifeboatOnMoto(moto.endpoint, [
       'runbook',
       '--policy-file',
-      policyFile,
+      join(dir, 'lifeboat.yml'),
       '--region',
       'us-east-1',
-      '--reports-bucket',
-      BUCKET,
-      '--out',
-      out,
+      ...args,
     ]);
+
+  it('writes the runbooks from the snapshots in every region and the reports bucket', async () => {
+    const out = join(dir, 'out');
+
+    const run = await runbook('--reports-bucket', BUCKET, '--out', out);
 
     expect([run.code, run.stderr]).toEqual([0, '']);
     expect((await readdir(out)).sort()).toEqual(['README.md', 'orders-db.md']);
@@ -298,20 +269,9 @@ describe('lifeboat runbook, live mode', () => {
   });
 
   it('is exit 2 naming the database when --db names none Lifeboat protects, and writes nothing', async () => {
-    const policyFile = join(dir, 'lifeboat.yml');
     const out = join(dir, 'nothing');
 
-    const run = await runLifeboatOnMoto(moto.endpoint, [
-      'runbook',
-      '--policy-file',
-      policyFile,
-      '--region',
-      'us-east-1',
-      '--db',
-      'ordres-db',
-      '--out',
-      out,
-    ]);
+    const run = await runbook('--db', 'ordres-db', '--out', out);
 
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('--db ordres-db: no Lifeboat snapshot names it (databases: orders-db)');

@@ -88,9 +88,12 @@ export function protectedDatabases(
   engine: string | null;
 }> {
   const found = new Map<string, ReturnType<typeof protectedDatabases>[number]>();
+  // A DR site sees no snapshot at home (the primary's region): its databases are those whose
+  // copies it holds, at home in the primary the site guards.
+  const site = isDrSite(policies) ? policies.site : undefined;
   for (const { account, snapshot } of snapshots) {
     const tags = snapshot.tags;
-    if (!isManaged(tags) || tags[TAG.tier] !== 'primary') continue;
+    if (!isManaged(tags) || (!site && tags[TAG.tier] !== 'primary')) continue;
     const policy = tags[TAG.policy];
     const database = tags[TAG.source] ?? snapshot.sourceId;
     if (!policy || !Object.hasOwn(policies.policies, policy)) continue;
@@ -100,29 +103,9 @@ export function protectedDatabases(
         database,
         kind: snapshot.kind,
         policy,
-        home: { region: snapshot.region, account },
+        home: site ? site.primary : { region: snapshot.region, account },
         engine: snapshot.engine ?? null,
       });
-    }
-  }
-  // A DR site sees no snapshot at home (the primary's region): its databases are those whose
-  // copies it holds, at home in the primary the site guards.
-  if (isDrSite(policies)) {
-    for (const { snapshot } of snapshots) {
-      const tags = snapshot.tags;
-      const policy = tags[TAG.policy];
-      const database = tags[TAG.source] ?? snapshot.sourceId;
-      if (!isManaged(tags) || !policy || !Object.hasOwn(policies.policies, policy)) continue;
-      const key = `${snapshot.kind}:${database}`;
-      if (!found.has(key)) {
-        found.set(key, {
-          database,
-          kind: snapshot.kind,
-          policy,
-          home: policies.site.primary,
-          engine: snapshot.engine ?? null,
-        });
-      }
     }
   }
   return [...found.values()].sort((a, b) => a.database.localeCompare(b.database));
