@@ -10,7 +10,7 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parsePolicyFile } from '../../lib/core/policy/file.js';
 import type { Runbook } from '../../lib/core/use-cases/write-runbooks.js';
 import { TAG } from '../../lib/core/tags.js';
@@ -233,6 +233,68 @@ describe('runbooks function, on the end of a restore-verify execution', () => {
       'runbooks/orders-db.json',
       'runbooks/orders-db.md',
     ]);
+  });
+});
+
+describe('runbooks function at a DR site (eu-west-1 of the same account)', () => {
+  it('writes the runbooks of the copies it holds to its own bucket, saying the primary is not seen from there', async () => {
+    const machine = MACHINE.replace('us-east-1', 'eu-west-1');
+    const site = parsePolicyFile(
+      [
+        'site:',
+        '  kind: dr',
+        '  region: eu-west-1',
+        "  primary: { account: '123456789012', region: us-east-1 }",
+        POLICY_YAML.replace(
+          '        failover: { instanceClass: db.r6g.large, subnetGroup: prod-dr }',
+          [
+            '        failover: { instanceClass: db.r6g.large, subnetGroup: prod-dr }',
+            "        verify: { subnetGroup: lifeboat-dr-scratch, schedule: 'cron(0 5 ? * SUN *)' }",
+          ].join('\n'),
+        ),
+      ].join('\n'),
+    );
+    await s3.send(
+      new CreateBucketCommand({
+        Bucket: 'dr-reports',
+        CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' },
+      }),
+    );
+    const primaryBefore = await keys();
+    process.env.AWS_REGION = 'eu-west-1';
+    process.env.LIFEBOAT_POLICY = JSON.stringify(site);
+    process.env.LIFEBOAT_REPORTS_BUCKET = 'dr-reports';
+    process.env.LIFEBOAT_RESTORE_VERIFY_ARN = machine;
+    vi.resetModules();
+    try {
+      const { handler: atSite } = await import('../../functions/runbooks/handler.js');
+
+      const result = await atSite(
+        { ...event, region: 'eu-west-1', detail: { ...event.detail, stateMachineArn: machine } },
+        lambdaContext('lifeboat-dev-runbooks'),
+      );
+
+      expect(result).toEqual({
+        written: ['runbooks/orders-db.md', 'runbooks/orders-db.json', 'runbooks/README.md'],
+      });
+    } finally {
+      process.env.AWS_REGION = 'us-east-1';
+      process.env.LIFEBOAT_POLICY = JSON.stringify(WITH_DR_ACCOUNT);
+      process.env.LIFEBOAT_REPORTS_BUCKET = BUCKET;
+      process.env.LIFEBOAT_RESTORE_VERIFY_ARN = MACHINE;
+    }
+    const dr = await s3.send(new GetObjectCommand({ Bucket: 'dr-reports', Key: 'runbooks/orders-db.md' }));
+    const markdown = await dr.Body!.transformToString('utf8');
+    expect(markdown).toContain('at the DR site in eu-west-1, account 123456789012');
+    expect(markdown).toContain(
+      "newest snapshot: not seen from the DR site in eu-west-1 (the primary's snapshots are in us-east-1)",
+    );
+    expect(markdown).toMatch(
+      /\| RPO at eu-west-1 \| 360 min \| newest DR copy: `lifeboat-orders-db-20261124t0000-eu-west-1`, \d+ min old/,
+    );
+    // No report of its own yet: the primary's bucket is not the DR site's.
+    expect(markdown).toContain('| RTO | 120 min | last verified restore: **never** |');
+    expect(await keys()).toEqual(primaryBefore);
   });
 });
 
