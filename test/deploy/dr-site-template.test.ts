@@ -282,6 +282,10 @@ const SITE_ALLOWED: Row[] = [
     'arn:aws:s3:::lifeboat-reportsbucket/reports/orders/20261124T094500Z.json',
   ],
   ['monitor', 's3:GetObject', 'arn:aws:s3:::lifeboat-reportsbucket/reports/orders/20261124T094500Z.json'],
+  // Its runbooks, of the copies it holds, after each of its restore-verify runs.
+  ['runbooks', 'rds:DescribeDBSnapshots', rdsArn.snapshot(COPY, SITE.region, SITE.account)],
+  ['runbooks', 's3:GetObject', 'arn:aws:s3:::lifeboat-reportsbucket/reports/orders/20261124T094500Z.json'],
+  ['runbooks', 's3:PutObject', 'arn:aws:s3:::lifeboat-reportsbucket/runbooks/orders.md'],
 ];
 
 describe('the DR site roles: every call of its restore-verify and janitor is allowed', () => {
