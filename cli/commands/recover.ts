@@ -21,6 +21,7 @@ import { awsClientConfig, regionOf, withAwsOptions, type AwsOptions } from '../a
 import { EXIT } from '../exit.js';
 import { readPolicyFile } from '../policy-file.js';
 import { runDiff } from './diff.js';
+import { pollInterval } from '../numbers.js';
 
 interface RecoverOptions extends AwsOptions {
   db: string;
@@ -80,12 +81,7 @@ export function registerRecover(program: Command): void {
       )
       .option('--poll-seconds <n>', 'how often to ask RDS while the scratch is restored', '15'),
   ).action(async (options: RecoverOptions) => {
-    const pollMs = Number(options.pollSeconds) * 1000;
-    if (!/^\d+(\.\d+)?$/.test(options.pollSeconds) || pollMs === 0) {
-      throw new InvalidInputError(
-        `--poll-seconds "${options.pollSeconds}" is not a positive number of seconds`,
-      );
-    }
+    const pollMs = pollInterval('--poll-seconds', options.pollSeconds);
     if (!ISO_TIME.test(options.time) || Number.isNaN(Date.parse(options.time))) {
       throw new InvalidInputError(
         `--time must be an ISO 8601 time with a zone, e.g. 2026-11-24T09:29:00Z, not "${options.time}"`,

@@ -15,6 +15,7 @@ import {
 } from '../../lib/core/errors.js';
 import { parseRestoreVerifyInput } from '../../lib/core/use-cases/restore-verify/validate-input.js';
 import { awsClientConfig, regionOf, withAwsOptions, type AwsOptions } from '../aws-options.js';
+import { pollInterval } from '../numbers.js';
 
 interface RestoreOptions extends AwsOptions {
   db: string;
@@ -53,10 +54,7 @@ export function registerRestore(program: Command): void {
       .option('--poll-seconds <n>', 'how often --wait asks for progress', '5'),
   ).action(async (options: RestoreOptions) => {
     const input = restoreInput(options);
-    const pollMs = Number(options.pollSeconds) * 1000;
-    if (!Number.isFinite(pollMs) || pollMs < 0) {
-      throw new InvalidInputError(`--poll-seconds "${options.pollSeconds}" is not a number of seconds`);
-    }
+    const pollMs = pollInterval('--poll-seconds', options.pollSeconds);
     const client = new SFNClient(awsClientConfig(options));
     await regionOf(client);
     const stateMachineArn = options.stateMachineArn ?? (await findStateMachine(client));
