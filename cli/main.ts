@@ -1,5 +1,4 @@
 import { Command, CommanderError } from 'commander';
-import { LifeboatError } from '../lib/core/errors.js';
 import { registerCompare } from './commands/compare.js';
 import { registerDiff } from './commands/diff.js';
 import { registerRecover } from './commands/recover.js';
@@ -12,7 +11,7 @@ import { registerRestore } from './commands/restore.js';
 import { registerRunbook } from './commands/runbook.js';
 import { registerSnapshot } from './commands/snapshot.js';
 import { registerStatus } from './commands/status.js';
-import { EXIT } from './exit.js';
+import { EXIT, exitCodeOf } from './exit.js';
 
 const program = new Command()
   .name('lifeboat')
@@ -50,6 +49,5 @@ function exitCodeFor(error: unknown): number {
   // An operator gets one line naming the problem, not a stack trace.
   const message = error instanceof Error ? error.message : String(error);
   console.error(`lifeboat: ${message}`);
-  if (error instanceof LifeboatError && error.name === 'VerificationFailedError') return EXIT.failed;
-  return error instanceof LifeboatError ? EXIT.usage : EXIT.failed;
+  return exitCodeOf(error);
 }

@@ -261,6 +261,18 @@ function pointInTimeKeyArns(policies) {
 }
 
 /**
+ * The instances whose automated-backup replication the monitor may start: this account's and
+ * region's when a policy has a `pointInTime` target, else none (a DR site, or a primary with no
+ * such target, never needs the right). `--` is never in an RDS identifier, so the placeholder names
+ * no instance.
+ */
+function pointInTimeSources(policies) {
+  const any = Object.values(policies).some((p) => p.copies.some((c) => c.pointInTime));
+  const id = any ? '*' : 'lifeboat--no-point-in-time';
+  return [{ 'Fn::Sub': `arn:\${AWS::Partition}:rds:\${AWS::Region}:\${AWS::AccountId}:db:${id}` }];
+}
+
+/**
  * One alarm per policy and `pointInTime` target on the largest PointInTimeLag the monitor publishes
  * for them (lib/core/monitor/metrics.ts): over the policy's RPO for a monitor period it goes to
  * the topic, like every other alarm. No data (no replication running yet) is not a breach here:
@@ -390,6 +402,7 @@ module.exports = async (variables) => {
     },
     pointInTimeAlarms: pointInTimeAlarms(isDrSite(file) ? {} : policies),
     pointInTimeKeyArns: pointInTimeKeyArns(isDrSite(file) ? {} : policies),
+    pointInTimeSources: pointInTimeSources(isDrSite(file) ? {} : policies),
   };
 };
 

@@ -35,12 +35,28 @@ function primaryResources(file, { stage, region }) {
   const sites = file.drSites || [];
   if (sites.length === 0) return {};
   const partition = '${AWS::Partition}';
-  const destinations = sites.map((site) => ({
+  const destinations = sites.map((site, index) => ({
     site,
     bucketArn: `arn:aws:s3:::${bucketOf(site, stage)}`,
+    // "Key ARN or Alias ARN" of the destination's key
+    // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_EncryptionConfiguration.html): an alias
+    // ARN names its account, so it resolves to the DR site's key, not one of this (the requester's)
+    // account, which a bare alias name would. The alias is the DR site's; its key ARN is not known here.
     keyAlias: `arn:aws:kms:${site.region}:${site.account}:${drSiteReportsKeyAlias(stage)}`,
+    otherAccount: `ReportsReplicaDrSite${index + 1}InOtherAccount`,
   }));
   return {
+    // AccessControlTranslation is for "a cross-account scenario (where source and destination
+    // bucket owners are not the same)"
+    // (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-accesscontroltranslation.html):
+    // a DR site in a DR region of this account gets none. The account deployed to is known only
+    // to CloudFormation.
+    Conditions: Object.fromEntries(
+      destinations.map(({ site, otherAccount }) => [
+        otherAccount,
+        { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'AWS::AccountId' }, site.account] }] },
+      ]),
+    ),
     Resources: {
       ReportsReplicationRole: {
         Type: 'AWS::IAM::Role',
@@ -121,7 +137,7 @@ function primaryResources(file, { stage, region }) {
         Properties: {
           ReplicationConfiguration: {
             Role: { 'Fn::GetAtt': ['ReportsReplicationRole', 'Arn'] },
-            Rules: destinations.map(({ site, bucketArn, keyAlias }, index) => ({
+            Rules: destinations.map(({ site, bucketArn, keyAlias, otherAccount }, index) => ({
               Id: `dr-site-${site.account}-${site.region}`,
               Status: 'Enabled',
               Priority: index + 1,
@@ -131,9 +147,13 @@ function primaryResources(file, { stage, region }) {
               SourceSelectionCriteria: { SseKmsEncryptedObjects: { Status: 'Enabled' } },
               Destination: {
                 Bucket: bucketArn,
+                // The destination bucket's owner, true in either case; the S3 API model says S3
+                // verifies it only when AccessControlTranslation is given (Destination.Account).
                 Account: site.account,
-                // The DR account owns the replicas (its bucket enforces owner anyway).
-                AccessControlTranslation: { Owner: 'Destination' },
+                // A DR account owns the replicas (its bucket enforces owner anyway).
+                AccessControlTranslation: {
+                  'Fn::If': [otherAccount, { Owner: 'Destination' }, { Ref: 'AWS::NoValue' }],
+                },
                 EncryptionConfiguration: { ReplicaKmsKeyID: keyAlias },
               },
             })),

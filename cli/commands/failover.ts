@@ -15,6 +15,7 @@ import { followFailover, prepareFailover, recordFailover } from '../../lib/core/
 import { awsClientConfig, withAwsOptions, type AwsOptions } from '../aws-options.js';
 import { EXIT } from '../exit.js';
 import { readPolicyFile } from '../policy-file.js';
+import { pollInterval, wholeNumber } from '../numbers.js';
 
 interface FailoverOptions extends AwsOptions {
   db: string;
@@ -97,13 +98,6 @@ function sourceRequest(options: FailoverOptions): SourceRequest {
   return { mode: 'best' };
 }
 
-function wholeNumber(option: string, text: string): number {
-  if (!/^\d+$/.test(text) || Number(text) === 0) {
-    throw new InvalidInputError(`${option} "${text}" is not a positive whole number`);
-  }
-  return Number(text);
-}
-
 /** A DR account is reached with the operator's own credentials for it: they must be that account's. */
 async function checkAccount(target: FailoverTarget, sts: STSClient): Promise<void> {
   if (!target.account) return;
@@ -120,8 +114,8 @@ async function failover(options: FailoverOptions): Promise<number> {
   const startedAt = new Date();
   const target = parseTarget(options.to);
   const request = sourceRequest(options);
-  const pollMs = wholeNumber('--poll-seconds', options.pollSeconds) * 1000;
-  const timeoutMs = wholeNumber('--timeout-minutes', options.timeoutMinutes) * 60_000;
+  const pollMs = pollInterval('--poll-seconds', options.pollSeconds);
+  const timeoutMs = wholeNumber('--timeout-minutes', options.timeoutMinutes, 1) * 60_000;
   if (options.region && options.region !== target.region) {
     throw new InvalidInputError(`--region ${options.region} is not the region of --to ${options.to}`);
   }

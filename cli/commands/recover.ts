@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Command } from 'commander';
@@ -20,6 +21,7 @@ import { awsClientConfig, regionOf, withAwsOptions, type AwsOptions } from '../a
 import { EXIT } from '../exit.js';
 import { readPolicyFile } from '../policy-file.js';
 import { runDiff } from './diff.js';
+import { pollInterval } from '../numbers.js';
 
 interface RecoverOptions extends AwsOptions {
   db: string;
@@ -35,6 +37,7 @@ interface RecoverOptions extends AwsOptions {
   policy: string;
   policyName?: string;
   passwordKeySecret?: string;
+  pollSeconds: string;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -75,8 +78,10 @@ export function registerRecover(program: Command): void {
       .option(
         '--password-key-secret <arn>',
         "the stack's scratch password key secret (or LIFEBOAT_SCRATCH_PASSWORD_KEY)",
-      ),
+      )
+      .option('--poll-seconds <n>', 'how often to ask RDS while the scratch is restored', '15'),
   ).action(async (options: RecoverOptions) => {
+    const pollMs = pollInterval('--poll-seconds', options.pollSeconds);
     if (!ISO_TIME.test(options.time) || Number.isNaN(Date.parse(options.time))) {
       throw new InvalidInputError(
         `--time must be an ISO 8601 time with a zone, e.g. 2026-11-24T09:29:00Z, not "${options.time}"`,
@@ -122,6 +127,17 @@ export function registerRecover(program: Command): void {
       }),
       clock: () => new Date(),
     };
+    // Ctrl-C stops the wait and deletes the scratch on the way out; a second one stops at once.
+    const interrupt = new AbortController();
+    const onSignal = (signal: NodeJS.Signals) => {
+      console.error(
+        `${signal}: stopping; the scratch is deleted first (${signal} again leaves it to expire)`,
+      );
+      interrupt.abort(new Error(`recover stopped by ${signal}`));
+      process.exitCode = signal === 'SIGINT' ? 130 : 143;
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
     const recovery = await recoverRows(
       {
         source: options.db,
@@ -132,7 +148,9 @@ export function registerRecover(program: Command): void {
       (database) => ({ ...live, database: live.database || database }),
       {
         restore: ports,
-        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+        sleep: (ms, signal) => sleep(ms, undefined, signal ? { signal } : {}),
+        signal: interrupt.signal,
+        pollMs,
         progress: (line) => console.error(line),
       },
       (before, after) =>
@@ -141,7 +159,18 @@ export function registerRecover(program: Command): void {
           ...(options.sql ? { sql: options.sql } : {}),
           deleteInserted: options.deleteInserted === true,
         }),
-    );
+    )
+      .catch((error: unknown) => {
+        // Interrupted: the cleanup line printed says what became of the scratch; nothing to report.
+        const reason: unknown = interrupt.signal.reason;
+        if (reason !== undefined && (error === reason || (error as Error).cause === reason)) return undefined;
+        throw error;
+      })
+      .finally(() => {
+        process.removeListener('SIGINT', onSignal);
+        process.removeListener('SIGTERM', onSignal);
+      });
+    if (!recovery) return;
     const diff = recovery.result;
     if (options.report)
       await writeFile(

@@ -15,6 +15,7 @@ import {
 } from '../../lib/core/errors.js';
 import { parseRestoreVerifyInput } from '../../lib/core/use-cases/restore-verify/validate-input.js';
 import { awsClientConfig, regionOf, withAwsOptions, type AwsOptions } from '../aws-options.js';
+import { pollInterval } from '../numbers.js';
 
 interface RestoreOptions extends AwsOptions {
   db: string;
@@ -38,7 +39,10 @@ export function registerRestore(program: Command): void {
       .description('start a restore-verify of a database in the deployed stack, and optionally follow it')
       .requiredOption('--db <id>', 'DB instance or Aurora cluster identifier')
       .option('--snapshot <id>', 'snapshot id or ARN to restore (default: the newest managed one)')
-      .option('--time <iso>', 'restore to this point in time instead, e.g. 2026-11-24T09:30:00Z')
+      .option(
+        '--time <iso>',
+        'restore to this point in time instead, e.g. 2026-11-24T09:30:00Z, or "latest" (a target with replicated backups)',
+      )
       .option('--target <name>', '"primary" (default), a DR region, or "<account>/<region>"')
       .option(
         '--policy <name>',
@@ -50,10 +54,7 @@ export function registerRestore(program: Command): void {
       .option('--poll-seconds <n>', 'how often --wait asks for progress', '5'),
   ).action(async (options: RestoreOptions) => {
     const input = restoreInput(options);
-    const pollMs = Number(options.pollSeconds) * 1000;
-    if (!Number.isFinite(pollMs) || pollMs < 0) {
-      throw new InvalidInputError(`--poll-seconds "${options.pollSeconds}" is not a number of seconds`);
-    }
+    const pollMs = pollInterval('--poll-seconds', options.pollSeconds);
     const client = new SFNClient(awsClientConfig(options));
     await regionOf(client);
     const stateMachineArn = options.stateMachineArn ?? (await findStateMachine(client));
@@ -81,19 +82,22 @@ export function restoreInput(options: RestoreOptions): Record<string, unknown> {
   if (options.snapshot && options.time) {
     throw new InvalidInputError('--snapshot and --time are exclusive: restore a snapshot or a point in time');
   }
+  const latest = options.time === 'latest';
   if (
     options.time !== undefined &&
+    !latest &&
     (!ISO_TIME.test(options.time) || Number.isNaN(Date.parse(options.time)))
   ) {
     throw new InvalidInputError(
-      `--time "${options.time}" is not an ISO 8601 time with a zone, such as 2026-11-24T09:30:00Z`,
+      `--time "${options.time}" is not an ISO 8601 time with a zone, such as 2026-11-24T09:30:00Z, or "latest"`,
     );
   }
   const input = {
     source: options.db,
     ...(options.policy ? { policy: options.policy } : {}),
     ...(options.snapshot ? { snapshot: options.snapshot } : {}),
-    ...(options.time ? { pointInTime: new Date(options.time).toISOString() } : {}),
+    // "latest": the replicated backups' latest restorable time, which ResolveSnapshot reads there.
+    ...(options.time ? { pointInTime: latest ? 'latest' : new Date(options.time).toISOString() } : {}),
     ...(options.target ? { target: options.target } : {}),
     ...(options.keepScratch ? { keepScratch: true } : {}),
   };

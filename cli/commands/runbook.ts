@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
 import { Option, type Command } from 'commander';
-import { RdsRecoverySources } from '../../lib/adapters/aws/rds-failover.js';
-import { RdsSnapshotStore } from '../../lib/adapters/aws/rds-snapshots.js';
+import { liveRunbookState } from '../../lib/adapters/aws/runbook-state.js';
 import { S3ReportStore } from '../../lib/adapters/aws/s3-reports.js';
 import { stsSettingsFrom } from '../../lib/adapters/aws/sts-credentials.js';
 import { copyTargetClient } from '../../lib/adapters/aws/target-stores.js';
@@ -90,39 +89,17 @@ async function inventoryBackups(path: string): Promise<Array<ReplicatedBackup & 
   });
 }
 
-const accountOf = (arn: string) => arn.split(':')[4] ?? '';
-
-/** The live state: snapshots at home and at every copy target, replicated backups at each DR region. */
+/** The live state, read with the operator's credentials: every copy target, DR accounts too. */
 async function liveState(policies: PolicyFile, options: RunbookOptions) {
   const base = awsClientConfig(options);
   const rds = new RDSClient(base);
   const region = await regionOf(rds);
   const sts = { ...stsSettingsFrom(base), region };
-  const snapshots: AccountSnapshot[] = [];
-  const add = (list: Awaited<ReturnType<RdsSnapshotStore['listSnapshots']>>) =>
-    snapshots.push(...list.map((snapshot) => ({ account: accountOf(snapshot.arn), snapshot })));
-  add(await new RdsSnapshotStore({ region, client: rds }).listSnapshots());
-  const backups: Array<ReplicatedBackup & { region: string }> = [];
-  const seen = new Set<string>();
-  for (const policy of Object.values(policies.policies)) {
-    for (const target of policy.copies) {
-      const key = `${target.region}/${target.account ?? ''}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const client = copyTargetClient(target, base, sts);
-      add(await new RdsSnapshotStore({ region: target.region, client }).listSnapshots());
-      if (!target.account) {
-        const sources = new RdsRecoverySources({ region: target.region, client });
-        const names = new Set(snapshots.map((s) => s.snapshot.sourceId));
-        for (const name of names) {
-          backups.push(
-            ...(await sources.listReplicatedBackups(name)).map((b) => ({ ...b, region: target.region })),
-          );
-        }
-      }
-    }
-  }
-  return { snapshots, backups, base, region };
+  const state = await liveRunbookState(policies, {
+    home: { region, client: rds },
+    targetClient: (target) => copyTargetClient(target, base, sts),
+  });
+  return { ...state, base, region };
 }
 
 async function runbook(options: RunbookOptions): Promise<number> {

@@ -1,7 +1,6 @@
 import { RDSClient } from '@aws-sdk/client-rds';
 import type { Command } from 'commander';
 import { RdsSnapshotStore } from '../../lib/adapters/aws/rds-snapshots.js';
-import { InvalidInputError } from '../../lib/core/errors.js';
 import { DEFAULT_KEEP_DAYS, keepUntilFrom } from '../../lib/core/pre-change.js';
 import {
   followSnapshot,
@@ -11,6 +10,7 @@ import {
 import { awsClientConfig, regionOf, withAwsOptions, type AwsOptions } from '../aws-options.js';
 import { EXIT } from '../exit.js';
 import { readPolicyFile } from '../policy-file.js';
+import { pollInterval, wholeNumber } from '../numbers.js';
 
 interface SnapshotOptions extends AwsOptions {
   db: string;
@@ -63,8 +63,8 @@ async function snapshot(options: SnapshotOptions): Promise<number> {
     },
     requestedAt,
   );
-  const pollMs = wholeNumber('--poll-seconds', options.pollSeconds) * 1000;
-  const timeoutMs = wholeNumber('--timeout-minutes', options.timeoutMinutes) * 60_000;
+  const pollMs = pollInterval('--poll-seconds', options.pollSeconds);
+  const timeoutMs = wholeNumber('--timeout-minutes', options.timeoutMinutes, 1) * 60_000;
   const policies = await readPolicyFile(options.policyFile);
   const rds = new RDSClient(awsClientConfig(options));
   const region = await regionOf(rds);
@@ -117,9 +117,4 @@ async function snapshot(options: SnapshotOptions): Promise<number> {
   }[end.state];
   console.error(`lifeboat: snapshot ${taken.snapshotId}: ${why}`);
   return EXIT.failed;
-}
-
-function wholeNumber(option: string, text: string): number {
-  if (!/^\d+$/.test(text)) throw new InvalidInputError(`${option} "${text}" is not a whole number`);
-  return Number(text);
 }

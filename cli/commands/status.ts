@@ -159,20 +159,27 @@ export function formatStatus(
         `  snapshot       ${recovery.snapshot ? `${recovery.snapshot.id}  ${when(recovery.snapshot.createdAt, recovery.snapshot.ageMinutes)}` : 'none'}`,
       );
     }
+    // Targets are regions or account/region pairs: the column is as wide as the longest, so a long
+    // target never runs into its value.
+    const targetWidth = Math.max(
+      9,
+      ...recovery.copies.map((c) => c.target.length),
+      ...(recovery.pointInTime ?? []).map((p) => p.target.length),
+    );
     for (const copy of recovery.copies) {
       const text = copy.error
         ? `cannot be read: ${copy.error}`
         : copy.newest
           ? `${copy.newest.id}  ${when(copy.newest.createdAt, copy.newest.ageMinutes)}`
           : 'none';
-      lines.push(`  copy ${copy.target.padEnd(10)}${text}`);
+      lines.push(`  copy ${copy.target.padEnd(targetWidth)} ${text}`);
     }
     for (const replicated of recovery.pointInTime ?? []) {
       const text =
         replicated.lagMinutes !== null && replicated.latestRestorableTime
           ? `restorable to ${when(replicated.latestRestorableTime, replicated.lagMinutes)}`
           : `${replicated.state.toUpperCase()}${replicated.detail ? `: ${replicated.detail}` : ''}`;
-      lines.push(`  pitr ${replicated.target.padEnd(10)}${text}`);
+      lines.push(`  pitr ${replicated.target.padEnd(targetWidth)} ${text}`);
     }
     const { verification } = recovery;
     const last = verification.last

@@ -104,6 +104,12 @@ export interface ReportStore {
   list(prefix: string): Promise<string[]>;
 }
 
+/** Where the scheduled runbooks go: one text file per name (`orders.md`, `README.md`). */
+export interface RunbookShelf {
+  /** Writes the file and returns where it went (an S3 key). */
+  put(name: string, content: string): Promise<string>;
+}
+
 /** Now, handed in so that use cases stay pure and tests can freeze time. */
 export type Clock = () => Date;
 

@@ -170,7 +170,20 @@ describe('the primary template with drSites (test/fixtures/policies/primary-with
     expect(Rules[0]!.Destination.EncryptionConfiguration).toEqual({
       ReplicaKmsKeyID: 'arn:aws:kms:eu-west-1:222222222222:alias/lifeboat-dev-reports',
     });
-    expect(Rules[0]!.Destination.AccessControlTranslation).toEqual({ Owner: 'Destination' });
+    // Owner override only where the DR site is in another account than the one deployed to:
+    // AccessControlTranslation is for "a cross-account scenario (where source and destination
+    // bucket owners are not the same)" (aws-properties-s3-bucket-accesscontroltranslation.html).
+    expect(Rules[0]!.Destination.AccessControlTranslation).toEqual({
+      'Fn::If': ['ReportsReplicaDrSite1InOtherAccount', { Owner: 'Destination' }, { Ref: 'AWS::NoValue' }],
+    });
+    expect((primary as { Conditions?: Record<string, unknown> }).Conditions).toMatchObject({
+      ReportsReplicaDrSite1InOtherAccount: {
+        'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'AWS::AccountId' }, '222222222222'] }],
+      },
+      ReportsReplicaDrSite2InOtherAccount: {
+        'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'AWS::AccountId' }, '333333333333'] }],
+      },
+    });
   });
 
   it('replicates with the role the DR site trusts by name, which may only replicate into reports/ there', () => {
@@ -219,6 +232,9 @@ const SCRATCH_TAGS = {
 const MANAGED = resourceTags({ 'lifeboat:managed': 'true' });
 const SCRATCH = resourceTags({ 'lifeboat:scratch': 'true' });
 const at = (id: string) => rdsArn.instance(id, SITE.region, SITE.account);
+const autoBackup = (region: string, account: string) =>
+  `arn:aws:rds:${region}:${account}:auto-backup:ab-orders`;
+const SITE_AUTO_BACKUP = autoBackup(SITE.region, SITE.account);
 
 function siteRole(fn: string): ResolvedRole {
   const id = resourcesOfType(drSite, 'AWS::Lambda::Function')
@@ -251,6 +267,14 @@ const SITE_ALLOWED: Row[] = [
   // The DR site's janitor: its monitor deletes its own expired scratch instances.
   ['monitor', 'rds:DeleteDBInstance', at(SCRATCH_ID), SCRATCH],
   ['monitor', 'rds:DeleteDBCluster', rdsArn.cluster(SCRATCH_ID, SITE.region, SITE.account), SCRATCH],
+  // A point in time from the automated backups replicated into its region (a DR site in a DR
+  // region of the primary's account, copies[].pointInTime): the statements are the same for any
+  // DR site, so this one's roles stand for it. ValidateInput and ResolveSnapshot list them; the
+  // restore reads them and creates the lbs-* scratch instance, tagged as StartRestore tags it.
+  ['restoreValidateInput', 'rds:DescribeDBInstanceAutomatedBackups', SITE_AUTO_BACKUP],
+  ['restoreResolveSnapshot', 'rds:DescribeDBInstanceAutomatedBackups', SITE_AUTO_BACKUP],
+  ['restoreStartRestore', 'rds:RestoreDBInstanceToPointInTime', SITE_AUTO_BACKUP, requestTags(SCRATCH_TAGS)],
+  ['restoreStartRestore', 'rds:RestoreDBInstanceToPointInTime', at(SCRATCH_ID), requestTags(SCRATCH_TAGS)],
   // The primary's replicated report, the baseline of an exact comparison.
   [
     'restoreCompareWithBaseline',
@@ -258,6 +282,10 @@ const SITE_ALLOWED: Row[] = [
     'arn:aws:s3:::lifeboat-reportsbucket/reports/orders/20261124T094500Z.json',
   ],
   ['monitor', 's3:GetObject', 'arn:aws:s3:::lifeboat-reportsbucket/reports/orders/20261124T094500Z.json'],
+  // Its runbooks, of the copies it holds, after each of its restore-verify runs.
+  ['runbooks', 'rds:DescribeDBSnapshots', rdsArn.snapshot(COPY, SITE.region, SITE.account)],
+  ['runbooks', 's3:GetObject', 'arn:aws:s3:::lifeboat-reportsbucket/reports/orders/20261124T094500Z.json'],
+  ['runbooks', 's3:PutObject', 'arn:aws:s3:::lifeboat-reportsbucket/runbooks/orders.md'],
 ];
 
 describe('the DR site roles: every call of its restore-verify and janitor is allowed', () => {
@@ -306,6 +334,22 @@ describe('the DR site roles: nothing outside its own scratch instances and copie
         context: MANAGED,
       },
       { action: 'rds:CreateDBSnapshot', resource: at('orders') },
+      // Point in time: only from the backups replicated into its own region and account, only
+      // into its own region; it never deletes them nor starts or stops their replication.
+      ...[autoBackup(HOME.region, SITE.account), autoBackup(SITE.region, '333333333333')].map((resource) => ({
+        action: 'rds:RestoreDBInstanceToPointInTime',
+        resource,
+        context: requestTags(SCRATCH_TAGS),
+      })),
+      {
+        action: 'rds:RestoreDBInstanceToPointInTime',
+        resource: rdsArn.instance(SCRATCH_ID),
+        context: requestTags(SCRATCH_TAGS),
+      },
+      { action: 'rds:DeleteDBInstanceAutomatedBackup', resource: SITE_AUTO_BACKUP },
+      { action: 'rds:StopDBInstanceAutomatedBackupsReplication', resource: at('orders') },
+      // Replication is started by the primary's monitor for its own instances, never by a DR site.
+      { action: 'rds:StartDBInstanceAutomatedBackupsReplication', resource: at('orders') },
     ];
     const ids = rolesOf(drSite).map(([id]) => id);
     expect(ids.length).toBeGreaterThan(10);

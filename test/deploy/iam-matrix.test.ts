@@ -79,6 +79,8 @@ const SCRATCH_ID = 'lbs-orders-20261124t0945-a1b2c3';
 const REPLICA_KEY = policies.gold!.copies.find((c) => c.pointInTime)!.kmsKeyId;
 const AUTO_BACKUP = `arn:aws:rds:${dr}:${HOME.account}:auto-backup:ab-orders`;
 const FOR_RDS = { 'kms:GrantIsForAWSResource': 'true' };
+/** The reports bucket as test/support/iam.ts names it (GetAtt ReportsBucket.Arn). */
+const REPORTS_BUCKET = 'arn:aws:s3:::lifeboat-reportsbucket';
 
 type Row = [fn: string, action: string, resource: string, context?: Record<string, string | string[]>];
 
@@ -250,6 +252,21 @@ const ALLOWED: Row[] = [
   ['monitor', 'rds:StartDBInstanceAutomatedBackupsReplication', rdsArn.instance('orders')],
   ['monitor', 'kms:CreateGrant', REPLICA_KEY, FOR_RDS],
   ['monitor', 'kms:DescribeKey', REPLICA_KEY],
+  // runbooks, after each restore-verify run: the snapshots at home and at the DR regions of this
+  // account, the replicated backups there, the newest reports and failover records, and the runbook
+  // objects it writes (lib/adapters/aws/runbook-state.ts, s3-runbooks.ts).
+  ...REGIONS.flatMap((region): Row[] => [
+    ['runbooks', 'rds:DescribeDBSnapshots', rdsArn.snapshot(SNAP, region)],
+    ['runbooks', 'rds:DescribeDBClusterSnapshots', rdsArn.clusterSnapshot(SNAP, region)],
+  ]),
+  ['runbooks', 'rds:DescribeDBInstanceAutomatedBackups', AUTO_BACKUP],
+  ['runbooks', 's3:ListBucket', REPORTS_BUCKET, { 's3:prefix': 'reports/orders/' }],
+  ['runbooks', 's3:ListBucket', REPORTS_BUCKET, { 's3:prefix': 'failovers/orders/' }],
+  ['runbooks', 's3:GetObject', `${REPORTS_BUCKET}/reports/orders/20261124T094500Z.json`],
+  ['runbooks', 's3:GetObject', `${REPORTS_BUCKET}/failovers/orders/2026-11-24T10:00:00.000Z.json`],
+  ['runbooks', 's3:PutObject', `${REPORTS_BUCKET}/runbooks/orders.md`],
+  ['runbooks', 's3:PutObject', `${REPORTS_BUCKET}/runbooks/orders.json`],
+  ['runbooks', 's3:PutObject', `${REPORTS_BUCKET}/runbooks/README.md`],
   // restore-verify: scratch restores in the home and DR regions, tagged at creation.
   ...REGIONS.flatMap((region): Row[] => [
     [
@@ -364,6 +381,8 @@ const ALLOWED: Row[] = [
   // A point in time at the pointInTime target: its restore window there, and a restore from the
   // replicated automated backups into a scratch instance there.
   ['restoreResolveSnapshot', 'rds:DescribeDBInstanceAutomatedBackups', AUTO_BACKUP],
+  // At a DR site, ValidateInput finds a database by its replicated automated backups.
+  ['restoreValidateInput', 'rds:DescribeDBInstanceAutomatedBackups', AUTO_BACKUP],
   ['restoreStartRestore', 'rds:RestoreDBInstanceToPointInTime', AUTO_BACKUP, requestTags(SCRATCH_TAGS)],
   [
     'restoreStartRestore',
@@ -398,6 +417,9 @@ const DENIED: Row[] = [
   ['copy', 'rds:StartDBInstanceAutomatedBackupsReplication', rdsArn.instance('orders')],
   ['monitor', 'rds:StopDBInstanceAutomatedBackupsReplication', rdsArn.instance('orders')],
   ['monitor', 'rds:DeleteDBInstanceAutomatedBackup', AUTO_BACKUP],
+  // ValidateInput only reads the replicated backups: it neither restores from nor deletes them.
+  ['restoreValidateInput', 'rds:RestoreDBInstanceToPointInTime', AUTO_BACKUP, requestTags(SCRATCH_TAGS)],
+  ['restoreValidateInput', 'rds:DeleteDBInstanceAutomatedBackup', AUTO_BACKUP],
   // A grant on the replica key for anything but an AWS service, or on another key.
   ['monitor', 'kms:CreateGrant', REPLICA_KEY],
   ['monitor', 'kms:CreateGrant', REPLICA_KEY, { 'kms:GrantIsForAWSResource': 'false' }],
@@ -415,6 +437,25 @@ const DENIED: Row[] = [
     `arn:aws:rds:${dr}:333333333333:auto-backup:ab-orders`,
     requestTags(SCRATCH_TAGS),
   ],
+  // The runbooks function reads and writes runbooks/ only: no report, state or record is written or
+  // deleted, no snapshot deleted, tagged, shared or restored, no DR-account role assumed.
+  ['runbooks', 's3:PutObject', `${REPORTS_BUCKET}/reports/orders/20261124T094500Z.json`],
+  ['runbooks', 's3:PutObject', `${REPORTS_BUCKET}/state/monitor.json`],
+  ['runbooks', 's3:PutObject', `${REPORTS_BUCKET}/failovers/orders/2026-11-24T10:00:00.000Z.json`],
+  ['runbooks', 's3:PutObject', `${REPORTS_BUCKET}/runbooksX/orders.md`],
+  ['runbooks', 's3:DeleteObject', `${REPORTS_BUCKET}/runbooks/orders.md`],
+  ['runbooks', 's3:DeleteObject', `${REPORTS_BUCKET}/reports/orders/20261124T094500Z.json`],
+  ['runbooks', 's3:PutBucketPolicy', REPORTS_BUCKET],
+  ['runbooks', 's3:GetObject', `${REPORTS_BUCKET}/state/monitor.json`],
+  ['runbooks', 's3:ListBucket', REPORTS_BUCKET, { 's3:prefix': 'state/' }],
+  ['runbooks', 'rds:DeleteDBSnapshot', rdsArn.snapshot(SNAP), MANAGED],
+  ['runbooks', 'rds:DeleteDBClusterSnapshot', rdsArn.clusterSnapshot(SNAP), MANAGED],
+  ['runbooks', 'rds:ModifyDBSnapshotAttribute', rdsArn.snapshot(SNAP), MANAGED],
+  ['runbooks', 'rds:AddTagsToResource', rdsArn.snapshot(SNAP), MANAGED],
+  ['runbooks', 'rds:RestoreDBInstanceFromDBSnapshot', rdsArn.snapshot(SNAP), MANAGED],
+  ['runbooks', 'rds:DeleteDBInstance', rdsArn.instance(SCRATCH_ID), SCRATCH],
+  ['runbooks', 'sts:AssumeRole', drRoleArn(DR_ACCOUNT, dr)],
+  ['runbooks', 'sns:Publish', `arn:aws:sns:${HOME.region}:${HOME.account}:lifeboat-topic`],
 ];
 
 const functionIds = resourcesOfType(template, 'AWS::Lambda::Function').map(([id]) => id);

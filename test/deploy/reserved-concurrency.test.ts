@@ -20,11 +20,12 @@ function packageWith(setting: string) {
 const reserved = (template: CfnTemplate, fn: string) =>
   template.Resources[fn]!.Properties?.ReservedConcurrentExecutions;
 
-describe('reserved concurrency of the copy and monitor functions', { timeout: PACKAGING_TIMEOUT_MS }, () => {
+describe('reserved concurrency of copy, monitor and runbooks', { timeout: PACKAGING_TIMEOUT_MS }, () => {
   it('is 1 by default, so two runs never meet on one snapshot', () => {
     const template = loadTemplate();
     expect(reserved(template, 'CopyLambdaFunction')).toBe(1);
     expect(reserved(template, 'MonitorLambdaFunction')).toBe(1);
+    expect(reserved(template, 'RunbooksLambdaFunction')).toBe(1);
   });
 
   // Lambda refuses a reservation that leaves fewer than 100 unreserved concurrent executions
@@ -34,6 +35,7 @@ describe('reserved concurrency of the copy and monitor functions', { timeout: PA
     expect(result.status, result.stdout + result.stderr).toBe(0);
     expect(reserved(template(), 'CopyLambdaFunction')).toBeUndefined();
     expect(reserved(template(), 'MonitorLambdaFunction')).toBeUndefined();
+    expect(reserved(template(), 'RunbooksLambdaFunction')).toBeUndefined();
   });
 
   it('refuses any other value, naming the variable, before building anything', () => {

@@ -110,7 +110,7 @@ describe('lifeboat drill', () => {
       // The DR site's own machine, with its own reports folder, matched the primary's replicated report.
       expect(reportPath).toContain('/dr-site/reports/');
       expect(result.stdout).toMatch(
-        /DR site 222222222222\/eu-west-1: restore-verify the encrypted DR copy .* against the primary's replicated report: passed \(exact match with reports\/shop\/\d{8}T\d{6}Z\.json\)/,
+        /DR site 222222222222\/eu-west-1: restore-verify the encrypted DR copy .* against the primary's replicated report: passed \(exact match with reports\/shop\/\d{8}T\d{6}Z-[0-9a-f]{6}\.json\)/,
       );
       const baselinePath = /Baseline:\s+(\S+-source\.json)/.exec(result.stdout)?.[1];
       expect(baselinePath).toBeDefined();

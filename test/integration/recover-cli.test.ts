@@ -12,6 +12,10 @@ describe('lifeboat recover, bad input', () => {
     [['--db', 'app-db', '--time', '2026-11-24T09:29:00'], '--time must be an ISO 8601 time with a zone'],
     [['--db', 'app-db', '--time', '2026-11-24T09:29:00Z'], '--live-url or --live-secret is required'],
     [
+      ['--db', 'app-db', '--time', '2026-11-24T09:29:00Z', '--live-url', url, '--poll-seconds', '0'],
+      '--poll-seconds "0" is not a positive number of seconds',
+    ],
+    [
       ['--db', 'app-db', '--time', '2026-11-24T09:29:00Z', '--live-url', url, '--live-secret', 'arn:x'],
       '--live-url and --live-secret name the live database twice',
     ],

@@ -128,6 +128,30 @@ describe('lifeboat restore against moto', { timeout: 120_000 }, () => {
     expect(JSON.parse(described.input!)).toEqual({ source: 'shop', pointInTime: '2026-11-24T09:30:00.000Z' });
   });
 
+  it('passes --time latest as it is, for the target to resolve from its replicated backups', async () => {
+    const result = await run(
+      '--db',
+      'shop',
+      '--time',
+      'latest',
+      '--target',
+      'eu-west-1',
+      '--endpoint-url',
+      moto.endpoint,
+    );
+
+    expect(result.code).toBe(0);
+    const started = await executions(passing);
+    const described = await sfn.send(
+      new DescribeExecutionCommand({ executionArn: started[0]!.executionArn }),
+    );
+    expect(JSON.parse(described.input!)).toEqual({
+      source: 'shop',
+      pointInTime: 'latest',
+      target: 'eu-west-1',
+    });
+  });
+
   it('refuses --snapshot with --time: exit 2, one line, nothing started', async () => {
     const result = await run(
       '--db',

@@ -7,7 +7,14 @@ import { runDiff } from '../../cli/commands/diff.js';
 import type { DatabaseConnection } from '../../lib/core/fingerprint/types.js';
 import { recoverRows } from '../../lib/core/use-cases/recover-rows.js';
 import { startPostgres, type LocalPostgres } from '../support/postgres.js';
-import { INSTANCE, loadSchema, scratchLeft, useRestoreVerifyServers } from './restore-verify-fixture.js';
+import { AccessDeniedError } from '../../lib/core/errors.js';
+import {
+  INSTANCE,
+  loadSchema,
+  restorerWith,
+  scratchLeft,
+  useRestoreVerifyServers,
+} from './restore-verify-fixture.js';
 
 // The restore-verify steps on moto (RestoreDBInstanceToPointInTime, the scratch tags and guards,
 // ModifyDBInstance for the password, DeleteDBInstance); the scratch's data is the fixture's
@@ -109,6 +116,33 @@ describe('recoverRows: a point-in-time scratch diffed against the live database'
     ).rejects.toThrow(/cannot connect to PostgreSQL at 127.0.0.1:1/);
 
     expect(await scratchLeft(live.fixture.rds)).toEqual([]);
+  });
+
+  it('says the scratch was not deleted when its cleanup fails, and still passes the diff failure on', async () => {
+    const after = await damagedProduction();
+    const steps: string[] = [];
+    const restorer = restorerWith(live.fixture.deps.restorer, {
+      deleteScratch: () => Promise.reject(new AccessDeniedError('rds:DeleteDBInstance is not allowed')),
+    });
+
+    await expect(
+      recoverRows(
+        { source: INSTANCE, pointInTime: pointInTime(), keep: false },
+        () => after,
+        {
+          restore: { ...live.fixture.deps, restorer },
+          sleep,
+          pollMs: 10,
+          progress: (line) => steps.push(line),
+        },
+        () => runDiff({ ...after, port: 1 }, after, { deleteInserted: false }),
+      ),
+    ).rejects.toThrow(/cannot connect to PostgreSQL at 127.0.0.1:1/);
+
+    expect(steps.at(-1)).toMatch(
+      /^cleanup: lbs-app-db-\S+ was NOT deleted \(rds:DeleteDBInstance is not allowed\); delete it by hand, or the monitor deletes it after its lifeboat:expires-at tag$/,
+    );
+    expect(await scratchLeft(live.fixture.rds)).toHaveLength(1);
   });
 
   it('keeps the scratch with keep, to expire as every scratch does', async () => {

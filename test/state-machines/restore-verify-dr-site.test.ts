@@ -317,7 +317,7 @@ describe('restore-verify at a DR site', () => {
       ],
       [
         { source: INSTANCE, pointInTime: '2026-01-01T00:00:00Z' },
-        'pointInTime: this DR site restores the snapshot copies it holds',
+        'pointInTime: policy "gold" replicates no automated backups to this DR site (eu-west-1): its copy target here has no pointInTime, so its copies are snapshots: give "snapshot"',
       ],
       [{ source: 'other-db' }, 'this DR site (eu-west-1) holds no copy of it'],
     ] as const) {

@@ -1,9 +1,4 @@
-import {
-  DescribeDBInstanceAutomatedBackupsCommand,
-  RDSClient,
-  RestoreDBInstanceToPointInTimeCommand,
-} from '@aws-sdk/client-rds';
-import { mockClient } from 'aws-sdk-client-mock';
+import { RDSClient } from '@aws-sdk/client-rds';
 import { describe, expect, it } from 'vitest';
 import { RdsBackupReplication } from '../../lib/adapters/aws/rds-backup-replication.js';
 import { RdsScratchRestorer } from '../../lib/adapters/aws/rds-restores.js';
@@ -12,66 +7,46 @@ import { runRestoreVerifyLocally } from '../../lib/adapters/local-state-machine.
 import type { RestoreVerifyReport } from '../../lib/core/report/report.js';
 import type { RestoreSite, RestoreVerifyDeps } from '../../lib/core/use-cases/restore-verify/types.js';
 import { motoClientConfig } from '../support/moto.js';
-import { createInstance } from '../support/rds-fixtures.js';
 import {
   INSTANCE,
   POLICIES,
   publishedNotifications,
+  restorerWith,
   scratchLeft,
   useRestoreVerifyServers,
 } from './restore-verify-fixture.js';
+import { replicatedBackupsRds } from './replicated-backups.js';
 
 /*
  * The restore-verify ASL, executed with the real steps, restoring a point in time at the DR target
  * eu-west-1 from the automated backups replicated there. moto 5.2.1 has neither replicated backups
- * nor a restore from them (its RestoreDBInstanceToPointInTime takes only SourceDBInstanceIdentifier),
- * so those two calls go to an aws-sdk-client-mock client answering in the documented shapes
- * (API_DescribeDBInstanceAutomatedBackups.html, API_RestoreDBInstanceToPointInTime.html), and the
- * scratch instance RDS would create is created in moto's eu-west-1, where every later step (wait,
- * password, delete) runs for real; the fingerprints are the local PostgreSQL's.
+ * nor a restore from them, so those two calls go to an aws-sdk-client-mock client answering in the
+ * documented shapes (replicated-backups.ts), and the scratch instance RDS would create is created
+ * in moto's eu-west-1, where every later step (wait, password, delete) runs for real; the
+ * fingerprints are the local PostgreSQL's.
  */
 const live = useRestoreVerifyServers();
 const BACKUPS_ARN = 'arn:aws:rds:eu-west-1:123456789012:auto-backup:ab-app-db';
-const SCRATCH_TAGS_OF = (tags: Array<{ Key?: string; Value?: string }>) =>
-  Object.fromEntries(tags.map((t) => [t.Key!, t.Value!]));
 
 function pointInTimeDeps(window: { earliest: Date; latest: Date }) {
   const drRds = new RDSClient(motoClientConfig(live.moto, 'eu-west-1'));
-  const shapes = new RDSClient({
+  const { client: shapes, restores } = replicatedBackupsRds({
     region: 'eu-west-1',
-    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-  });
-  const documented = mockClient(shapes);
-  documented.on(DescribeDBInstanceAutomatedBackupsCommand).resolves({
-    DBInstanceAutomatedBackups: [
-      {
-        DBInstanceArn: `arn:aws:rds:us-east-1:123456789012:db:${INSTANCE}`,
-        DBInstanceIdentifier: INSTANCE,
-        Region: 'us-east-1',
-        Status: 'active',
-        DBInstanceAutomatedBackupsArn: BACKUPS_ARN,
-        RestoreWindow: { EarliestTime: window.earliest, LatestTime: window.latest },
-      },
-    ],
-  });
-  documented.on(RestoreDBInstanceToPointInTimeCommand).callsFake(async (input) => {
-    // What RDS does on this call: a new instance of that name, with those tags, in eu-west-1.
-    await createInstance(drRds, input.TargetDBInstanceIdentifier, SCRATCH_TAGS_OF(input.Tags ?? []));
-    return {
-      DBInstance: { DBInstanceIdentifier: input.TargetDBInstanceIdentifier, DBInstanceStatus: 'creating' },
-    };
+    scratchRds: drRds,
+    source: {
+      id: INSTANCE,
+      arn: `arn:aws:rds:us-east-1:123456789012:db:${INSTANCE}`,
+      backupsArn: BACKUPS_ARN,
+    },
+    window,
   });
   const drRestorer = new RdsScratchRestorer({ region: 'eu-west-1', client: drRds });
   const pointInTimeRestorer = new RdsScratchRestorer({ region: 'eu-west-1', client: shapes });
   const site: RestoreSite = {
     snapshots: new RdsSnapshotStore({ region: 'eu-west-1', client: drRds }),
-    restorer: {
+    restorer: restorerWith(drRestorer, {
       startRestore: (request) => pointInTimeRestorer.startRestore(request),
-      describeScratch: (kind, id) => drRestorer.describeScratch(kind, id),
-      setMasterPassword: (scratch, password) => drRestorer.setMasterPassword(scratch, password),
-      deleteScratch: (kind, id) => drRestorer.deleteScratch(kind, id),
-      listScratch: () => drRestorer.listScratch(),
-    },
+    }),
     tagger: drRestorer,
     replication: new RdsBackupReplication({ region: 'eu-west-1', client: shapes }),
   };
@@ -88,14 +63,14 @@ function pointInTimeDeps(window: { earliest: Date; latest: Date }) {
     },
     siteFor: () => site,
   };
-  return { deps, documented, drRds };
+  return { deps, restores, drRds };
 }
 
 describe('restore-verify of a point in time from backups replicated to a DR region', () => {
   it('restores the time asked from the replicated backups there, verifies it and deletes the scratch', async () => {
     const now = Date.now();
     const time = new Date(now - 10 * 60_000).toISOString();
-    const { deps, documented, drRds } = pointInTimeDeps({
+    const { deps, restores, drRds } = pointInTimeDeps({
       earliest: new Date(now - 7 * 24 * 3_600_000),
       latest: new Date(now - 5 * 60_000),
     });
@@ -107,9 +82,7 @@ describe('restore-verify of a point in time from backups replicated to a DR regi
 
     expect(run.error).toBeUndefined();
     expect(run.status).toBe('SUCCEEDED');
-    const sent = documented
-      .commandCalls(RestoreDBInstanceToPointInTimeCommand)
-      .map((call) => call.args[0].input);
+    const sent = restores();
     expect(sent).toHaveLength(1);
     expect(sent[0]).toMatchObject({
       SourceDBInstanceAutomatedBackupsArn: BACKUPS_ARN,
@@ -127,7 +100,7 @@ describe('restore-verify of a point in time from backups replicated to a DR regi
 
   it('fails a time outside the replicated window before any restore, creates nothing and says so', async () => {
     const now = Date.now();
-    const { deps, documented, drRds } = pointInTimeDeps({
+    const { deps, restores, drRds } = pointInTimeDeps({
       earliest: new Date(now - 7 * 24 * 3_600_000),
       latest: new Date(now - 30 * 60_000),
     });
@@ -143,7 +116,7 @@ describe('restore-verify of a point in time from backups replicated to a DR regi
       /is outside what is replicated to eu-west-1 for "app-db": restorable there from/,
     );
     expect(run.states).toContain('DeleteScratch');
-    expect(documented.commandCalls(RestoreDBInstanceToPointInTimeCommand)).toHaveLength(0);
+    expect(restores()).toHaveLength(0);
     expect(await scratchLeft(drRds)).toEqual([]);
     const [failed] = await publishedNotifications(live.fixture);
     expect(failed?.kind).toBe('restore-verify.failed');

@@ -78,7 +78,7 @@ describe('restore-verify state machine', () => {
 
     const keys = await reportKeys();
     expect(keys).toHaveLength(1);
-    expect(keys[0]).toMatch(/^reports\/app-db\/\d{8}T\d{6}Z\.json$/);
+    expect(keys[0]).toMatch(/^reports\/app-db\/\d{8}T\d{6}Z-[0-9a-f]{6}\.json$/);
     const report = await readReport(keys[0]!);
     expect(report.verdict).toBe('passed');
     expect(report.snapshot?.id).toBe(live.fixture.snapshotId);

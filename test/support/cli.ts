@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 
 /** What a run of the `lifeboat` command line left: exit code and both streams. */
 export interface CliRun {
@@ -7,25 +7,41 @@ export interface CliRun {
   stderr: string;
 }
 
+/** A run under way: the process (to signal it), its stderr so far, and what it leaves. */
+export interface CliProcess {
+  child: ChildProcess;
+  stderrSoFar(): string;
+  done: Promise<CliRun>;
+}
+
+/** Starts the real command line as an operator would: `node bin/lifeboat.mjs ...args`. */
+export function startLifeboat(args: readonly string[], env: NodeJS.ProcessEnv = process.env): CliProcess {
+  let resolveDone: (run: CliRun) => void = () => undefined;
+  const done = new Promise<CliRun>((resolve) => (resolveDone = resolve));
+  const child = execFile('node', ['bin/lifeboat.mjs', ...args], { env }, (error, stdout, stderr) => {
+    const code = error ? (typeof error.code === 'number' ? error.code : (child.exitCode ?? 1)) : 0;
+    resolveDone({ code, stdout, stderr });
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer | string) => (stderr += chunk.toString()));
+  return { child, stderrSoFar: () => stderr, done };
+}
+
 /** Runs the real command line as an operator would: `node bin/lifeboat.mjs ...args`. */
 export function runLifeboat(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<CliRun> {
-  return new Promise((resolve) => {
-    execFile('node', ['bin/lifeboat.mjs', ...args], { env }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
+  return startLifeboat(args, env).done;
 }
 
 /**
  * The real command line as an operator runs it against moto: the standard credential chain (fake
  * keys in the environment), `--endpoint-url` pointing every AWS call at the test server.
  */
-export function runLifeboatOnMoto(
+export function startLifeboatOnMoto(
   endpoint: string,
   args: readonly string[],
   env: NodeJS.ProcessEnv = {},
-): Promise<CliRun> {
-  return runLifeboat([...args, '--endpoint-url', endpoint], {
+): CliProcess {
+  return startLifeboat([...args, '--endpoint-url', endpoint], {
     ...process.env,
     AWS_ACCESS_KEY_ID: 'testing',
     AWS_SECRET_ACCESS_KEY: 'testing',
@@ -33,4 +49,13 @@ export function runLifeboatOnMoto(
     NO_COLOR: '1',
     ...env,
   });
+}
+
+/** {@link startLifeboatOnMoto}, to its end. */
+export function runLifeboatOnMoto(
+  endpoint: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<CliRun> {
+  return startLifeboatOnMoto(endpoint, args, env).done;
 }

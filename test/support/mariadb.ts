@@ -172,3 +172,13 @@ export async function startMariaDb(options: StartMariaDbOptions = {}): Promise<L
   };
   return { url: urlFor(database), host, port, user, password, database, dir, urlFor, useCertificate, stop };
 }
+
+/** Runs SQL (any number of statements) in the database a URL names, on a connection of its own. */
+export async function runMariaDbSql(url: string, sql: string): Promise<void> {
+  const client = await mysql.createConnection({ uri: url, multipleStatements: true });
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}

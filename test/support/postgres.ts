@@ -250,3 +250,14 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     stop,
   };
 }
+
+/** Runs SQL (any number of statements) in the database a URL names, on a connection of its own. */
+export async function runPostgresSql(url: string, sql: string): Promise<void> {
+  const client = new pg.Client(url);
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}

@@ -15,6 +15,8 @@ export async function createInstance(
   extra: {
     clusterId?: string;
     engine?: string;
+    /** moto knows no default version for some engines (mariadb). */
+    engineVersion?: string;
     backupRetentionDays?: number;
     storageEncrypted?: boolean;
     deletionProtection?: boolean;
@@ -25,6 +27,7 @@ export async function createInstance(
       DBInstanceIdentifier: id,
       Engine: extra.engine ?? (extra.clusterId ? 'aurora-postgresql' : 'postgres'),
       DBInstanceClass: 'db.t4g.medium',
+      ...(extra.engineVersion ? { EngineVersion: extra.engineVersion } : {}),
       ...(extra.clusterId
         ? { DBClusterIdentifier: extra.clusterId }
         : { AllocatedStorage: 20, MasterUsername: 'admin', MasterUserPassword: 'password-123' }),

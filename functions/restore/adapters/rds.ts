@@ -65,5 +65,8 @@ export const rdsSites: StepAdapter = ({ region, policies }) => {
         }
       : siteFactory(policies),
     restoreTestDatabases: new RestoreTestDatabases({ client: rds, region }),
+    // A point in time at a DR site restores the automated backups the primary's monitor
+    // replicates into this region (copies[].pointInTime, same account), listed here.
+    ...(isDrSite(policies) ? { replication: new RdsBackupReplication({ client: rds, region }) } : {}),
   };
 };

@@ -15,6 +15,7 @@ export function fromAutomatedBackup(backup: DBInstanceAutomatedBackup): Replicat
     ...(backup.RestoreWindow?.EarliestTime ? { earliest: backup.RestoreWindow.EarliestTime } : {}),
     ...(backup.RestoreWindow?.LatestTime ? { latest: backup.RestoreWindow.LatestTime } : {}),
     ...(backup.BackupRetentionPeriod !== undefined ? { retentionDays: backup.BackupRetentionPeriod } : {}),
+    ...(backup.Engine ? { engine: backup.Engine } : {}),
   };
 }
 

@@ -11,6 +11,7 @@ import {
   mysqlKeySpanQuery,
   type MysqlDiffTable,
 } from '../../core/diff/mysql-sql.js';
+import { MYSQL_FOREIGN_KEYS_QUERY } from '../../core/diff/foreign-key-sql.js';
 import type { DiffSide, DiffTable } from '../../core/diff/types.js';
 import { connectMysql, describeTables } from './mysql.js';
 
@@ -52,6 +53,7 @@ export class MysqlDiffSide implements DiffSide {
     const schema = this.connection.database;
     const tables = await describeTables(this.client, [schema]);
     const [keys] = await this.client.query<mysql.RowDataPacket[]>(MYSQL_PRIMARY_KEYS_QUERY, [schema]);
+    const [references] = await this.client.query<mysql.RowDataPacket[]>(MYSQL_FOREIGN_KEYS_QUERY, [schema]);
     return tables.map((table) => {
       const primaryKey = keys.filter((k) => k.table === table.name).map((k) => String(k.name));
       const key = tableKey(table);
@@ -65,6 +67,14 @@ export class MysqlDiffSide implements DiffSide {
         primaryKey,
         integerKey: table.key !== null && isIntegerKey(table.key),
         estimatedRows: Math.max(0, table.estimatedRows),
+        foreignKeys: references
+          .filter((r) => r.table === table.name)
+          .map((r) => ({
+            name: String(r.name),
+            table: key,
+            references: tableKey({ schema: String(r.ref_schema), name: String(r.ref_name) }),
+            deferrable: false,
+          })),
       };
     });
   }

@@ -11,6 +11,7 @@ import {
   postgresKeySpanQuery,
   type PostgresDiffTable,
 } from '../../core/diff/postgres-sql.js';
+import { POSTGRES_FOREIGN_KEYS_QUERY } from '../../core/diff/foreign-key-sql.js';
 import type { DiffSide, DiffTable } from '../../core/diff/types.js';
 import { connectPostgres, describeTables, serverVersion } from './postgres.js';
 
@@ -51,9 +52,17 @@ export class PostgresDiffSide implements DiffSide {
 
   async tables(): Promise<DiffTable[]> {
     const tables = await describeTables(this.client);
+    const oids = tables.map((t) => t.oid);
     const keys = await this.client.query<{ oid: string; names: string[] }>(POSTGRES_PRIMARY_KEYS_QUERY, [
-      tables.map((t) => t.oid),
+      oids,
     ]);
+    const references = await this.client.query<{
+      oid: string;
+      name: string;
+      ref_schema: string;
+      ref_name: string;
+      deferrable: boolean;
+    }>(POSTGRES_FOREIGN_KEYS_QUERY, [oids]);
     return tables.map((table) => {
       const primaryKey = keys.rows.find((k) => k.oid === table.oid)?.names ?? [];
       const first = table.columns.find((c) => c.name === primaryKey[0]);
@@ -68,6 +77,14 @@ export class PostgresDiffSide implements DiffSide {
         primaryKey,
         integerKey: first !== undefined && POSTGRES_INTEGER_TYPES.has(first.baseType),
         estimatedRows: Math.max(0, table.estimatedRows),
+        foreignKeys: references.rows
+          .filter((r) => r.oid === table.oid)
+          .map((r) => ({
+            name: r.name,
+            table: key,
+            references: tableKey({ schema: r.ref_schema, name: r.ref_name }),
+            deferrable: r.deferrable,
+          })),
       };
     });
   }

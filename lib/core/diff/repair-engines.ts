@@ -15,5 +15,6 @@ export function repairScriptFor(
     differing,
     options,
     header,
+    diff.foreignKeys,
   );
 }

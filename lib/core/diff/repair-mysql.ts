@@ -1,6 +1,6 @@
 import { mysqlQualifiedName, quoteMysqlIdent } from '../fingerprint/mysql-sql.js';
 import { mysqlValueEncoding, mysqlValueExpression } from './mysql-sql.js';
-import { valuesList, type RepairDialect } from './repair.js';
+import { comment, valuesList, type RepairDialect } from './repair.js';
 import type { DiffColumn, RowValues } from './types.js';
 
 const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
@@ -61,4 +61,18 @@ export const MYSQL_REPAIR: RepairDialect = {
   },
   insert: (table, rows) =>
     `INSERT INTO ${mysqlQualifiedName(table)} ${valuesList(MYSQL_REPAIR, table, rows)};`,
+  // MySQL checks a foreign key row by row and cannot defer it: tables that reference each other
+  // are repaired with the checks off, in this session only, and on again before COMMIT.
+  cycles: (cycles) => ({
+    before: [
+      comment(
+        `${cycles.map((c) => c.join(', ')).join('; ')}: reference each other (or themselves), so no order of the statements below satisfies every foreign key row by row, and MySQL cannot defer the checks.`,
+      ),
+      comment(
+        'Foreign-key checks are off for this session only, while the rows of BEFORE are put back; they are on again before COMMIT. With them off, no ON DELETE action runs either.',
+      ),
+      'SET FOREIGN_KEY_CHECKS = 0;',
+    ],
+    after: ['SET FOREIGN_KEY_CHECKS = 1;'],
+  }),
 };

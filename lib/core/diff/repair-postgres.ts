@@ -1,6 +1,34 @@
 import { qualifiedName, quoteIdent } from '../fingerprint/postgres-sql.js';
-import { valuesList, type RepairDialect } from './repair.js';
-import type { DiffColumn, RowValues } from './types.js';
+import { comment, valuesList, type RepairDialect } from './repair.js';
+import type { DiffColumn, ForeignKey, RowValues } from './types.js';
+
+/**
+ * Tables that reference each other have no order that passes every check as it is made, so the
+ * checks wait for COMMIT. Only a DEFERRABLE constraint can wait: one that is not is named, as
+ * the script may fail on it (nothing is changed then: it is one transaction).
+ */
+function deferredChecks(cycles: readonly (readonly string[])[], foreignKeys: readonly ForeignKey[]) {
+  const inCycle = new Set(cycles.flat());
+  const immediate = foreignKeys
+    .filter((k) => !k.deferrable && inCycle.has(k.table) && inCycle.has(k.references))
+    .map((k) => `${k.name} (${k.table})`);
+  const lines = [
+    comment(
+      `${cycles.map((c) => c.join(', ')).join('; ')}: reference each other (or themselves), so no order of the statements below satisfies every foreign key at once; their checks are deferred to COMMIT.`,
+    ),
+    comment(
+      'SET CONSTRAINTS ALL DEFERRED defers only constraints declared DEFERRABLE; the others are still checked at the end of each statement.',
+    ),
+  ];
+  if (immediate.length > 0) {
+    lines.push(
+      comment(
+        `Not DEFERRABLE, so this script may stop on them (nothing is changed then): ${immediate.join(', ')}; ALTER TABLE ... ALTER CONSTRAINT ... DEFERRABLE makes them wait.`,
+      ),
+    );
+  }
+  return { before: [...lines, 'SET CONSTRAINTS ALL DEFERRED;'], after: [] };
+}
 
 /**
  * A value's text as an escape string literal cast to the column's type: `E'...'::type`. The text
@@ -38,6 +66,7 @@ export const POSTGRES_REPAIR: RepairDialect = {
     const name = qualifiedName(table.schema, table.name);
     return `DELETE FROM ${name} WHERE ctid = ANY (ARRAY(SELECT ctid FROM ${name} WHERE ${matches} LIMIT ${copies}));`;
   },
+  cycles: deferredChecks,
   // Identity columns GENERATED ALWAYS take the deleted rows' own values back too.
   insert: (table, rows) =>
     `INSERT INTO ${qualifiedName(table.schema, table.name)} ${valuesList(POSTGRES_REPAIR, table, rows, ' OVERRIDING SYSTEM VALUE')};`,

@@ -1,5 +1,6 @@
+import { referencedTables, repairOrder } from './repair-order.js';
 import { keyValues } from './rows.js';
-import type { DiffColumn, DiffTable, RowValues, TableDiff } from './types.js';
+import type { DiffColumn, DiffTable, ForeignKey, RowValues, TableDiff } from './types.js';
 
 /** How one engine writes the statements of a repair script (repair-postgres.ts, repair-mysql.ts). */
 export interface RepairDialect {
@@ -16,6 +17,14 @@ export interface RepairDialect {
   deleteCopies(table: DiffTable, row: RowValues, copies: number): string;
   /** INSERT ... VALUES of these rows. */
   insert(table: DiffTable, rows: readonly RowValues[]): string;
+  /**
+   * Lines after `begin` and before `commit` that let the statements on tables referencing each
+   * other (`cycles`, by table key) pass their foreign-key checks, with comments saying why.
+   */
+  cycles(
+    cycles: readonly (readonly string[])[],
+    foreignKeys: readonly ForeignKey[],
+  ): { before: string[]; after: string[] };
 }
 
 export interface RepairOptions {
@@ -31,12 +40,25 @@ const INSERT_BATCH = 100;
  * deleted (only with deleteInserted), changed rows updated back (only their differing columns, by
  * key), deleted rows inserted again, all from the BEFORE values the diff read. Lifeboat writes it;
  * an operator reads it and runs it.
+ *
+ * The statements run in an order AFTER's foreign keys accept (repair-order.ts), whatever they cascade:
+ * 1. inserted rows of tables no foreign key references are deleted first (nothing can reference
+ *    them, and a unique key they took is free again for the rows put back);
+ * 2. deleted rows are inserted, referenced (parent) tables first;
+ * 3. changed rows are updated, parents first. An UPDATE never changes a key (a row whose key
+ *    changed is a deleted and an inserted one), so it only points a row back at the parent it had,
+ *    which exists again after 2, and stops it pointing at a parent inserted since;
+ * 4. inserted rows of referenced tables are deleted, referencing (child) tables first: by now no row
+ *    of BEFORE references them, so an ON DELETE CASCADE or SET NULL reaches only rows inserted since.
+ * Tables that reference each other (or themselves) have no such order: the dialect has their
+ * checks wait for COMMIT, or be skipped (RepairDialect.cycles).
  */
 export function repairScript(
   dialect: RepairDialect,
   diffs: readonly TableDiff[],
   options: RepairOptions,
   header: readonly string[] = [],
+  foreignKeys: readonly ForeignKey[] = [],
 ): string {
   const lines: string[] = header.map(comment);
   for (const diff of diffs) {
@@ -52,39 +74,59 @@ export function repairScript(
       ),
     );
   }
-  lines.push(...dialect.begin);
-  for (const diff of diffs) lines.push(...tableStatements(dialect, diff, options));
-  lines.push(dialect.commit);
+  const byKey = new Map(diffs.map((diff) => [diff.table.key, diff]));
+  const order = repairOrder([...byKey.keys()], foreignKeys);
+  const parentsFirst = order.parentsFirst.map((key) => byKey.get(key)!);
+  const referenced = referencedTables(foreignKeys);
+  const checks = order.cycles.length > 0 ? dialect.cycles(order.cycles, foreignKeys) : undefined;
+  lines.push(...dialect.begin, ...(checks?.before ?? []));
+  if (options.deleteInserted) {
+    for (const diff of diffs.filter((d) => !referenced.has(d.table.key)))
+      lines.push(...deletes(dialect, diff));
+  }
+  for (const diff of parentsFirst) lines.push(...inserts(dialect, diff));
+  for (const diff of parentsFirst) lines.push(...updates(dialect, diff));
+  if (options.deleteInserted) {
+    for (const diff of [...parentsFirst].reverse().filter((d) => referenced.has(d.table.key)))
+      lines.push(...deletes(dialect, diff));
+  }
+  lines.push(...(checks?.after ?? []), dialect.commit);
   return `${lines.join('\n')}\n`;
 }
 
-function tableStatements(dialect: RepairDialect, diff: TableDiff, options: RepairOptions): string[] {
-  const { table } = diff;
-  const statements: string[] = [];
-  const keyed = table.primaryKey.length > 0;
+/** The condition that picks a row of the table by its key. */
+function whereKey(dialect: RepairDialect, table: DiffTable, row: RowValues): string {
   const keyColumns = table.primaryKey.map((name) => table.columns.find((c) => c.name === name)!);
-  const whereKey = (row: RowValues) =>
-    keyValues(table, row)
-      .map((value, i) => dialect.keyEquals(keyColumns[i]!, value ?? ''))
-      .join(' AND ');
-  if (options.deleteInserted) {
-    if (keyed) {
-      for (const row of diff.inserted)
-        statements.push(`DELETE FROM ${dialect.table(table)} WHERE ${whereKey(row)};`);
-    } else {
-      for (const [row, copies] of tally(diff.inserted))
-        statements.push(dialect.deleteCopies(table, row, copies));
-    }
+  return keyValues(table, row)
+    .map((value, i) => dialect.keyEquals(keyColumns[i]!, value ?? ''))
+    .join(' AND ');
+}
+
+function deletes(dialect: RepairDialect, diff: TableDiff): string[] {
+  const { table } = diff;
+  if (table.primaryKey.length === 0) {
+    return tally(diff.inserted).map(([row, copies]) => dialect.deleteCopies(table, row, copies));
   }
-  for (const change of diff.changed) {
+  return diff.inserted.map(
+    (row) => `DELETE FROM ${dialect.table(table)} WHERE ${whereKey(dialect, table, row)};`,
+  );
+}
+
+function updates(dialect: RepairDialect, diff: TableDiff): string[] {
+  const { table } = diff;
+  return diff.changed.map((change) => {
     const set = change.columns.map((name) => {
       const index = table.columns.findIndex((c) => c.name === name);
       return `${dialect.column(name)} = ${dialect.literal(table.columns[index]!, change.before[index] ?? null)}`;
     });
-    statements.push(`UPDATE ${dialect.table(table)} SET ${set.join(', ')} WHERE ${whereKey(change.after)};`);
-  }
+    return `UPDATE ${dialect.table(table)} SET ${set.join(', ')} WHERE ${whereKey(dialect, table, change.after)};`;
+  });
+}
+
+function inserts(dialect: RepairDialect, diff: TableDiff): string[] {
+  const statements: string[] = [];
   for (let at = 0; at < diff.deleted.length; at += INSERT_BATCH) {
-    statements.push(dialect.insert(table, diff.deleted.slice(at, at + INSERT_BATCH)));
+    statements.push(dialect.insert(diff.table, diff.deleted.slice(at, at + INSERT_BATCH)));
   }
   return statements;
 }
@@ -102,7 +144,7 @@ function tally(rows: readonly RowValues[]): Array<[RowValues, number]> {
 }
 
 /** A comment line; a table key may hold any character, so line breaks are taken out. */
-function comment(text: string): string {
+export function comment(text: string): string {
   const printable = [...text].map((c) =>
     c < ' ' || c === '\u007f' || c === '\u2028' || c === '\u2029' ? '?' : c,
   );

@@ -29,6 +29,19 @@ export interface DiffTable {
   integerKey: boolean;
   /** The catalog's row estimate (0 when unknown). */
   estimatedRows: number;
+  /** This table's foreign keys; absent: not read. */
+  foreignKeys?: ForeignKey[];
+}
+
+/** A foreign key, by the tables it links: a repair writes the referenced table's rows first. */
+export interface ForeignKey {
+  name: string;
+  /** The referencing table's key. */
+  table: string;
+  /** The referenced table's key. */
+  references: string;
+  /** PostgreSQL DEFERRABLE: its check can wait for COMMIT (never on MySQL). */
+  deferrable: boolean;
 }
 
 /**
@@ -113,6 +126,8 @@ export interface DatabaseDiff {
   engine: DatabaseEngine;
   tables: TableDiff[];
   schemaDifferences: SchemaDifference[];
+  /** Every foreign key of AFTER's tables, which a repair script runs against. */
+  foreignKeys: ForeignKey[];
   /** Rows each side returned: bucket sums of every pass, and rows of the differing buckets. */
   read: { before: { buckets: number; rows: number }; after: { buckets: number; rows: number } };
 }

@@ -16,6 +16,8 @@ export interface ReplicatedBackup {
   earliest?: Date;
   latest?: Date;
   retentionDays?: number;
+  /** Engine: what a point-in-time restore there brings back, when no copy says it. */
+  engine?: string;
 }
 
 /** The automated backups of a copy target's region, and starting their replication there. */

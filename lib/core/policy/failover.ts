@@ -1,8 +1,8 @@
 import * as z from '../validation.js';
-import { InstanceClassSchema, SecurityGroupIdSchema } from './fields.js';
+import { InstanceClassSchema, SecurityGroupIdSchema, SubnetGroupNameSchema } from './fields.js';
 
-// RDS names of subnet, parameter and option groups: letters, digits and hyphens (subnet groups
-// also allow spaces, periods and underscores), a letter first for the latter two, at most 255.
+// RDS names of parameter and option groups: a letter first, then letters, digits and hyphens, at
+// most 255 (subnet groups have their own rule, SubnetGroupNameSchema).
 const GroupNameSchema = (what: string) =>
   z
     .string()
@@ -44,7 +44,7 @@ export const FailoverInstanceSchema = z.strictObject({
  */
 export const FailoverSettingsSchema = z.strictObject({
   instanceClass: InstanceClassSchema,
-  subnetGroup: z.optional(GroupNameSchema('DB subnet group')),
+  subnetGroup: z.optional(SubnetGroupNameSchema),
   securityGroups: z._default(
     z.array(SecurityGroupIdSchema).check(z.maxLength(5, { error: 'must list at most 5 security groups' })),
     [],

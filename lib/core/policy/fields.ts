@@ -32,6 +32,14 @@ export const AccountSchema = z
   .string()
   .check(z.regex(/^\d{12}$/, { error: 'must be a 12-digit AWS account id, quoted' }));
 
+// RDS DB subnet group names: up to 255 letters, digits, spaces, periods, underscores and hyphens
+// (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBSubnetGroup.html).
+export const SubnetGroupNameSchema = z.string().check(
+  z.regex(/^[a-zA-Z0-9 ._-]{1,255}$/, {
+    error: 'must be a DB subnet group name (up to 255 letters, digits, spaces, ".", "_", "-")',
+  }),
+);
+
 export const InstanceClassSchema = z
   .string()
   .check(z.regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, { error: 'must be an RDS class such as db.t4g.medium' }));

@@ -8,6 +8,7 @@ import {
   RegionSchema,
   ScheduleSchema,
   SecurityGroupIdSchema,
+  SubnetGroupNameSchema,
   TimezoneSchema,
   TlsSchema,
 } from './fields.js';
@@ -130,7 +131,7 @@ export const VerifySchema = z.strictObject({
   schedule: z.optional(ScheduleSchema),
   timezone: z.optional(TimezoneSchema),
   instanceClass: InstanceClassSchema,
-  subnetGroup: z.optional(z.string().check(z.minLength(1))),
+  subnetGroup: z.optional(SubnetGroupNameSchema),
   securityGroupIds: z._default(z.array(SecurityGroupIdSchema), []),
   /**
    * Not read any more; accepted so existing policy files stay valid. A restore brings back the

@@ -5,6 +5,7 @@ import {
   RegionSchema,
   ScheduleSchema,
   SecurityGroupIdSchema,
+  SubnetGroupNameSchema,
   TimezoneSchema,
   TlsSchema,
 } from './fields.js';
@@ -45,14 +46,6 @@ export const DrSiteRefSchema = z.strictObject({
 
 export const DrSitesSchema = z.array(DrSiteRefSchema);
 
-// RDS DB subnet group names: up to 255 letters, digits, spaces, periods, underscores and hyphens
-// (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBSubnetGroup.html).
-const SubnetGroupSchema = z.string().check(
-  z.regex(/^[a-zA-Z0-9 ._-]{1,255}$/, {
-    error: 'must be a DB subnet group name (up to 255 letters, digits, spaces, ".", "_", "-")',
-  }),
-);
-
 /**
  * How the DR site restores the copies of one target. The policy's own `verify` settings name the
  * primary region's subnet group and security groups, which belong to another VPC (and region): RDS
@@ -60,7 +53,7 @@ const SubnetGroupSchema = z.string().check(
  */
 export const CopyVerifySchema = z
   .strictObject({
-    subnetGroup: z.optional(SubnetGroupSchema),
+    subnetGroup: z.optional(SubnetGroupNameSchema),
     securityGroups: z._default(
       z.array(SecurityGroupIdSchema).check(
         z.refine((groups) => new Set(groups).size === groups.length, {

@@ -3,6 +3,7 @@ import type { SourceKind, Snapshot } from '../model.js';
 import { newestRestorable, targetLabel, type SnapshotAge } from '../monitor/recovery.js';
 import type { FailoverSettings } from '../policy/failover.js';
 import type { PolicyFile, Retention } from '../policy/schema.js';
+import { isDrSite, siteAccount } from '../policy/site.js';
 import { isManaged, TAG } from '../tags.js';
 
 /** A snapshot with the account it belongs to (from its ARN, or the store it was listed in). */
@@ -44,6 +45,8 @@ export interface TargetFacts {
   /** Replicated automated backups there: how far behind the source their latest restorable time is. */
   pointInTime: { arn: string; latestRestorableTime: string; lagMinutes: number } | null;
   failover: FailoverSettings | null;
+  /** Why the copies there were not read (the scheduled runbooks assume no DR-account role). */
+  unread?: string;
 }
 
 /** Everything one database's runbook states: the policy's promises beside what was measured. */
@@ -66,6 +69,8 @@ export interface RunbookFacts {
   lastPassedRestore: RestoreRun | null;
   lastFailover: FailoverRun | null;
   reports: { bucket: string | null; restorePrefix: string; failoverPrefix: string };
+  /** Written by a DR site, which sees the copies it holds and not the primary's snapshots. */
+  writtenAt?: { site: 'dr'; region: string; account: string };
 }
 
 const minutesSince = (time: Date, now: Date) =>
@@ -83,9 +88,12 @@ export function protectedDatabases(
   engine: string | null;
 }> {
   const found = new Map<string, ReturnType<typeof protectedDatabases>[number]>();
+  // A DR site sees no snapshot at home (the primary's region): its databases are those whose
+  // copies it holds, at home in the primary the site guards.
+  const site = isDrSite(policies) ? policies.site : undefined;
   for (const { account, snapshot } of snapshots) {
     const tags = snapshot.tags;
-    if (!isManaged(tags) || tags[TAG.tier] !== 'primary') continue;
+    if (!isManaged(tags) || (!site && tags[TAG.tier] !== 'primary')) continue;
     const policy = tags[TAG.policy];
     const database = tags[TAG.source] ?? snapshot.sourceId;
     if (!policy || !Object.hasOwn(policies.policies, policy)) continue;
@@ -95,7 +103,7 @@ export function protectedDatabases(
         database,
         kind: snapshot.kind,
         policy,
-        home: { region: snapshot.region, account },
+        home: site ? site.primary : { region: snapshot.region, account },
         engine: snapshot.engine ?? null,
       });
     }
@@ -116,6 +124,8 @@ export function runbookFacts(input: {
   restores: readonly RestoreRun[];
   failovers: readonly FailoverRun[];
   reportsBucket?: string;
+  /** Copy targets not read, by label, with why. */
+  unread?: ReadonlyArray<{ label: string; reason: string }>;
   now: Date;
 }): RunbookFacts {
   const { database, now } = input;
@@ -133,6 +143,11 @@ export function runbookFacts(input: {
     )
     .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))[0];
 
+  const unreadAt = (label: string) => {
+    const found = input.unread?.find((u) => u.label === label);
+    return found ? { unread: found.reason } : {};
+  };
+  const site = input.policies.site;
   const targets = policy.copies.map((copy): TargetFacts => {
     const account = copy.account ?? database.home.account;
     const snapshots = at(copy.region, account).filter(
@@ -171,6 +186,7 @@ export function runbookFacts(input: {
           }
         : null,
       failover: copy.failover ?? null,
+      ...unreadAt(targetLabel(copy)),
     };
   });
 
@@ -207,6 +223,9 @@ export function runbookFacts(input: {
       restorePrefix: `reports/${ref.id}/`,
       failoverPrefix: `failovers/${ref.id}/`,
     },
+    ...(site && isDrSite(input.policies)
+      ? { writtenAt: { site: 'dr' as const, region: site.region, account: siteAccount(site) } }
+      : {}),
   };
 }
 

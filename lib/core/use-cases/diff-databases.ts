@@ -68,6 +68,8 @@ export async function diffDatabases(
     engine: after.engine,
     tables,
     schemaDifferences: pairs.schemaDifferences,
+    // Of every table, also those left out with --table: deleting a row may cascade into them.
+    foreignKeys: afterTables.flatMap((table) => table.foreignKeys ?? []),
     read: { before: { ...before.read }, after: { ...after.read } },
   };
 }

@@ -1,5 +1,7 @@
 import { AccessDeniedError, InvalidInputError, NotReadyError, RetryLaterError } from '../errors.js';
 import type { DatabaseConnection } from '../fingerprint/types.js';
+import { TAG } from '../tags.js';
+import { policyOf } from './restore-verify/common.js';
 import {
   checkScratch,
   credentialsFor,
@@ -35,7 +37,13 @@ export type RecoverPorts = Pick<
 
 export interface RecoverDeps {
   restore: RecoverPorts;
-  sleep: (ms: number) => Promise<void>;
+  /** Waits; rejects at once when `signal` is aborted. */
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /**
+   * Stops the wait for the scratch (an operator's Ctrl-C) at its next look: the scratch is still
+   * deleted before the abort's reason is thrown. A diff under way runs to its end first.
+   */
+  signal?: AbortSignal;
   /** How long to wait between looks at a restore that is not ready. */
   pollMs?: number;
   /** One line per step, as it starts and ends. */
@@ -84,12 +92,13 @@ export async function recoverRows<T>(
   const state: RunState = { request: validated };
   const untilReady = async <R>(step: () => Promise<R>): Promise<R> => {
     for (;;) {
+      deps.signal?.throwIfAborted();
       try {
         return await step();
       } catch (error) {
         const retried = loginRefused(error, state, restore.clock());
         if (!(retried instanceof NotReadyError)) throw retried;
-        await deps.sleep(deps.pollMs ?? 15_000);
+        await deps.sleep(deps.pollMs ?? 15_000, deps.signal);
       }
     }
   };
@@ -98,7 +107,10 @@ export async function recoverRows<T>(
   let diffSeconds = 0;
   let restoreSeconds = 0;
   let cleanup: { deleted: boolean; reason: string } | undefined;
+  let failed = false;
+  let failure: unknown;
   try {
+    deps.signal?.throwIfAborted();
     state.resolved = await resolveSnapshot(state, restore);
     say(
       `restoring ${validated.source.id} as of ${state.resolved.dataAsOf ?? state.resolved.id} into scratch ${validated.scratchId} ...`,
@@ -114,8 +126,10 @@ export async function recoverRows<T>(
     say(`scratch ${scratch.id} is available after ${restoreSeconds.toFixed(1)} s`);
     const credentials = await credentialsFor(scratch, restore);
     const after = live(databaseOf(validated));
+    // The scratch is reached as restore-verify reaches it (the policy's verify.tls), whatever TLS
+    // the live URL asks for: a live URL with sslmode=require must not relax the scratch's check.
     const before = await restore.connections.connectionFor(scratch, credentials, after.database, {
-      ...(after.ssl ? { tls: after.ssl } : {}),
+      tls: policyOf(restore, validated).verify.tls,
     });
     say(`diffing the scratch (BEFORE) against the live database (AFTER) ...`);
     const diffBegan = restore.clock().getTime();
@@ -127,17 +141,28 @@ export async function recoverRows<T>(
       }
     });
     diffSeconds = (restore.clock().getTime() - diffBegan) / 1000;
-  } finally {
+  } catch (error) {
+    failed = true;
+    failure = error;
+  }
+  try {
     cleanup = await cleanUp(state, deps);
     say(`cleanup: ${cleanup.reason}`);
+  } catch (error) {
+    // The operator must hear both: that the scratch is still there, and why the recovery stopped.
+    say(
+      `cleanup: ${validated.scratchId} was NOT deleted (${error instanceof Error ? error.message : String(error)}); delete it by hand, or the monitor deletes it after its ${TAG.expiresAt} tag`,
+    );
+    throw failed ? failure : error;
   }
+  if (failed) throw failure;
   return {
     result,
     scratch: {
       id: validated.scratchId,
       ...(state.resolved?.dataAsOf ? { dataAsOf: state.resolved.dataAsOf } : {}),
     },
-    // Set: the finally block ran and returned.
+    // Set: the cleanup above returned.
     cleanup: cleanup!,
     timings: { restore: restoreSeconds, diff: diffSeconds },
   } as Recovery<T>;

@@ -1,7 +1,7 @@
 import { InvalidInputError } from '../errors.js';
 import type { ReplicatedBackup } from '../failover/types.js';
 import type { PolicyFile } from '../policy/schema.js';
-import type { ReportStore } from '../ports.js';
+import type { ReportStore, RunbookShelf } from '../ports.js';
 import {
   failoverRunFrom,
   protectedDatabases,
@@ -49,6 +49,8 @@ export async function buildRunbooks(input: {
   backups: ReadonlyArray<ReplicatedBackup & { region: string }>;
   reports?: ReportStore;
   reportsBucket?: string;
+  /** Copy targets not read (lib/adapters/aws/runbook-state.ts), by label, with why. */
+  unread?: ReadonlyArray<{ label: string; reason: string }>;
   database?: string;
   now: Date;
 }): Promise<Runbook[]> {
@@ -75,6 +77,7 @@ export async function buildRunbooks(input: {
       restores,
       failovers,
       ...(input.reportsBucket ? { reportsBucket: input.reportsBucket } : {}),
+      ...(input.unread ? { unread: input.unread } : {}),
       now: input.now,
     });
     runbooks.push({ facts, procedures: proceduresFor(facts) });
@@ -107,4 +110,39 @@ export function runbookFiles(
       : `${JSON.stringify({ generatedAt: now.toISOString(), databases: runbooks.map((r) => r.facts.database) }, null, 2)}\n`,
   );
   return files;
+}
+
+/**
+ * After a restore-verify run: the runbook of the database it verified (Markdown and JSON) and the
+ * index of all of them, on the shelf. Every database's facts are read for the index, which is
+ * written even when the run names a database no Lifeboat snapshot names (a mistyped manual run):
+ * then there is no runbook of it to write, and `skipped` says so.
+ */
+export async function publishRunbooks(
+  input: Omit<Parameters<typeof buildRunbooks>[0], 'database' | 'reports'> & {
+    reports: ReportStore;
+    database: string;
+    shelf: RunbookShelf;
+  },
+): Promise<{ written: string[]; skipped?: string }> {
+  const { shelf, database, ...rest } = input;
+  const runbooks = await buildRunbooks(rest);
+  const verified = runbooks.some((r) => r.facts.database === database);
+  const markdown = runbookFiles(runbooks, 'md', input.now);
+  const json = runbookFiles(
+    runbooks.filter((r) => r.facts.database === database),
+    'json',
+    input.now,
+  );
+  const names = verified ? [`${database}.md`, `${database}.json`] : [];
+  const written: string[] = [];
+  for (const name of names) written.push(await shelf.put(name, (markdown.get(name) ?? json.get(name))!));
+  // The index last: it links to the runbook just written.
+  written.push(await shelf.put('README.md', markdown.get('README.md')!));
+  return verified
+    ? { written }
+    : {
+        written,
+        skipped: `no Lifeboat snapshot names ${database} (databases: ${runbooks.map((r) => r.facts.database).join(', ') || 'none'}): no runbook of it`,
+      };
 }

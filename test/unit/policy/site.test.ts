@@ -86,6 +86,18 @@ describe('a DR site policy file (lifeboat.dr.example.yml)', () => {
       "policies.gold.copies.0.verify.subnetGroup: is required: a DB subnet group in the target's region",
     ],
     [
+      'a target subnet group with a character RDS refuses',
+      'subnetGroup: lifeboat-dr-scratch',
+      'subnetGroup: "lifeboat/dr"',
+      'policies.gold.copies.0.verify.subnetGroup: must be a DB subnet group name (up to 255 letters',
+    ],
+    [
+      "the policy's own subnet group with a character RDS refuses, in the same words",
+      '      subnetGroup: lifeboat-scratch',
+      '      subnetGroup: "lifeboat:scratch"',
+      'policies.gold.verify.subnetGroup: must be a DB subnet group name (up to 255 letters',
+    ],
+    [
       'a security group that is not an id',
       'securityGroups: [sg-0fedcba9876543210]',
       'securityGroups: [default]',

@@ -12,7 +12,6 @@ import {
 import type { Snapshot } from '../../../lib/core/model.js';
 import { TAG } from '../../../lib/core/tags.js';
 import type { DatabaseFingerprint } from '../../../lib/core/fingerprint/types.js';
-import { runIdFor } from '../../../lib/core/report/report.js';
 import { publishOutcome } from '../../../lib/core/use-cases/restore-verify/outcome.js';
 import {
   deleteScratch,
@@ -23,6 +22,7 @@ import {
 import type { RestoreVerifyDeps, RunState } from '../../../lib/core/use-cases/restore-verify/types.js';
 import {
   parseRestoreVerifyInput,
+  runIdOf,
   scratchIdFor,
 } from '../../../lib/core/use-cases/restore-verify/validate-input.js';
 import { engineOf, expectationsFor } from '../../../lib/core/use-cases/restore-verify/verify.js';
@@ -44,17 +44,32 @@ describe('scratchIdFor', () => {
     const at = fc.date({ min: new Date('2000-01-01'), max: new Date('2099-12-31'), noInvalidDate: true });
     fc.assert(
       fc.property(sourceId, at, fc.string(), (source, time, execution) => {
-        const id = scratchIdFor(source, runIdFor(time), execution);
+        const id = scratchIdFor(source, runIdOf(time, execution));
         expect(id).toMatch(RDS_ID);
         expect(`${id}-1`.length).toBeLessThanOrEqual(63);
       }),
     );
   });
 
-  it('differs between two executions in the same second', () => {
-    expect(scratchIdFor('app-db', '20260101T000000Z', 'run-1')).not.toBe(
-      scratchIdFor('app-db', '20260101T000000Z', 'run-2'),
+  it('differs between two executions in the same second, as their run ids (report keys) do', () => {
+    const second = new Date('2026-01-01T00:00:00.400Z');
+    const [one, two] = [runIdOf(second, 'run-1'), runIdOf(second, 'run-2')];
+
+    expect(one).not.toBe(two);
+    expect(one).toMatch(/^20260101T000000Z-[0-9a-f]{6}$/);
+    expect(scratchIdFor('app-db', one)).not.toBe(scratchIdFor('app-db', two));
+  });
+
+  it('sorts run ids by their start time first, so report keys list oldest first', () => {
+    const ids = ['2026-01-01T00:00:01Z', '2026-01-01T00:00:00Z', '2026-01-02T00:00:00Z'].map((at, n) =>
+      runIdOf(new Date(at), `run-${n}`),
     );
+
+    expect([...ids].sort().map((id) => id.slice(0, 16))).toEqual([
+      '20260101T000000Z',
+      '20260101T000001Z',
+      '20260102T000000Z',
+    ]);
   });
 });
 

@@ -4,6 +4,9 @@ import type { Policy, VerifyPolicy } from '../../policy/schema.js';
 import { verifyAtTarget } from '../../policy/site.js';
 import type { RestoreSite, RestoreVerifyDeps, RunState, StepTiming, VerifyRequest } from './types.js';
 
+/** pointInTime "latest": the newest second the automated backups replicated to the target reach. */
+export const LATEST_RESTORABLE = 'latest';
+
 /** The request of a single-database run; a step reached without one was wired wrongly. */
 export function requestOf(state: RunState): VerifyRequest {
   const request = state.request;

@@ -6,6 +6,7 @@ import { minutesBetween, REPORT_VERSION, reportKey, type RestoreVerifyReport } f
 import { isAwsBackupEvent } from '../../aws-backup/restore-test-event.js';
 import { TAG } from '../../tags.js';
 import { policyOf, requestOf, siteOf, timed } from './common.js';
+import { restoreTimeOf } from './restore.js';
 import type { DatabaseComparison, RestoreVerifyDeps, RunState, StepError, StepTiming } from './types.js';
 import { validationVerdict } from './validate-restore-test.js';
 import { comparisonKey, loadFingerprints } from './verify.js';
@@ -133,7 +134,7 @@ export async function buildReport(state: RunState, deps: RestoreVerifyDeps): Pro
     },
     snapshot,
     target: request.target.name,
-    pointInTime: request.pointInTime ?? null,
+    pointInTime: restoreTimeOf(state) ?? null,
     scratch: state.restore
       ? { id: state.restore.id, instanceId: state.restore.instanceId, kept: request.keepScratch }
       : null,
@@ -355,7 +356,7 @@ export async function publishOutcome(state: RunState, deps: RestoreVerifyDeps): 
         ? { scratch: request.scratchId, target: request.target.name, execution: request.execution }
         : {}),
       ...(state.resolved?.id ? { snapshot: state.resolved.id } : {}),
-      ...(request?.pointInTime ? { pointInTime: request.pointInTime } : {}),
+      ...(restoreTimeOf(state) ? { pointInTime: restoreTimeOf(state) } : {}),
       ...(rto !== null ? { rtoMinutes: rto } : {}),
       ...(comparison ? { differences: comparison.differences } : {}),
       ...(state.cleanup ? { cleanup: state.cleanup.reason } : {}),

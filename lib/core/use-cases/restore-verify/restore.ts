@@ -10,7 +10,7 @@ import {
 import type { Snapshot } from '../../model.js';
 import type { ScratchCredentials, ScratchInstance } from '../../ports.js';
 import { isManaged, isOwnedSnapshot, TAG, type Tags } from '../../tags.js';
-import { policyOf, requestOf, siteOf, timed } from './common.js';
+import { LATEST_RESTORABLE, policyOf, requestOf, siteOf, timed } from './common.js';
 import type {
   ReadyScratch,
   ResolvedSnapshot,
@@ -148,7 +148,12 @@ async function replicatedPointInTime(
       `no automated backups of "${request.source.id}" are replicated to ${where} yet: the monitor starts the replication, and a point in time there is restorable once the first backup has arrived (lifeboat status shows it)`,
     );
   }
-  const time = Date.parse(request.pointInTime!);
+  // "latest": the newest second any of them reaches, resolved here so the restore and the report
+  // name the same time.
+  const time =
+    request.pointInTime === LATEST_RESTORABLE
+      ? Math.max(...backups.map((b) => b.latest!.getTime()))
+      : Date.parse(request.pointInTime!);
   const within = backups.find((b) => b.earliest!.getTime() <= time && time <= b.latest!.getTime());
   if (!within) {
     const windows = backups
@@ -158,7 +163,18 @@ async function replicatedPointInTime(
       `pointInTime ${request.pointInTime} is outside what is replicated to ${where} for "${request.source.id}": restorable there from ${windows}`,
     );
   }
-  return { kind: request.source.kind, dataAsOf: request.pointInTime!, automatedBackupsArn: within.arn };
+  return {
+    kind: request.source.kind,
+    dataAsOf: new Date(time).toISOString(),
+    automatedBackupsArn: within.arn,
+  };
+}
+
+/** The time a point-in-time run restores: as asked, or "latest" as ResolveSnapshot found it. */
+export function restoreTimeOf(state: RunState): string | undefined {
+  const asked = state.request?.mode === 'database' ? state.request.pointInTime : undefined;
+  if (asked !== LATEST_RESTORABLE) return asked;
+  return state.resolved?.dataAsOf ?? asked;
 }
 
 /** The snapshot to restore: the one named, or the newest available snapshot Lifeboat made. */
@@ -219,7 +235,7 @@ export async function startRestore(state: RunState, deps: RestoreVerifyDeps): Pr
     const tags: Tags = {
       [TAG.scratch]: 'true',
       [TAG.expiresAt]: expiresAt.toISOString(),
-      [TAG.restoredFrom]: snapshot.id ?? `${request.source.id}@${request.pointInTime}`,
+      [TAG.restoredFrom]: snapshot.id ?? `${request.source.id}@${restoreTimeOf(state)}`,
       [TAG.execution]: request.execution.slice(0, 256),
       [TAG.source]: request.source.id,
       [TAG.policy]: request.policy,
@@ -235,7 +251,7 @@ export async function startRestore(state: RunState, deps: RestoreVerifyDeps): Pr
         ? {
             pointInTime: {
               sourceId: request.source.id,
-              time: new Date(request.pointInTime),
+              time: new Date(restoreTimeOf(state)!),
               ...(snapshot.automatedBackupsArn ? { automatedBackupsArn: snapshot.automatedBackupsArn } : {}),
             },
           }

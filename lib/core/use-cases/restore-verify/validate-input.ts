@@ -6,6 +6,7 @@ import { pointInTimeRefusal } from '../../policy/point-in-time.js';
 import type { Policy, VerifyPolicy } from '../../policy/schema.js';
 import { runIdFor } from '../../report/report.js';
 import { isDrSite } from '../../policy/site.js';
+import { LATEST_RESTORABLE } from './common.js';
 import { validateAtDrSite } from './dr-site.js';
 import type {
   PolicyRunRequest,
@@ -15,6 +16,7 @@ import type {
   VerifyRequest,
 } from './types.js';
 
+const POINT_IN_TIME_FORM = 'must be an ISO 8601 time such as 2026-01-31T12:00:00Z, or "latest"';
 // RDS identifiers: a letter first, letters, digits and single hyphens, 63 at most.
 const SOURCE_ID = /^[a-zA-Z][a-zA-Z0-9-]{0,62}$/;
 const TARGET =
@@ -33,8 +35,11 @@ export const RestoreVerifyInputSchema = z
     snapshot: z.optional(
       z.string().check(z.minLength(1, { error: 'must be a snapshot id, ARN or "latest"' })),
     ),
+    /** A time, or "latest": the latest restorable time of the automated backups replicated to the target. */
     pointInTime: z.optional(
-      z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time such as 2026-01-31T12:00:00Z' }),
+      z.union([z.literal(LATEST_RESTORABLE), z.iso.datetime({ offset: true, error: POINT_IN_TIME_FORM })], {
+        error: POINT_IN_TIME_FORM,
+      }),
     ),
     target: z.optional(
       z.string().check(z.regex(TARGET, { error: 'must be "primary", a region, or "<account>/<region>"' })),
@@ -115,6 +120,13 @@ function pointInTimeAtTarget(policy: Policy, policyName: string, target: TargetR
   if (refusal) throw new InvalidInputError(`pointInTime at target "${target.name}": ${refusal}`);
 }
 
+/** A point in time RDS cannot have yet is refused before anything is looked up or restored. */
+export function requireNotFuture(input: RestoreVerifyInput, startedAt: Date): void {
+  if (input.pointInTime && Date.parse(input.pointInTime) > startedAt.getTime()) {
+    throw new InvalidInputError(`pointInTime ${input.pointInTime} is in the future`);
+  }
+}
+
 // FNV-1a: a short, stable suffix from the execution id, so two runs in the same second differ.
 function shortHash(text: string): string {
   let hash = 0x811c9dc5;
@@ -129,9 +141,18 @@ function shortHash(text: string): string {
  * A scratch identifier that is unique, valid for RDS (63 characters, no double or trailing hyphen)
  * and leaves room for the Aurora instance suffix `-1`.
  */
-export function scratchIdFor(source: string, runId: string, execution: string): string {
+export function scratchIdFor(source: string, runId: string): string {
   const stem = source.toLowerCase().slice(0, 28).replace(/-+$/, '');
-  return `lbs-${stem}-${runId.toLowerCase()}-${shortHash(execution)}`;
+  return `lbs-${stem}-${runId.toLowerCase()}`;
+}
+
+/**
+ * The start time to the second, then the execution's hash: two runs of one database started in
+ * the same second (a schedule and an operator) each keep their own report and fingerprints, where
+ * the time alone would let the later overwrite, or mix with, the earlier's.
+ */
+export function runIdOf(startedAt: Date, execution: string): string {
+  return `${runIdFor(startedAt)}-${shortHash(execution)}`;
 }
 
 /** Step Functions execution names: 80 characters of letters, digits, `-` and `_`. */
@@ -171,16 +192,23 @@ export function databaseRequest(
 ): VerifyRequest {
   const { source, policyName, policy, target } = chosen;
   const verify = requireVerify(policyName, policy);
-  const runId = runIdFor(startedAt);
+  const runId = runIdOf(startedAt, execution);
   return {
     mode: 'database',
     source,
     policy: policyName,
     snapshot: input.snapshot ?? 'latest',
-    ...(input.pointInTime ? { pointInTime: new Date(input.pointInTime).toISOString() } : {}),
+    ...(input.pointInTime
+      ? {
+          pointInTime:
+            input.pointInTime === LATEST_RESTORABLE
+              ? LATEST_RESTORABLE
+              : new Date(input.pointInTime).toISOString(),
+        }
+      : {}),
     target,
     keepScratch: input.keepScratch ?? false,
-    scratchId: scratchIdFor(source.id, runId, execution),
+    scratchId: scratchIdFor(source.id, runId),
     execution,
     runId,
     databases: verify.databases,
@@ -258,9 +286,12 @@ export async function validateInput(
   if (input.pointInTime && target.name !== 'primary') {
     pointInTimeAtTarget(policy, policyName, target, source);
   }
-  if (input.pointInTime && Date.parse(input.pointInTime) > startedAt.getTime()) {
-    throw new InvalidInputError(`pointInTime ${input.pointInTime} is in the future`);
+  if (input.pointInTime === LATEST_RESTORABLE && target.name === 'primary') {
+    throw new InvalidInputError(
+      `pointInTime "latest": only a target with replicated automated backups says its latest restorable time; at primary give the time`,
+    );
   }
+  requireNotFuture(input, startedAt);
   return databaseRequest(
     {
       source: { id: source.id, kind: source.kind, engine: source.engine, arn: source.arn },

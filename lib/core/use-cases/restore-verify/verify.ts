@@ -218,14 +218,23 @@ async function findBaseline(
     previous ??= { key, report };
   }
   const baseline = previous ? { ...previous, mode: 'previous-report' as const } : null;
+  const instead = baseline
+    ? `held to the previous report ${baseline.key} instead (no table lost, same columns, row counts within tolerance)`
+    : 'and no previous report either: only the expectations were checked';
+  // A point in time is replayed from transaction logs to a second no snapshot was taken at: no
+  // other report restored the same data, so there is nothing to match exactly, at any target.
+  if (request.pointInTime) {
+    const time = state.resolved?.dataAsOf ?? request.pointInTime;
+    return {
+      baseline,
+      reason: `not compared exactly: point in time ${time} is restored from automated backups, and no other restore is of that same second; ${instead}`,
+    };
+  }
   if (request.target.name === 'primary' || !origin) return { baseline };
   const missing = failedExact
     ? `the report of snapshot ${origin} at ${failedExact.target} (${failedExact.key}) failed`
     : `no report of snapshot ${origin} from the primary or another target is in ${reportPrefix(request.source.id)} ` +
       '(not replicated yet, or never verified there)';
-  const instead = baseline
-    ? `held to the previous report ${baseline.key} instead (no table lost, same columns, row counts within tolerance)`
-    : 'and no previous report either: only the expectations were checked';
   return { baseline, reason: `not compared exactly: ${missing}; ${instead}` };
 }
 

@@ -203,10 +203,42 @@ describe('lifeboat status', () => {
       'bucket',
     );
 
-    expect(text).toContain('  pitr eu-west-1 restorable to 2026-11-24T11:53Z (7 min ago)');
-    expect(text).toContain('  pitr eu-central-1NOT-RUNNING: KMS refused');
+    // The target column is as wide as the longest target, so eu-central-1 keeps its space.
+    expect(text).toContain('  pitr eu-west-1    restorable to 2026-11-24T11:53Z (7 min ago)');
+    expect(text).toContain('  pitr eu-central-1 NOT-RUNNING: KMS refused');
     expect(text).toContain(
       '  posture        Storage is not encrypted at rest.\n                 what to do: Copy a snapshot with a key.',
+    );
+  });
+});
+
+describe('formatStatus, copy targets', () => {
+  it('keeps an account/region target apart from its copy, aligned with the region targets', () => {
+    const recovery = {
+      ...recoveryOf([]),
+      copies: [
+        {
+          target: 'eu-west-1',
+          newest: { id: 'lifeboat-orders-db-a', createdAt: '2026-11-24T11:00:00.000Z', ageMinutes: 60 },
+          pending: 0,
+          breached: false,
+        },
+        {
+          target: '222222222222/eu-central-1',
+          newest: { id: 'lifeboat-orders-db-b', createdAt: '2026-11-24T10:00:00.000Z', ageMinutes: 120 },
+          pending: 0,
+          breached: false,
+        },
+      ],
+    } satisfies DatabaseRecovery;
+
+    const lines = formatStatus([recovery], 'us-east-1', now).split('\n');
+
+    expect(lines).toContain(
+      `  copy eu-west-1${' '.repeat(16)} lifeboat-orders-db-a  2026-11-24T11:00Z (60 min ago)`,
+    );
+    expect(lines).toContain(
+      '  copy 222222222222/eu-central-1 lifeboat-orders-db-b  2026-11-24T10:00Z (2 h ago)',
     );
   });
 });
