@@ -37,6 +37,13 @@ describe('PostgreSQL diff queries', () => {
     expect(sql).toMatch(/^SELECT .* FROM "public"\."orders" GROUP BY 1$/);
   });
 
+  it('sum a keyed table in one query level with the text row hash too (PostgreSQL 13)', () => {
+    const { sql } = postgresBucketSumsQuery(keyed, range, {}, 'text');
+
+    expect(sql).not.toContain('OFFSET 0');
+    expect(sql).toContain('pg_catalog.sum((pg_catalog.hashtextextended(pg_catalog.concat_ws(');
+  });
+
   it('read the rows of a keyed table without hashing them', () => {
     const { sql } = postgresBucketRowsQuery(
       keyed,
