@@ -4,13 +4,16 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { Option, type Command } from 'commander';
 import { RdsFailoverRestorer, RdsRecoverySources } from '../../lib/adapters/aws/rds-failover.js';
+import { S3BucketTags } from '../../lib/adapters/aws/s3-bucket-tags.js';
 import { S3ReportStore } from '../../lib/adapters/aws/s3-reports.js';
 import { SnsNotifier } from '../../lib/adapters/aws/sns-notifier.js';
 import { ConfigError, InvalidInputError } from '../../lib/core/errors.js';
 import { formatEnd, formatPlan } from '../../lib/core/failover/present.js';
 import type { FailoverEnd } from '../../lib/core/failover/record.js';
 import { drSiteReportsBucket, parseTarget, requireTargetInFile } from '../../lib/core/failover/target.js';
+import { findSiteTopic } from '../../lib/core/failover/topic.js';
 import type { FailoverTarget, SourceRequest } from '../../lib/core/failover/types.js';
+import { TAG } from '../../lib/core/tags.js';
 import { followFailover, prepareFailover, recordFailover } from '../../lib/core/use-cases/fail-over.js';
 import { awsClientConfig, withAwsOptions, type AwsOptions } from '../aws-options.js';
 import { EXIT } from '../exit.js';
@@ -68,7 +71,10 @@ export function registerFailover(program: Command): void {
         '--reports-bucket <bucket>',
         "the DR site's reports bucket (its ReportsBucketName output) for the failover record (or LIFEBOAT_DR_REPORTS_BUCKET)",
       )
-      .option('--topic-arn <arn>', "the DR site's notification topic (or LIFEBOAT_DR_TOPIC_ARN)")
+      .option(
+        '--topic-arn <arn>',
+        "the DR site's notification topic (or LIFEBOAT_DR_TOPIC_ARN; default: the one its reports bucket is tagged with, lifeboat:topic-arn)",
+      )
       .option(
         '--stage <stage>',
         "the stage, which names the DR site's reports bucket when the policy file's drSites has one at the target (or LIFEBOAT_STAGE)",
@@ -145,7 +151,13 @@ async function failover(options: FailoverOptions): Promise<number> {
 
   const site = drSiteReportsBucket(policies, target, options.stage ?? process.env.LIFEBOAT_STAGE);
   const bucket = options.reportsBucket ?? process.env.LIFEBOAT_DR_REPORTS_BUCKET ?? site.bucket;
-  const topicArn = options.topicArn ?? process.env.LIFEBOAT_DR_TOPIC_ARN;
+  const s3 = new S3Client({ ...base, forcePathStyle: !!base.endpoint });
+  // Looked up before the restore starts: a --wait can outlast short-lived operator credentials.
+  const topic = await findSiteTopic({
+    given: options.topicArn ?? process.env.LIFEBOAT_DR_TOPIC_ARN,
+    ...(bucket ? { bucket } : {}),
+    tags: new S3BucketTags({ client: s3 }),
+  });
   const restorer = new RdsFailoverRestorer({ region: target.region, client: rds });
   const created = await restorer.start(plan);
   say(`Restore started: ${plan.newId} (${created.status}).`);
@@ -165,15 +177,10 @@ async function failover(options: FailoverOptions): Promise<number> {
   const recorded = await recordFailover({
     plan,
     end,
-    ...(bucket
-      ? {
-          records: new S3ReportStore({
-            bucket,
-            client: new S3Client({ ...base, forcePathStyle: !!base.endpoint }),
-          }),
-        }
+    ...(bucket ? { records: new S3ReportStore({ bucket, client: s3 }) } : {}),
+    ...(topic.topicArn
+      ? { notifier: new SnsNotifier({ topicArn: topic.topicArn, client: new SNSClient(base) }) }
       : {}),
-    ...(topicArn ? { notifier: new SnsNotifier({ topicArn, client: new SNSClient(base) }) } : {}),
   });
   say(formatEnd(plan, end));
   if (recorded.recordKey) say(`Record: s3://${bucket}/${recorded.recordKey}`);
@@ -184,7 +191,10 @@ async function failover(options: FailoverOptions): Promise<number> {
         : "No failover record stored: pass --reports-bucket (the DR site's ReportsBucketName output).",
     );
   }
-  if (!topicArn) say("No notification sent: pass --topic-arn (the DR site's topic).");
+  if (topic.topicArn === undefined) say(topic.why);
+  else if (topic.from === 'bucket') {
+    say(`Notification to ${topic.topicArn} (tag ${TAG.topicArn} of the DR site's bucket ${bucket}).`);
+  }
   for (const problem of recorded.problems) console.error(`lifeboat: ${problem}`);
   if (options.json) console.log(JSON.stringify({ plan, end, record: recorded.record }, null, 2));
   return end.state === 'available' || end.state === 'started' ? EXIT.ok : EXIT.failed;

@@ -47,6 +47,11 @@ export const TAG = {
   failoverOf: 'lifeboat:failover-of',
   failoverSource: 'lifeboat:failover-source',
   failoverDataAt: 'lifeboat:failover-data-at',
+  /**
+   * On a deployment's reports bucket (deploy/resources/core.yml, set by CloudFormation): its
+   * topic's ARN, so that `lifeboat failover` finds the DR site's topic from the bucket it names.
+   */
+  topicArn: 'lifeboat:topic-arn',
 } as const;
 
 /** Where a snapshot sits in the chain: taken in the source region, or a copy at a DR target. */

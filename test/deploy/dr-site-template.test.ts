@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drRoleArn } from '../../lib/core/naming/dr-role.js';
 import { drSiteBucketName, reportsReplicationRoleName } from '../../lib/core/naming/dr-site.js';
+import { TAG } from '../../lib/core/tags.js';
 import {
   decide,
   DR_ACCOUNT,
@@ -144,6 +145,24 @@ describe('the DR site template (lifeboat.dr.example.yml, packaged with no --regi
     }
     expect(statements.flatMap((s) => listOf(s.Action as string[]))).not.toContain('s3:DeleteObject');
     expect(JSON.stringify(statements)).toContain('/reports/*');
+  });
+});
+
+describe("the reports bucket names its deployment's topic (tag lifeboat:topic-arn, read by `lifeboat failover`)", () => {
+  it.each([
+    ['the DR site', () => drSite],
+    ['the primary', () => primary],
+  ])('%s: its reports bucket is tagged with the ARN of its own LifeboatTopic', (_, template) => {
+    const tags = property(template().Resources.ReportsBucket, 'Tags') as Array<{
+      Key: string;
+      Value: unknown;
+    }>;
+
+    expect(tags.filter((t) => t.Key === TAG.topicArn)).toEqual([
+      { Key: 'lifeboat:topic-arn', Value: { Ref: 'LifeboatTopic' } },
+    ]);
+    // A Ref of an AWS::SNS::Topic is its ARN (aws-resource-sns-topic.html, Return values).
+    expect(template().Resources.LifeboatTopic?.Type).toBe('AWS::SNS::Topic');
   });
 });
 

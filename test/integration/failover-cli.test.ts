@@ -8,11 +8,18 @@ import {
   DescribeDBInstancesCommand,
   RDSClient,
 } from '@aws-sdk/client-rds';
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutBucketTaggingCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RdsScratchRestorer } from '../../lib/adapters/aws/rds-restores.js';
 import { RdsSnapshotStore } from '../../lib/adapters/aws/rds-snapshots.js';
 import { GuardRefusedError } from '../../lib/core/errors.js';
+import { drSiteBucketName } from '../../lib/core/naming/dr-site.js';
 import { TAG } from '../../lib/core/tags.js';
 import { runLifeboatOnMoto } from '../support/cli.js';
 import { motoClientConfig, startMoto, type Moto } from '../support/moto.js';
@@ -291,6 +298,103 @@ describe('lifeboat failover on moto', () => {
     await expect(restorer.deleteScratch('instance', 'orders-dr')).rejects.toThrow(/failover database/);
     expect((await restorer.listScratch()).map((s) => s.id)).toEqual([]);
     expect((await instancesIn(dr)).map((i) => i.DBInstanceIdentifier)).toEqual(['orders-dr']);
+  });
+});
+
+/** The failover records in a bucket of moto. */
+async function recordsIn(bucket: string): Promise<string[]> {
+  const { Contents = [] } = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+  return Contents.map((o) => o.Key!);
+}
+
+async function createBucket(bucket: string, tags?: Record<string, string>): Promise<void> {
+  await s3.send(
+    new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: DR } }),
+  );
+  if (tags) {
+    await s3.send(
+      new PutBucketTaggingCommand({
+        Bucket: bucket,
+        Tagging: { TagSet: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) },
+      }),
+    );
+  }
+}
+
+/*
+ * The DR site's reports bucket carries its topic's ARN (tag lifeboat:topic-arn, set by
+ * CloudFormation: deploy/resources/core.yml), so that an operator in an outage needs neither.
+ */
+describe("lifeboat failover finds the DR site's topic on its reports bucket", () => {
+  // A DR site in the DR region of this (moto's) account, as the primary's policy file names it.
+  const SITE_BUCKET = drSiteBucketName('dev', '123456789012', DR);
+  const withDrSite = `drSites: [{ account: '123456789012', region: ${DR} }]\n${POLICY}`;
+
+  it('publishes to the topic the bucket named by drSites and --stage is tagged with, and records there', async () => {
+    await createBucket(SITE_BUCKET, { [TAG.topicArn]: topic.topicArn, team: 'dba' });
+    await writeFile(policyFile, withDrSite);
+    try {
+      const run = await failoverAndWait('orders', 'orders-dr', '--stage', 'dev');
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain(
+        `Notification to ${topic.topicArn} (tag lifeboat:topic-arn of the DR site's bucket ${SITE_BUCKET}).`,
+      );
+      expect(run.stdout).not.toContain('No notification sent');
+      const keys = await recordsIn(SITE_BUCKET);
+      expect(keys).toEqual([expect.stringMatching(/^failovers\/orders\/\d{4}-.*\.json$/)]);
+      const [told, ...more] = await topic.published();
+      expect(more).toEqual([]);
+      expect(told).toMatchObject({ kind: 'failover.done', database: 'orders', region: DR });
+      expect(told!.details).toMatchObject({ newDatabase: 'orders-dr', record: keys[0] });
+    } finally {
+      await writeFile(policyFile, POLICY);
+    }
+  });
+
+  it('takes --topic-arn over the tag', async () => {
+    const other = await watchTopic(moto, 'lifeboat-dr-on-call', DR);
+    await createBucket(SITE_BUCKET, { [TAG.topicArn]: topic.topicArn });
+
+    const run = await failoverAndWait(
+      'orders',
+      'orders-dr',
+      '--reports-bucket',
+      SITE_BUCKET,
+      '--topic-arn',
+      other.topicArn,
+    );
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).not.toContain('Notification to');
+    expect((await other.published()).map((n) => n.kind)).toEqual(['failover.done']);
+    expect(await topic.published()).toEqual([]);
+  });
+
+  it('says in one line that an untagged bucket names no topic, records there, and still succeeds', async () => {
+    const run = await failoverAndWait('orders', 'orders-dr', '--reports-bucket', BUCKET);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Available: orders-dr in eu-west-1');
+    const said = run.stdout.split('\n').filter((line) => line.startsWith('No notification sent'));
+    expect(said).toEqual([
+      `No notification sent: the DR site's bucket ${BUCKET} names no topic (tag lifeboat:topic-arn); pass --topic-arn (the DR site's topic).`,
+    ]);
+    expect(await recordsIn(BUCKET)).toHaveLength(1);
+    expect(await topic.published()).toEqual([]);
+  });
+
+  it('says so when the bucket cannot be read, and the failover itself still succeeds', async () => {
+    const run = await failoverAndWait('orders', 'orders-dr', '--reports-bucket', 'lifeboat-no-such-bucket');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Available: orders-dr in eu-west-1');
+    expect(run.stdout).toMatch(
+      /^No notification sent: the tags of the DR site's bucket lifeboat-no-such-bucket could not be read \(NoSuchBucket[^)]*\); pass --topic-arn/m,
+    );
+    // The record cannot be written there either: said on stderr, not a failed failover.
+    expect(run.stderr).toMatch(/^lifeboat: the failover record could not be written/);
+    expect((await instancesIn(dr)).map((i) => i.DBInstanceIdentifier)).toEqual(['orders-dr']);
+    expect(await topic.published()).toEqual([]);
   });
 });
 

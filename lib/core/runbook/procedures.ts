@@ -79,9 +79,9 @@ function failoverStep(facts: RunbookFacts, target: TargetFacts, profile?: string
       lifeboat: [`lifeboat failover --db ${facts.database} --to ${to} --dry-run${withProfile}`],
     },
     {
-      text: `Restore production there and wait until it is available; it prints the endpoint, the measured RTO and RPO, and leaves a failover record in the DR site's reports bucket.${target.failover ? '' : ` The policy has no copies[].failover for ${target.label}: add one (instanceClass at least) first.`}`,
+      text: `Restore production there and wait until it is available; it prints the endpoint, the measured RTO and RPO, and leaves a failover record in the DR site's reports bucket and a notification on the topic that bucket is tagged with (lifeboat:topic-arn).${target.failover ? '' : ` The policy has no copies[].failover for ${target.label}: add one (instanceClass at least) first.`}`,
       lifeboat: [
-        `lifeboat failover --db ${facts.database} --to ${to} --wait --reports-bucket ${placeholder('DR site ReportsBucketName output')} --topic-arn ${placeholder('DR site topic ARN')}${withProfile}`,
+        `lifeboat failover --db ${facts.database} --to ${to} --wait --reports-bucket ${placeholder('DR site ReportsBucketName output')}${withProfile}`,
       ],
       aws: failoverAws(facts, target, profile),
     },

@@ -128,6 +128,10 @@ describe('lifeboat runbook on fixed inputs', () => {
     // Regional outage: the replicated backups first, the verified copy as the fallback.
     const outage = ids('regional-outage').steps;
     expect(outage[0]!.lifeboat).toEqual(['lifeboat failover --db orders-db --to eu-west-1 --dry-run']);
+    // The DR site's topic is found from its bucket's tag: no ARN to fill in.
+    expect(outage[1]!.lifeboat).toEqual([
+      'lifeboat failover --db orders-db --to eu-west-1 --wait --reports-bucket <TEAM: DR site ReportsBucketName output>',
+    ]);
     expect(outage[1]!.aws![0]).toContain(
       'restore-db-instance-to-point-in-time --source-db-instance-automated-backups-arn arn:aws:rds:eu-west-1:111111111111:auto-backup:ab-orders-db-replica --use-latest-restorable-time',
     );
