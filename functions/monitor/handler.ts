@@ -108,7 +108,16 @@ const ports = {
   }),
   logger,
   // A DR site assumes no DR role and reaches no other region: its copies are its own, here.
-  ...(drSite ? drSiteMonitoring({ policies: drSite, region, store, reports }) : {}),
+  // Its replicated automated backups are listed with its own region's client, never started there.
+  ...(drSite
+    ? drSiteMonitoring({
+        policies: drSite,
+        region,
+        store,
+        reports,
+        replication: new RdsBackupReplication({ region, client: rds }),
+      })
+    : {}),
 };
 
 /**
