@@ -267,6 +267,9 @@ const SITE_ALLOWED: Row[] = [
   // The DR site's janitor: its monitor deletes its own expired scratch instances.
   ['monitor', 'rds:DeleteDBInstance', at(SCRATCH_ID), SCRATCH],
   ['monitor', 'rds:DeleteDBCluster', rdsArn.cluster(SCRATCH_ID, SITE.region, SITE.account), SCRATCH],
+  // Its monitor lists the automated backups replicated into its region for their lag (read only:
+  // the denial rows below keep it from starting or stopping a replication).
+  ['monitor', 'rds:DescribeDBInstanceAutomatedBackups', SITE_AUTO_BACKUP],
   // A point in time from the automated backups replicated into its region (a DR site in a DR
   // region of the primary's account, copies[].pointInTime): the statements are the same for any
   // DR site, so this one's roles stand for it. ValidateInput and ResolveSnapshot list them; the
