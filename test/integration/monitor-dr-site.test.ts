@@ -65,18 +65,26 @@ const tags = (record: Record<string, string>): Tag[] =>
   Object.entries(record).map(([Key, Value]) => ({ Key, Value }));
 const kinds = (notifications: Notification[]) => notifications.map((n) => n.kind).sort();
 
-/** A DR copy the primary made here, holding data of `takenAt`. */
-async function drCopy(id: string, takenAt: Date) {
+/**
+ * A DR copy the primary made here of `of.source` under `of.policy`, holding data of `takenAt`
+ * (moto snapshots the stand-in instance).
+ */
+async function drCopy(
+  id: string,
+  takenAt: Date,
+  of: { source: string; policy: string; sourceArn?: string } = { source: 'orders-db', policy: 'gold' },
+) {
   await rds.send(
     new CreateDBSnapshotCommand({
       DBInstanceIdentifier: 'orders-db',
       DBSnapshotIdentifier: id,
       Tags: tags({
         [TAG.managed]: 'true',
-        [TAG.policy]: 'gold',
-        [TAG.source]: 'orders-db',
+        [TAG.policy]: of.policy,
+        [TAG.source]: of.source,
         [TAG.tier]: 'dr-region',
         [TAG.scheduledAt]: takenAt.toISOString(),
+        ...(of.sourceArn ? { [TAG.sourceArn]: of.sourceArn } : {}),
       }),
     }),
   );
@@ -276,24 +284,6 @@ describe('the DR site monitor, with automated backups replicated into its region
       .resolves({ DBInstanceAutomatedBackups: [billing, local] });
   }
 
-  /** A copy the primary made here of `source` (moto snapshots the stand-in instance). */
-  async function pitrCopy(id: string, source: string, takenAt: Date, sourceArn?: string) {
-    await rds.send(
-      new CreateDBSnapshotCommand({
-        DBInstanceIdentifier: 'orders-db',
-        DBSnapshotIdentifier: id,
-        Tags: tags({
-          [TAG.managed]: 'true',
-          [TAG.policy]: 'platinum',
-          [TAG.source]: source,
-          [TAG.tier]: 'dr-region',
-          [TAG.scheduledAt]: takenAt.toISOString(),
-          ...(sourceArn ? { [TAG.sourceArn]: sourceArn } : {}),
-        }),
-      }),
-    );
-  }
-
   beforeAll(async () => {
     const s3 = new S3Client({ ...motoClientConfig(moto, REGION), forcePathStyle: true });
     await s3.send(
@@ -322,14 +312,16 @@ describe('the DR site monitor, with automated backups replicated into its region
   it('tells a lag over rpoMinutes once, keeps it open while the backups cannot be listed, and clears it once', async () => {
     const start = new Date();
     // billing-db's copy is older than the RPO, but the replicated backups decide while they are fed.
-    await pitrCopy(
-      'lifeboat-billing-db-a',
-      'billing-db',
-      new Date(start.getTime() - minutes(300)),
-      BILLING_ARN,
-    );
+    await drCopy('lifeboat-billing-db-a', new Date(start.getTime() - minutes(300)), {
+      source: 'billing-db',
+      policy: 'platinum',
+      sourceArn: BILLING_ARN,
+    });
     // ledger-db's copy is recent; nothing of it is replicated here (its copies carry no source ARN).
-    await pitrCopy('lifeboat-ledger-db-a', 'ledger-db', new Date(start.getTime() - minutes(5)));
+    await drCopy('lifeboat-ledger-db-a', new Date(start.getTime() - minutes(5)), {
+      source: 'ledger-db',
+      policy: 'platinum',
+    });
     replicatedHere(new Date(start.getTime() - minutes(90)));
 
     const first = await runMonitor(pitrPorts, start);
