@@ -122,7 +122,8 @@ const ports = {
 
 /**
  * Every 15 minutes (EventBridge): RPO, verification freshness, expired scratch, the snapshot quota
- * here and at every copy target, automated-backup replication to every `pointInTime` target.
+ * here and at every copy target, automated-backup replication to every `pointInTime` target (at a
+ * DR site: its lag there, listed only).
  */
 export async function monitor(_event: unknown, context: Context) {
   // The account is the fifth field of the function's own ARN; no STS call needed.

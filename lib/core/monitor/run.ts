@@ -193,7 +193,10 @@ export interface ScratchSite {
 }
 
 export interface MonitorPorts extends SurveyPorts {
-  /** The recovery picture; surveyRecovery unless given (a DR site surveys the copies it holds). */
+  /**
+   * The recovery picture and what could not be read for it; surveyRecovery unless given (a DR site
+   * surveys the copies and replicated backups it holds).
+   */
   survey?: (
     now: Date,
   ) => Promise<{ recoveries: DatabaseRecovery[]; errors: Array<{ step: string; error: string }> }>;
