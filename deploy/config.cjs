@@ -276,9 +276,12 @@ function pointInTimeSources(policies) {
  * One alarm per policy and `pointInTime` target on the largest PointInTimeLag the monitor publishes
  * for them (lib/core/monitor/metrics.ts): over the policy's RPO for a monitor period it goes to
  * the topic, like every other alarm. No data (no replication running yet) is not a breach here:
- * the monitor's own checks say why the replication is not running.
+ * the monitor's own checks say why the replication is not running. A DR site's monitor publishes
+ * the lag of its own target only (lib/core/monitor/dr-site.ts), so its alarms are of that target.
  */
-function pointInTimeAlarms(policies) {
+function pointInTimeAlarms(file, region) {
+  const policies = isDrSite(file) ? siteOwnTargets(file, region) : file.policies;
+  const status = isDrSite(file) ? 'lifeboat status --site dr' : 'lifeboat status';
   const resources = {};
   for (const [name, policy] of Object.entries(policies)) {
     for (const target of policy.copies) {
@@ -287,7 +290,7 @@ function pointInTimeAlarms(policies) {
       resources[id] = {
         Type: 'AWS::CloudWatch::Alarm',
         Properties: {
-          AlarmDescription: `Point-in-time restores of policy ${name} in ${target.region} are more than ${policy.rpoMinutes} min (its rpoMinutes) behind. Run lifeboat status for the databases and their replicated latest restorable time.`,
+          AlarmDescription: `Point-in-time restores of policy ${name} in ${target.region} are more than ${policy.rpoMinutes} min (its rpoMinutes) behind. Run ${status} for the databases and their replicated latest restorable time.`,
           Namespace: 'Lifeboat',
           MetricName: 'PointInTimeLag',
           Dimensions: [
@@ -307,6 +310,16 @@ function pointInTimeAlarms(policies) {
     }
   }
   return { Resources: resources };
+}
+
+/** A DR site's policies with only the copy target it holds (checkHomeRegion made sure there is one). */
+function siteOwnTargets(file, region) {
+  return Object.fromEntries(
+    Object.entries(file.policies).map(([name, policy]) => {
+      const found = siteTargetOf(file.site, policy, region);
+      return [name, { ...policy, copies: found ? [found.target] : [] }];
+    }),
+  );
 }
 
 /** The stage the stack is packaged for (serverless.yml provider.stage, `--stage`). */
@@ -400,7 +413,7 @@ module.exports = async (variables) => {
         'Fn::Sub': `arn:\${AWS::Partition}:backup:\${AWS::Region}:\${AWS::AccountId}:restore-testing-plan:${plan}-*`,
       })),
     },
-    pointInTimeAlarms: pointInTimeAlarms(isDrSite(file) ? {} : policies),
+    pointInTimeAlarms: pointInTimeAlarms(file, region),
     pointInTimeKeyArns: pointInTimeKeyArns(isDrSite(file) ? {} : policies),
     pointInTimeSources: pointInTimeSources(isDrSite(file) ? {} : policies),
   };

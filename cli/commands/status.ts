@@ -91,7 +91,16 @@ async function status(options: StatusOptions): Promise<number> {
 
   // A DR site sees the copies it holds and the restores verified here, never the primary's region.
   const recoveries = drSite
-    ? await surveyDrSite({ policies: drSite, region, store, ...(reports ? { reports } : {}) }, now)
+    ? await surveyDrSite(
+        {
+          policies: drSite,
+          region,
+          store,
+          replication: new RdsBackupReplication({ region, client: rds }),
+          ...(reports ? { reports } : {}),
+        },
+        now,
+      )
     : await surveyRecovery(
         {
           policies,

@@ -108,12 +108,22 @@ const ports = {
   }),
   logger,
   // A DR site assumes no DR role and reaches no other region: its copies are its own, here.
-  ...(drSite ? drSiteMonitoring({ policies: drSite, region, store, reports }) : {}),
+  // Its replicated automated backups are listed with its own region's client, never started there.
+  ...(drSite
+    ? drSiteMonitoring({
+        policies: drSite,
+        region,
+        store,
+        reports,
+        replication: new RdsBackupReplication({ region, client: rds }),
+      })
+    : {}),
 };
 
 /**
  * Every 15 minutes (EventBridge): RPO, verification freshness, expired scratch, the snapshot quota
- * here and at every copy target, automated-backup replication to every `pointInTime` target.
+ * here and at every copy target, automated-backup replication to every `pointInTime` target (at a
+ * DR site: its lag there, listed only).
  */
 export async function monitor(_event: unknown, context: Context) {
   // The account is the fifth field of the function's own ARN; no STS call needed.

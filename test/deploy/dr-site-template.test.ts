@@ -40,6 +40,7 @@ afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
 let drSite: CfnTemplate;
 let primary: CfnTemplate;
+let drRegionSite: CfnTemplate;
 
 async function packaged(name: string, policyFile: string): Promise<CfnTemplate> {
   const out = join(workDir, name);
@@ -59,7 +60,8 @@ async function packaged(name: string, policyFile: string): Promise<CfnTemplate> 
 beforeAll(async () => {
   drSite = await packaged('dr-site', 'lifeboat.dr.example.yml');
   primary = await packaged('primary', 'test/fixtures/policies/primary-with-dr-sites.yml');
-}, 600_000);
+  drRegionSite = await packaged('dr-region-site', 'test/fixtures/policies/dr-region-site.yml');
+}, 900_000);
 
 const functionsOf = (template: CfnTemplate) =>
   resourcesOfType(template, 'AWS::Lambda::Function').map(([name]) => name.replace(/LambdaFunction$/, ''));
@@ -286,6 +288,9 @@ const SITE_ALLOWED: Row[] = [
   // The DR site's janitor: its monitor deletes its own expired scratch instances.
   ['monitor', 'rds:DeleteDBInstance', at(SCRATCH_ID), SCRATCH],
   ['monitor', 'rds:DeleteDBCluster', rdsArn.cluster(SCRATCH_ID, SITE.region, SITE.account), SCRATCH],
+  // Its monitor lists the automated backups replicated into its region for their lag (read only:
+  // the denial rows below keep it from starting or stopping a replication).
+  ['monitor', 'rds:DescribeDBInstanceAutomatedBackups', SITE_AUTO_BACKUP],
   // A point in time from the automated backups replicated into its region (a DR site in a DR
   // region of the primary's account, copies[].pointInTime): the statements are the same for any
   // DR site, so this one's roles stand for it. ValidateInput and ResolveSnapshot list them; the
@@ -387,4 +392,71 @@ describe('the DR site roles: nothing outside its own scratch instances and copie
     }
     expect(allowed).toEqual([]);
   }, 300_000);
+});
+
+/*
+ * A DR site in a DR region of the primary's account (test/fixtures/policies/dr-region-site.yml),
+ * where automated backups are replicated (gold's target there has pointInTime): its monitor
+ * watches their lag with an alarm of its own, lists them, and cannot start or stop a replication
+ * in this account, which the primary's monitor does.
+ */
+describe('a DR site in a DR region of the primary account, with pointInTime', () => {
+  const REGION_SITE = { partition: 'aws', account: HOME.account, region: 'eu-west-1' } as const;
+  const monitorRole = () => {
+    const id = resourcesOfType(drRegionSite, 'AWS::Lambda::Function')
+      .map(([name]) => name)
+      .find((name) => name === 'MonitorLambdaFunction')!;
+    return resolvedRole(drRegionSite, roleOfFunction(drRegionSite, id), { deployment: REGION_SITE });
+  };
+
+  it("has the PointInTimeLag alarm of its own target only, at the policy's RPO, to its own topic", () => {
+    const alarms = resourcesOfType(drRegionSite, 'AWS::CloudWatch::Alarm').filter(
+      ([, alarm]) => property(alarm, 'MetricName') === 'PointInTimeLag',
+    );
+
+    expect(alarms.map(([id]) => id)).toEqual(['PointInTimeLagGoldeuwest1Alarm']);
+    const [, alarm] = alarms[0]!;
+    expect(property(alarm, 'Dimensions')).toEqual([
+      { Name: 'Policy', Value: 'gold' },
+      { Name: 'Target', Value: 'eu-west-1' },
+    ]);
+    expect(property(alarm, 'Threshold')).toBe(30 * 60);
+    expect(property(alarm, 'AlarmActions')).toEqual([{ Ref: 'LifeboatTopic' }]);
+  });
+
+  it('lets its monitor list the replicated automated backups, and never start or stop their replication', async () => {
+    const role = monitorRole();
+    const list = await decide(role, {
+      action: 'rds:DescribeDBInstanceAutomatedBackups',
+      resource: autoBackup(REGION_SITE.region, REGION_SITE.account),
+    });
+    expect(list.result).toBe('Allowed');
+
+    const denied: string[] = [];
+    for (const action of [
+      'rds:StartDBInstanceAutomatedBackupsReplication',
+      'rds:StopDBInstanceAutomatedBackupsReplication',
+    ]) {
+      // The primary's instance, and an instance of the site's own region.
+      for (const resource of [
+        rdsArn.instance('orders', HOME.region, HOME.account),
+        rdsArn.instance('orders', REGION_SITE.region, REGION_SITE.account),
+      ]) {
+        if ((await decide(role, { action, resource })).result !== 'Allowed')
+          denied.push(`${action} ${resource}`);
+      }
+    }
+    expect(denied).toHaveLength(4);
+    for (const key of [
+      'arn:aws:kms:eu-west-1:111111111111:key/11111111-2222-3333-4444-555555555555',
+      'arn:aws:kms:eu-central-1:111111111111:key/22222222-3333-4444-5555-666666666666',
+    ]) {
+      const grant = await decide(role, {
+        action: 'kms:CreateGrant',
+        resource: key,
+        context: { 'kms:GrantIsForAWSResource': 'true' },
+      });
+      expect(grant.result, key).not.toBe('Allowed');
+    }
+  });
 });

@@ -33,6 +33,33 @@ describe('the PointInTimeLag alarms', () => {
     });
   });
 
+  it("at a DR site watches only the site's own pointInTime target, the lag its monitor publishes", async () => {
+    process.env.LIFEBOAT_POLICY_FILE = 'test/fixtures/policies/dr-region-site.yml';
+
+    const { pointInTimeAlarms } = await config({});
+
+    expect(Object.keys(pointInTimeAlarms.Resources)).toEqual(['PointInTimeLagGoldeuwest1Alarm']);
+    expect(pointInTimeAlarms.Resources.PointInTimeLagGoldeuwest1Alarm!.Properties).toMatchObject({
+      MetricName: 'PointInTimeLag',
+      Dimensions: [
+        { Name: 'Policy', Value: 'gold' },
+        { Name: 'Target', Value: 'eu-west-1' },
+      ],
+      Threshold: 30 * 60,
+      AlarmActions: [{ Ref: 'LifeboatTopic' }],
+      OKActions: [{ Ref: 'LifeboatTopic' }],
+    });
+    expect(pointInTimeAlarms.Resources.PointInTimeLagGoldeuwest1Alarm!.Properties.AlarmDescription).toContain(
+      'lifeboat status --site dr',
+    );
+  });
+
+  it('is none for a DR site whose target has no pointInTime (a DR account)', async () => {
+    process.env.LIFEBOAT_POLICY_FILE = 'lifeboat.dr.example.yml';
+
+    expect((await config({})).pointInTimeAlarms).toEqual({ Resources: {} });
+  });
+
   it('is none for a policy file without pointInTime', async () => {
     process.env.LIFEBOAT_POLICY_FILE = 'test/fixtures/policies/valid-minimal.yml';
 

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -254,6 +254,32 @@ describe("lifeboat status with a DR site's policy file", () => {
     expect(status.databases).toHaveLength(1);
     expect(status.databases[0]!.rpo.state).toBe('breach');
     expect(status.databases[0]!.rpo.reasons[0]).toMatch(/newest copy at us-east-1 holds data 8\d min old/);
+  });
+
+  it('shows the pitr line of a target with pointInTime: not running while nothing is replicated here', async () => {
+    const pitrPolicy = join(dir, 'lifeboat.dr-pitr.yml');
+    await writeFile(
+      pitrPolicy,
+      (await readFile(drPolicy, 'utf8')).replace(
+        '        verify: { subnetGroup: lifeboat-dr-scratch }',
+        '        verify: { subnetGroup: lifeboat-dr-scratch }\n        pointInTime: { retentionDays: 7 }',
+      ),
+    );
+    const primaryPolicy = policy;
+    policy = pitrPolicy;
+    let run: Run;
+    try {
+      run = await lifeboat('--site', 'dr');
+    } finally {
+      policy = primaryPolicy;
+    }
+
+    expect(run.stderr).not.toContain('lifeboat:');
+    // The copy, 20 min old, is within the RPO: a replication not running is shown, not failed.
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(
+      "  pitr us-east-1 NOT-RUNNING: no automated backups of ledger-db are replicated here from us-west-2; the primary's monitor starts the replication",
+    );
   });
 
   it('refuses a --site the policy file is not, naming it', async () => {

@@ -7,6 +7,8 @@ import { reportPrefix } from '../report/report.js';
 import { isManaged, TAG } from '../tags.js';
 import { heldSourcesIn } from '../use-cases/restore-verify/dr-site.js';
 import { rpoCheck, verificationCheck, type Check } from './alerts.js';
+import { drPointInTimeState } from './dr-point-in-time.js';
+import type { BackupReplication, PointInTimeState, ReplicatedBackup } from './point-in-time.js';
 import {
   assessVerification,
   targetLabel,
@@ -14,7 +16,7 @@ import {
   type SnapshotAge,
   type VerifiedRestore,
 } from './recovery.js';
-import { verifiedRestoreFrom, type MonitorPorts } from './run.js';
+import { errorText, verifiedRestoreFrom, type MonitorPorts } from './run.js';
 
 // Reports read per database for the newest pass at this site; the primary's replicated reports
 // share the prefix, so more are read than at the primary.
@@ -26,6 +28,11 @@ export interface DrSiteSurveyPorts {
   region: string;
   store: SnapshotStore;
   reports?: ReportStore;
+  /**
+   * The automated backups replicated into the site's own region (a `pointInTime` target here),
+   * listed only; without it no point-in-time state is shown.
+   */
+  replication?: Pick<BackupReplication, 'listReplicated'>;
 }
 
 function minutesSince(time: Date, now: Date): number {
@@ -77,23 +84,57 @@ async function lastVerifiedHere(
 
 /**
  * The recovery picture at a DR site, per database whose copies it holds: the age of the newest
- * copy (the DR RPO), the last restore verified here and its RTO, and whether the next is due on
- * the target's verify schedule. Nothing is read outside the site's own region and account.
+ * copy (the DR RPO), the replicated latest restorable time where its target has `pointInTime`
+ * (then the lag is the DR RPO, as at the primary), the last restore verified here and its RTO, and
+ * whether the next is due on the target's verify schedule. Nothing is read outside the site's own
+ * region and account.
  */
 export async function surveyDrSite(ports: DrSiteSurveyPorts, now: Date): Promise<DatabaseRecovery[]> {
+  return (await surveyDrSiteRun(ports, now)).recoveries;
+}
+
+/** surveyDrSite, with what could not be read (the monitor's run is then incomplete). */
+async function surveyDrSiteRun(
+  ports: DrSiteSurveyPorts,
+  now: Date,
+): Promise<{ recoveries: DatabaseRecovery[]; errors: Array<{ step: string; error: string }> }> {
   const { site } = ports.policies;
   const snapshots = await ports.store.listSnapshots();
   const held = [...heldSourcesIn(snapshots).values()];
   const recoveries: DatabaseRecovery[] = [];
+  const errors: Array<{ step: string; error: string }> = [];
+  // Listed once per run, and only when some policy's target here has pointInTime.
+  let listing: Promise<{ backups: ReplicatedBackup[] } | { error: string }> | undefined;
+  const replicatedHere = (replication: NonNullable<DrSiteSurveyPorts['replication']>) =>
+    (listing ??= replication.listReplicated().then(
+      (backups) => ({ backups }),
+      (error: unknown) => ({ error: errorText(error) }),
+    ));
   for (const [policyName, policy] of Object.entries(ports.policies.policies)) {
     const found = siteTargetOf(site, policy, ports.region);
     if (!found) continue;
     const { target } = found;
+    const label = targetLabel(target);
+    const listed =
+      target.pointInTime && ports.replication ? await replicatedHere(ports.replication) : undefined;
+    if (listed && 'error' in listed && !errors.some((e) => e.step === `replicated backups ${label}`)) {
+      errors.push({ step: `replicated backups ${label}`, error: listed.error });
+    }
     const verifying = policy.verify ? { ...policy, verify: verifyAtTarget(policy.verify, target) } : policy;
     for (const { source } of held.filter((h) => h.policy === policyName)) {
       const newest = newestHeldCopy(snapshots, source, now);
-      const label = targetLabel(target);
-      const breached = !newest || newest.ageMinutes > policy.rpoMinutes;
+      const pointInTime: PointInTimeState | undefined = !listed
+        ? undefined
+        : 'error' in listed
+          ? {
+              target: label,
+              state: 'unreadable',
+              latestRestorableTime: null,
+              lagMinutes: null,
+              detail: `replicated backups at ${label} cannot be read: ${listed.error}`,
+            }
+          : drPointInTimeState(source, label, site.primary, listed.backups, now);
+      const rpo = drRpo(policy.rpoMinutes, label, newest, pointInTime);
       const last = await lastVerifiedHere(source.id, targetNameOf(target), ports.reports);
       recoveries.push({
         database: source.id,
@@ -101,16 +142,13 @@ export async function surveyDrSite(ports: DrSiteSurveyPorts, now: Date): Promise
         policy: policyName,
         rpo: {
           objectiveMinutes: policy.rpoMinutes,
-          state: breached ? 'breach' : 'ok',
-          reasons: !newest
-            ? [`no available copy at ${label}`]
-            : breached
-              ? [`newest copy at ${label} holds data ${newest.ageMinutes} min old (${newest.id})`]
-              : [],
+          state: rpo.breached ? 'breach' : 'ok',
+          reasons: rpo.reasons,
         },
         snapshot: null,
-        copies: [{ target: label, newest, pending: null, breached }],
+        copies: [{ target: label, newest, pending: null, breached: rpo.breached }],
         verification: assessVerification(verifying, last, now),
+        ...(pointInTime ? { pointInTime: [pointInTime] } : {}),
         rto: {
           objectiveMinutes: policy.rtoMinutes,
           state:
@@ -123,7 +161,46 @@ export async function surveyDrSite(ports: DrSiteSurveyPorts, now: Date): Promise
       });
     }
   }
-  return recoveries;
+  return { recoveries, errors };
+}
+
+/**
+ * The DR RPO of one database here. While its replicated backups are fed, what can be restored here
+ * is their latest restorable time, so the lag decides, as at the primary (recovery.ts); otherwise
+ * the age of the newest copy's data does, and a breach says why no point in time helps.
+ */
+export function drRpo(
+  objective: number,
+  label: string,
+  newest: SnapshotAge | null,
+  pointInTime: PointInTimeState | undefined,
+): { breached: boolean; reasons: string[] } {
+  if (pointInTime && pointInTime.lagMinutes !== null) {
+    const breached = pointInTime.lagMinutes > objective;
+    return {
+      breached,
+      reasons: breached
+        ? [
+            `point-in-time restores at ${label} are ${pointInTime.lagMinutes} min behind (replicated latest restorable time ${pointInTime.latestRestorableTime})`,
+          ]
+        : [],
+    };
+  }
+  const breached = !newest || newest.ageMinutes > objective;
+  if (!breached) return { breached, reasons: [] };
+  return {
+    breached,
+    reasons: [
+      !newest
+        ? `no available copy at ${label}`
+        : `newest copy at ${label} holds data ${newest.ageMinutes} min old (${newest.id})`,
+      ...(pointInTime
+        ? [
+            `no point-in-time restore at ${label} (${pointInTime.state}): ${pointInTime.detail ?? 'no replicated backups'}`,
+          ]
+        : []),
+    ],
+  };
 }
 
 /** The RTO check of one database at a DR site: raised while its last verified restore took too long. */
@@ -167,7 +244,8 @@ export function rtoCheck(
 }
 
 /**
- * What makes runMonitor a DR site's monitor: the survey of the copies held here, the RTO check
+ * What makes runMonitor a DR site's monitor: the survey of the copies and replicated automated
+ * backups held here (listed, never started or stopped), the RTO check
  * besides the RPO and verification ones, and no copy target or other region to reach (no DR role
  * is ever assumed). The janitor and the quota check stay those of the site's own region.
  */
@@ -175,9 +253,13 @@ export function drSiteMonitoring(
   ports: DrSiteSurveyPorts,
 ): Required<Pick<MonitorPorts, 'survey' | 'checksOf' | 'scratchSites'>> & Pick<MonitorPorts, 'targetStores'> {
   return {
-    survey: (now) => surveyDrSite(ports, now),
+    survey: (now) => surveyDrSiteRun(ports, now),
     checksOf: (recovery, where, now) => [
-      rpoCheck(recovery, where, now),
+      // Replicated backups that could not be listed may well be fed: a breach of the copies alone
+      // is then not told (nor one told before closed), as the primary keeps what it could not check.
+      ...(recovery.rpo.state === 'breach' && recovery.pointInTime?.some((p) => p.state === 'unreadable')
+        ? []
+        : [rpoCheck(recovery, where, now)]),
       verificationCheck(recovery, where, now),
       rtoCheck(recovery, where, now),
     ],

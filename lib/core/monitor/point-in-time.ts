@@ -72,19 +72,13 @@ function minutesBetween(from: Date, to: Date): number {
 }
 
 /**
- * Decides, for one selected database and one target with `pointInTime`, whether the monitor must
- * start the replication. Pure: `replicated` is what DescribeDBInstanceAutomatedBackups lists in the
- * target region.
+ * What one source's replicated backups show, read only: restorable up to `latest` (running), being
+ * set up (starting), or neither (undefined: none there, or no longer fed).
  */
-export function decideReplication(
-  database: DatabaseSource,
-  target: PointInTimeTarget,
-  replicated: readonly ReplicatedBackup[],
+export function observeReplicated(
+  mine: readonly ReplicatedBackup[],
   now: Date,
-): ReplicationDecision {
-  const refusal = pointInTimeRefusal(database.kind);
-  if (refusal) return { action: 'refused', reason: refusal };
-  const mine = replicated.filter((backup) => backup.sourceArn === database.arn);
+): Extract<ReplicationDecision, { action: 'running' | 'starting' }> | undefined {
   const running = mine
     .filter((backup) => RUNNING.has(backup.status.toLowerCase()))
     .sort((a, b) => (b.latest?.getTime() ?? 0) - (a.latest?.getTime() ?? 0))[0];
@@ -98,7 +92,25 @@ export function decideReplication(
   }
   // Running but without a restore window yet: the first snapshot is still on its way.
   const starting = running ?? mine.find((backup) => STARTING.has(backup.status.toLowerCase()));
-  if (starting) return { action: 'starting', backup: starting };
+  return starting ? { action: 'starting', backup: starting } : undefined;
+}
+
+/**
+ * Decides, for one selected database and one target with `pointInTime`, whether the monitor must
+ * start the replication. Pure: `replicated` is what DescribeDBInstanceAutomatedBackups lists in the
+ * target region.
+ */
+export function decideReplication(
+  database: DatabaseSource,
+  target: PointInTimeTarget,
+  replicated: readonly ReplicatedBackup[],
+  now: Date,
+): ReplicationDecision {
+  const refusal = pointInTimeRefusal(database.kind);
+  if (refusal) return { action: 'refused', reason: refusal };
+  const mine = replicated.filter((backup) => backup.sourceArn === database.arn);
+  const observed = observeReplicated(mine, now);
+  if (observed) return observed;
   if (database.backup && database.backup.retentionDays === 0) {
     return {
       action: 'blocked',

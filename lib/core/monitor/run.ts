@@ -104,7 +104,7 @@ async function lastVerified(
   return newest;
 }
 
-function errorText(error: unknown): string {
+export function errorText(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
@@ -193,8 +193,13 @@ export interface ScratchSite {
 }
 
 export interface MonitorPorts extends SurveyPorts {
-  /** The recovery picture; surveyRecovery unless given (a DR site surveys the copies it holds). */
-  survey?: (now: Date) => Promise<DatabaseRecovery[]>;
+  /**
+   * The recovery picture and what could not be read for it; surveyRecovery unless given (a DR site
+   * surveys the copies and replicated backups it holds).
+   */
+  survey?: (
+    now: Date,
+  ) => Promise<{ recoveries: DatabaseRecovery[]; errors: Array<{ step: string; error: string }> }>;
   /** The checks of one database; its RPO and verification freshness unless given. */
   checksOf?: (recovery: DatabaseRecovery, where: MonitorPorts['where'], now: Date) => Check[];
   reports: ReportStore;
@@ -231,7 +236,11 @@ export async function runMonitor(ports: MonitorPorts, now: Date): Promise<Monito
   try {
     if (ports.survey) {
       // A DR site surveys the copies it holds; it starts no replication and has no posture to check.
-      recoveries = await ports.survey(now);
+      const surveyed = await ports.survey(now);
+      recoveries = surveyed.recoveries;
+      errors.push(...surveyed.errors);
+      // Replicated backups that could not be listed are not checked: keep what was open.
+      if (surveyed.errors.length > 0) complete = false;
     } else {
       const surveyed = await survey(ports, now);
       recoveries = surveyed.recoveries;
