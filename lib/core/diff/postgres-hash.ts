@@ -12,8 +12,7 @@
  * function called directly, seeded with the hash of the columns before it: a chain, non-linear
  * from one link to the next, so a value swapped between two rows does not cancel out in a bucket's
  * sum, and the row's hash is summed as it is. Types SQL cannot call their hash function on go
- * another way: a timestamptz or a date as a timestamp (exact under the session's UTC), a bool as a
- * constant in the seed, a float by its own hash with its bytes put into the seed for the values
+ * another way: a bool as a constant in the seed, a float by its own hash with its bytes put into the seed for the values
  * that hash does not tell apart (0 and -0, NaNs); a bytea into one hash_record_extended() at the
  * start of the chain, where its seed is a constant: with every value NULL it returns 0 whatever
  * the seed, which would drop the links before it. Links that can leave their seed unmixed (the
@@ -24,14 +23,18 @@
  * the seed (XOR a constant of the column's own): NULL and '' differ. Types whose fingerprint
  * equality is their text (enums, json, jsonb, interval, arrays, domains, composites, extension
  * types) are hashed on their text. numeric's hash leaves out the sign, so a negative numeric turns
- * the seed too (the fingerprint misses 5 against -5); one without a fixed scale also puts its scale
+ * the seed too; one without a fixed scale also puts its scale
  * (1.0 and 1.00 print differently) or, for NaN and the infinities, which hash alike, a code of its
- * own, into the seed, which costs less than printing it.
- *
- * int8's hash folds its two halves into 32 bits (1 and 2^32 hash alike), so an int8 also goes into
- * its link's seed: the diff is stricter there than the fingerprint, which is allowed.
+ * own, into the seed, which costs less than printing it. Types the fingerprint takes by their send
+ * form because their hash folds the value (int8, timestamps, times, bpchar) go into the grouped
+ * hash by that form too, and a date there by its own (exact) hash.
  */
-import { quoteIdent, typedFieldEncoding, type PostgresColumn } from '../fingerprint/postgres-sql.js';
+import {
+  quoteIdent,
+  sendForm,
+  typedFieldEncoding,
+  type PostgresColumn,
+} from '../fingerprint/postgres-sql.js';
 
 /** Past this many columns (one nested call each) the fingerprint's row hash serves instead. */
 export const MAX_CHAINED_COLUMNS = 100;
@@ -45,16 +48,11 @@ const INT63 = (1n << 63n) - 1n;
 const DIRECT: Record<string, { hash: string; zero: string; collate?: boolean }> = {
   int2: { hash: 'hashint2extended', zero: `'0'` },
   int4: { hash: 'hashint4extended', zero: `'0'` },
-  int8: { hash: 'hashint8extended', zero: `'0'` },
   oid: { hash: 'hashoidextended', zero: `'0'` },
   char: { hash: 'hashcharextended', zero: `'a'` },
   name: { hash: 'hashnameextended', zero: `''`, collate: true },
   text: { hash: 'hashtextextended', zero: `''`, collate: true },
   varchar: { hash: 'hashtextextended', zero: `''`, collate: true },
-  bpchar: { hash: 'hashbpcharextended', zero: `''`, collate: true },
-  time: { hash: 'time_hash_extended', zero: `'00:00'` },
-  timetz: { hash: 'timetz_hash_extended', zero: `'00:00+00'` },
-  timestamp: { hash: 'timestamp_hash_extended', zero: `'epoch'` },
   uuid: { hash: 'uuid_hash_extended', zero: `'00000000-0000-0000-0000-000000000000'` },
   inet: { hash: 'hashinetextended', zero: `'0.0.0.0'` },
   cidr: { hash: 'hashinetextended', zero: `'0.0.0.0'` },
@@ -85,6 +83,11 @@ function link(column: PostgresColumn, index: number): Link | { grouped: string }
   const marked = (seed: string) =>
     column.notNull ? seed : `${seed} # (CASE WHEN ${c} IS NULL THEN ${columnConstant(index, 0)} ELSE 0 END)`;
   const present = (zero: string) => (column.notNull ? c : `COALESCE(${c}, ${zero}::${type})`);
+  if (encoding === 'bytes' && !(column.baseType in FLOAT_BYTES)) {
+    // The send form, as the fingerprint takes it (int8, timestamps and times, whose hashes fold
+    // their halves; bpchar, whose hash drops trailing spaces), into the exact grouped hash.
+    return { grouped: sendForm(column, c) };
+  }
   if (encoding === 'bytes') {
     // A float's hash takes -0 for 0 and every NaN for one; its bytes, which fingerprints hash, do
     // not: those few values put their bytes into the seed.
@@ -98,17 +101,12 @@ function link(column: PostgresColumn, index: number): Link | { grouped: string }
     const value = `(CASE WHEN ${c} THEN ${columnConstant(index, 1)} ELSE 0 END)`;
     return { sql: (s) => `${marked(s)} # ${value}`, linear: true };
   }
-  if (encoding === 'hash' && (column.baseType === 'timestamptz' || column.baseType === 'date')) {
-    // Both are exact as timestamps: the session's time zone is UTC, which has no gaps nor overlaps.
-    const value = `${present(`'epoch'`)}::pg_catalog.timestamp`;
-    return { sql: (s) => `pg_catalog.timestamp_hash_extended(${value}, ${marked(s)})`, linear: false };
-  }
   if (column.builtin && !column.domain && column.baseType === 'numeric') {
     // numeric's hash leaves out the sign (5 and -5 hash alike) and, without a fixed scale, the
     // scale; scale() is NULL for NaN and the infinities (and NULL), whose hashes are all the seed.
     const sign = `(CASE WHEN ${c} < 0 THEN ${columnConstant(index, 1)} ELSE 0 END)`;
     const scale =
-      encoding === 'hash'
+      encoding === 'signed-numeric'
         ? ''
         : ` # COALESCE(pg_catalog.scale(${c}), CASE WHEN ${c} = 'NaN' THEN -1 ` +
           `WHEN ${c} = 'Infinity' THEN -2 ELSE -3 END)::pg_catalog.int8`;
@@ -121,8 +119,7 @@ function link(column: PostgresColumn, index: number): Link | { grouped: string }
   if (encoding === 'hash' && !direct) return { grouped: c };
   if (direct) {
     const value = direct.collate ? `${present(direct.zero)} COLLATE "C"` : present(direct.zero);
-    const seed = (s: string) => (column.baseType === 'int8' ? `${marked(s)} # ${value}` : marked(s));
-    return { sql: (s) => `pg_catalog.${direct.hash}(${value}, ${seed(s)})`, linear: false };
+    return { sql: (s) => `pg_catalog.${direct.hash}(${value}, ${marked(s)})`, linear: false };
   }
   return {
     sql: (s) => `pg_catalog.hashtextextended(COALESCE(${c}::pg_catalog.text, '') COLLATE "C", ${marked(s)})`,

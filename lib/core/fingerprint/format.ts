@@ -13,7 +13,7 @@ import type { DatabaseEngine, DatabaseFingerprint, RowHashMethod } from './types
  * fingerprints in test/fixtures/golden/ pin each number: a test fails when a change alters them.
  */
 export const FINGERPRINT_FORMATS = {
-  postgres: { typed: 1, text: 1 },
+  postgres: { typed: 2, text: 1 },
   mysql: { text: 1 },
 } as const satisfies Record<DatabaseEngine, Partial<Record<RowHashMethod, number>>>;
 

@@ -6,8 +6,10 @@
  *
  * `typed` (PostgreSQL 14+, the default there): hash_record_extended() over the row, each column
  * hashed by its type's own hash function where that function is exact, i.e. equal hashes inputs
- * print the same (integers, dates and times, uuid, bytea, strings under the "C" collation, network
- * addresses, numeric of a fixed scale; floats go in as their 8 or 4 bytes, so -0 is not 0), and
+ * print the same (int2, int4, date, uuid, bytea, text and varchar under the "C" collation, network
+ * addresses, numeric of a fixed scale with its sign beside it); as its send form where the hash
+ * folds the value (floats, so -0 is not 0; int8, timestamps and times, whose hash XORs their two
+ * halves; bpchar, whose hash drops trailing spaces), and
  * as its text otherwise: enums (hashed by OID, which a restore through a dump renumbers), numeric
  * without a scale (its hash ignores the scale), interval (its hash takes 1 mon for 30 days), json
  * (no hash), jsonb (its hash ignores the scale of numbers), arrays (their hash ignores dimensions),
@@ -115,36 +117,54 @@ export function qualifiedName(schema: string, table: string): string {
 const EXACT_HASH_TYPES = new Set([
   'int2',
   'int4',
-  'int8',
   'oid',
   'bool',
   'char',
   'date',
-  'time',
-  'timetz',
-  'timestamp',
-  'timestamptz',
   'uuid',
   'bytea',
   'inet',
   'cidr',
   'macaddr',
   'macaddr8',
-  ...STRING_TYPES,
+  'text',
+  'varchar',
+  'name',
 ]);
-/** Floats hash -0 as 0; their bytes do not. */
-const FLOAT_BYTES: Record<string, string> = { float4: 'float4send', float8: 'float8send' };
+/**
+ * Types whose hash folds or drops part of the value, taken by their binary send form instead:
+ * floats hash -0 as 0; int8 and the types stored as one (timestamps, time, and timetz's time) hash
+ * the XOR of their two 32-bit halves, so 1 and 2^32, or two times 2^32 + 1 µs (71.6 minutes)
+ * apart, hash alike; bpchar's hash drops the trailing spaces an unconstrained bpchar keeps.
+ */
+const SEND_FORM: Record<string, string> = {
+  float4: 'float4send',
+  float8: 'float8send',
+  int8: 'int8send',
+  timestamp: 'timestamp_send',
+  timestamptz: 'timestamptz_send',
+  time: 'time_send',
+  timetz: 'timetz_send',
+  bpchar: 'bpcharsend',
+};
+/** The send form of a column the `typed` method takes as bytes (typedFieldEncoding `bytes`). */
+export function sendForm(column: PostgresColumn, sql: string): string {
+  const send = SEND_FORM[column.baseType];
+  if (!send) throw new RangeError(`${column.baseType} has no send form here`);
+  return `pg_catalog.${send}(${sql})`;
+}
+
 /** numeric(p) or numeric(p,s): every value has the column's scale, so the hash cannot miss one. */
 const FIXED_SCALE_NUMERIC = /^numeric\(\d+(,\d+)?\)$/;
 
-export type TypedFieldEncoding = 'hash' | 'bytes' | 'text';
+export type TypedFieldEncoding = 'hash' | 'signed-numeric' | 'bytes' | 'text';
 
 /** How the `typed` method takes a column into its row's hash. */
 export function typedFieldEncoding(column: PostgresColumn): TypedFieldEncoding {
   if (!column.builtin || column.domain) return 'text';
   if (EXACT_HASH_TYPES.has(column.baseType)) return 'hash';
-  if (column.baseType in FLOAT_BYTES) return 'bytes';
-  if (column.baseType === 'numeric' && FIXED_SCALE_NUMERIC.test(column.type)) return 'hash';
+  if (column.baseType in SEND_FORM) return 'bytes';
+  if (column.baseType === 'numeric' && FIXED_SCALE_NUMERIC.test(column.type)) return 'signed-numeric';
   return 'text';
 }
 
@@ -157,8 +177,12 @@ function typedRowHash(columns: readonly PostgresColumn[]): string {
     switch (typedFieldEncoding(column)) {
       case 'hash':
         return STRING_TYPES.has(column.baseType) ? `${c} COLLATE "C"` : c;
+      // numeric's hash ignores the sign (5.00 and -5.00 hash alike) and gives NaN and both
+      // infinities one hash: its sign as a float8 (-1, 0, 1 or NaN) tells them apart.
+      case 'signed-numeric':
+        return `${c}, pg_catalog.sign(${c})::float8`;
       case 'bytes':
-        return `pg_catalog.${FLOAT_BYTES[column.baseType]}(${c})`;
+        return sendForm(column, c);
       case 'text':
         return `${c}::text COLLATE "C"`;
     }
