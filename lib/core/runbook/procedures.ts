@@ -138,7 +138,7 @@ export function proceduresFor(facts: RunbookFacts): Procedure[] {
                 ]),
           ],
           lifeboat: [
-            `lifeboat restore --db ${facts.database} --time ${TIME} --wait   # the same restore, fingerprinted and then deleted`,
+            `lifeboat restore --db ${facts.database} --time ${TIME} --keep-scratch --wait   # verified and kept to read from, until it expires (lifeboat:expires-at); the aws form above stays`,
           ],
         },
       ],

@@ -155,6 +155,10 @@ describe('lifeboat runbook on fixed inputs', () => {
     expect(ids('bad-data').steps[1]!.aws![0]).toContain(
       '--source-db-instance-identifier orders-db --target-db-instance-identifier orders-db-pitr',
     );
+    // Lifeboat's own restore beside production is kept to read from, not deleted after its check.
+    expect(ids('bad-data').steps[1]!.lifeboat![0]).toMatch(
+      /^lifeboat restore --db orders-db --time <TEAM: .*> --keep-scratch --wait /,
+    );
     // Instance loss: the newest snapshot at home.
     expect(ids('instance-loss').steps[0]!.aws![0]).toContain(
       '--db-snapshot-identifier lifeboat-orders-db-20261124t0600 ',
