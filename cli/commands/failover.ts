@@ -143,21 +143,27 @@ async function failover(options: FailoverOptions): Promise<number> {
   });
   const say = (line: string) => (options.json ? console.error(line) : console.log(line));
   say(formatPlan(plan));
-  if (options.dryRun) {
-    if (options.json) console.log(JSON.stringify({ dryRun: true, plan }, null, 2));
-    say('Dry run: nothing was created.');
-    return EXIT.ok;
-  }
 
   const site = drSiteReportsBucket(policies, target, options.stage ?? process.env.LIFEBOAT_STAGE);
   const bucket = options.reportsBucket ?? process.env.LIFEBOAT_DR_REPORTS_BUCKET ?? site.bucket;
   const s3 = new S3Client({ ...base, forcePathStyle: !!base.endpoint });
   // Looked up before the restore starts: a --wait can outlast short-lived operator credentials.
+  // A dry run looks too (a read), so the on-call engineer sees where the record and news will go.
   const topic = await findSiteTopic({
     given: options.topicArn ?? process.env.LIFEBOAT_DR_TOPIC_ARN,
     ...(bucket ? { bucket } : {}),
     tags: new S3BucketTags({ client: s3 }),
   });
+  if (options.dryRun) {
+    say(
+      `  record        ${bucket ? `s3://${bucket}/failovers/${plan.database}/` : 'none (no DR site bucket known)'}`,
+    );
+    say(`  notify        ${topic.topicArn ?? `none: ${topic.reason}`}`);
+    if (options.json) console.log(JSON.stringify({ dryRun: true, plan }, null, 2));
+    say('Dry run: nothing was created.');
+    return EXIT.ok;
+  }
+
   const restorer = new RdsFailoverRestorer({ region: target.region, client: rds });
   const created = await restorer.start(plan);
   say(`Restore started: ${plan.newId} (${created.status}).`);

@@ -172,8 +172,23 @@ describe('lifeboat failover --dry-run', () => {
     expect(run.stdout).toContain('deletion protection on');
     // A newer copy that was never verified is named, not taken.
     expect(run.stdout).toContain(`a newer copy ${newerCopy}`);
+    // With no DR site named, the plan says there is nowhere to record or notify.
+    expect(run.stdout).toContain('  record        none (no DR site bucket known)');
+    expect(run.stdout).toContain("  notify        none: pass --topic-arn (the DR site's topic)");
     expect(run.stdout).toContain('Dry run: nothing was created.');
     expect((await instancesIn(dr)).map((i) => i.DBInstanceIdentifier)).toEqual([]);
+  });
+
+  it('names where the record and the notification would go, and writes and publishes nothing', async () => {
+    const run = await failover('--db', 'orders', '--to', DR, '--dry-run', '--reports-bucket', BUCKET);
+
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`  record        s3://${BUCKET}/failovers/orders/`);
+    expect(run.stdout).toContain(
+      `  notify        none: the DR site's bucket ${BUCKET} names no topic (tag lifeboat:topic-arn)`,
+    );
+    expect((await s3.send(new ListObjectsV2Command({ Bucket: BUCKET }))).Contents ?? []).toEqual([]);
+    expect(await topic.published()).toEqual([]);
   });
 
   it('with --latest takes the newer copy and says loudly that it was never verified', async () => {

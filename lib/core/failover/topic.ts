@@ -6,7 +6,17 @@ import type { BucketTags } from './ports.js';
 const TOPIC_ARN = /^arn:[a-z-]+:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
 
 /** The topic the failover's notification goes to, or the one line that says why there is none. */
-export type SiteTopic = { topicArn: string; from: 'given' | 'bucket' } | { topicArn?: never; why: string };
+export type SiteTopic =
+  | { topicArn: string; from: 'given' | 'bucket' }
+  | {
+      topicArn?: never;
+      /** Why there is none. */ reason: string;
+      /** The line a failover prints. */ why: string;
+    };
+
+function none(reason: string): SiteTopic {
+  return { reason, why: `No notification sent: ${reason}.` };
+}
 
 const PASS = "pass --topic-arn (the DR site's topic)";
 
@@ -23,24 +33,20 @@ export async function findSiteTopic(input: {
 }): Promise<SiteTopic> {
   if (input.given) return { topicArn: input.given, from: 'given' };
   const { bucket } = input;
-  if (!bucket) return { why: `No notification sent: ${PASS}.` };
+  if (!bucket) return none(PASS);
   let value: string | undefined;
   try {
     value = (await input.tags.tagsOf(bucket))[TAG.topicArn];
   } catch (error) {
-    return {
-      why: `No notification sent: the tags of the DR site's bucket ${bucket} could not be read (${describe(error)}); ${PASS}.`,
-    };
+    return none(`the tags of the DR site's bucket ${bucket} could not be read (${describe(error)}); ${PASS}`);
   }
   if (value === undefined || value === '') {
-    return {
-      why: `No notification sent: the DR site's bucket ${bucket} names no topic (tag ${TAG.topicArn}); ${PASS}.`,
-    };
+    return none(`the DR site's bucket ${bucket} names no topic (tag ${TAG.topicArn}); ${PASS}`);
   }
   if (!TOPIC_ARN.test(value)) {
-    return {
-      why: `No notification sent: the DR site's bucket ${bucket} has tag ${TAG.topicArn} "${value}", which is not an SNS topic ARN; ${PASS}.`,
-    };
+    return none(
+      `the DR site's bucket ${bucket} has tag ${TAG.topicArn} "${value}", which is not an SNS topic ARN; ${PASS}`,
+    );
   }
   return { topicArn: value, from: 'bucket' };
 }

@@ -42,6 +42,7 @@ describe('findSiteTopic', () => {
     const found = await findSiteTopic({ bucket: BUCKET, tags: buckets({ [BUCKET]: { team: 'dba' } }) });
 
     expect(found).toEqual({
+      reason: `the DR site's bucket ${BUCKET} names no topic (tag lifeboat:topic-arn); pass --topic-arn (the DR site's topic)`,
       why: `No notification sent: the DR site's bucket ${BUCKET} names no topic (tag lifeboat:topic-arn); pass --topic-arn (the DR site's topic).`,
     });
   });
@@ -89,6 +90,7 @@ describe('findSiteTopic', () => {
     const tags = buckets({});
 
     expect(await findSiteTopic({ tags })).toEqual({
+      reason: "pass --topic-arn (the DR site's topic)",
       why: "No notification sent: pass --topic-arn (the DR site's topic).",
     });
     expect(tags.reads).toEqual([]);
