@@ -50,12 +50,16 @@ function policyEnv(file) {
  * objectives, the copy targets, and how old a verified restore may be before the monitor calls it
  * stale (as lib/core/monitor/recovery.ts does).
  */
-function objectivesFor(policies) {
+function objectivesFor(policies, pointInTimePolicies) {
   return Object.entries(policies).map(([name, p]) => ({
     policy: name,
     rpoMinutes: p.rpoMinutes,
     rtoMinutes: p.rtoMinutes,
     targets: p.copies.map((c) => targetLabel(c)),
+    // The targets whose PointInTimeLag this stack's monitor publishes (a DR site: its own).
+    pointInTimeTargets: (pointInTimePolicies[name]?.copies ?? [])
+      .filter((c) => c.pointInTime)
+      .map(targetLabel),
     verifyDueMinutes: verificationDueMinutes(p),
   }));
 }
@@ -384,7 +388,7 @@ module.exports = async (variables) => {
     /** The validated policy handed to every function in LIFEBOAT_POLICY (gzipped when large). */
     policyJson: policyEnv(file),
     policyNames: Object.keys(policies),
-    objectives: objectivesFor(policies),
+    objectives: objectivesFor(policies, isDrSite(file) ? siteOwnTargets(file, region) : policies),
     snapshotSchedules: schedulesFor(policies, (p) => ({ expression: p.schedule, timezone: p.timezone })),
     drRegions: [...new Set(Object.values(policies).flatMap((p) => p.copies.map((c) => c.region)))],
     drAccounts: [

@@ -45,7 +45,7 @@ function searchWidget({ title, metricName, policy, stat = 'Maximum', divisor = 1
 }
 
 function policyWidgets(objective) {
-  const { policy, rpoMinutes, rtoMinutes, verifyDueMinutes, targets } = objective;
+  const { policy, rpoMinutes, rtoMinutes, verifyDueMinutes, targets, pointInTimeTargets } = objective;
   const rpo = { label: `RPO ${rpoMinutes} min`, value: rpoMinutes / 60 };
   const widgets = [
     {
@@ -80,6 +80,18 @@ function policyWidgets(objective) {
         metricName: 'CopyBacklog',
         policy,
         unit: 'snapshots',
+      }),
+    );
+  }
+  if (pointInTimeTargets.length > 0) {
+    widgets.push(
+      searchWidget({
+        title: `${policy}: point-in-time lag of the replicated backups per database and target (minutes)`,
+        metricName: 'PointInTimeLag',
+        policy,
+        divisor: 60,
+        unit: 'minutes',
+        line: { label: `RPO ${rpoMinutes} min`, value: rpoMinutes },
       }),
     );
   }

@@ -80,7 +80,14 @@ describe('the CloudWatch dashboard', () => {
       } else {
         expect(find('CopyAge'), name).toBeUndefined();
       }
+      // The replicated backups' lag is drawn at the RPO line, in minutes, where a target has them.
+      if (policy.copies.some((c) => c.pointInTime)) {
+        expect(line(find('PointInTimeLag')), name).toBe(policy.rpoMinutes);
+      } else {
+        expect(find('PointInTimeLag'), name).toBeUndefined();
+      }
     }
+    expect(Object.values(policies).some((p) => p.copies.some((c) => c.pointInTime))).toBe(true);
   });
 
   it('only searches for metrics the monitor publishes, in its namespace', () => {

@@ -422,6 +422,11 @@ describe('a DR site in a DR region of the primary account, with pointInTime', ()
     ]);
     expect(property(alarm, 'Threshold')).toBe(30 * 60);
     expect(property(alarm, 'AlarmActions')).toEqual([{ Ref: 'LifeboatTopic' }]);
+    // Its dashboard draws the lag it publishes; the DR account site (no replication) draws none.
+    const dashboardOf = (template: CfnTemplate) =>
+      JSON.stringify(resourcesOfType(template, 'AWS::CloudWatch::Dashboard')[0]![1]);
+    expect(dashboardOf(drRegionSite)).toMatch(/MetricName=\W*PointInTimeLag\W+Policy=\W*gold/);
+    expect(dashboardOf(drSite)).not.toContain('PointInTimeLag');
   });
 
   it('lets its monitor list the replicated automated backups, and never start or stop their replication', async () => {
