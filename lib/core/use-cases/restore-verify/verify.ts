@@ -1,6 +1,7 @@
 import { compareFingerprints } from '../../compare/compare.js';
 import type { CompareRules, Comparison } from '../../compare/types.js';
 import { ConfigError, InvalidInputError } from '../../errors.js';
+import { engineOfRds } from '../../fingerprint/engine.js';
 import { joinParts, planParts, type FingerprintPart } from '../../fingerprint/parts.js';
 import { parseTableKey, TableSelection, tableKey } from '../../fingerprint/tables.js';
 import type { DatabaseEngine, DatabaseFingerprint } from '../../fingerprint/types.js';
@@ -29,9 +30,11 @@ const BASELINE_LOOKBACK = 30;
 const MAX_DIFFERENCES = 20;
 
 export function engineOf(rdsEngine: string): DatabaseEngine {
-  if (rdsEngine.includes('postgres')) return 'postgres';
-  if (rdsEngine.includes('mysql') || rdsEngine.includes('mariadb')) return 'mysql';
-  throw new ConfigError(`engine "${rdsEngine}" cannot be fingerprinted: PostgreSQL, MySQL and MariaDB can`);
+  const engine = engineOfRds(rdsEngine);
+  if (!engine) {
+    throw new ConfigError(`engine "${rdsEngine}" cannot be fingerprinted: PostgreSQL, MySQL and MariaDB can`);
+  }
+  return engine;
 }
 
 export function comparisonKey(source: string, runId: string): string {
