@@ -63,8 +63,9 @@ export function sourceBaselineReport(facts: {
     comparison: { verdict: null, databases: [] },
     errors: [],
   };
-  // "-source" sorts before a restore's report of the same second, so it never passes for a newer run.
-  const key = reportKey(snapshot.sourceId, `${runIdFor(new Date(facts.consistentAt))}-source`);
+  // "--source" sorts before a restore's report of the same second (`<time>-<hex hash>`: "-" is
+  // below every hex digit), so it never passes for a newer run.
+  const key = reportKey(snapshot.sourceId, `${runIdFor(new Date(facts.consistentAt))}--source`);
   return { key, report };
 }
 

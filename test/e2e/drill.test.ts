@@ -90,7 +90,7 @@ describe('lifeboat drill', () => {
       );
       // The primary restore is held to the source's own fingerprint, not to another restore.
       expect(result.stdout).toMatch(
-        /at the primary against the snapshot-time source: passed \(exact match with reports\/shop\/\w+-source\.json\)/,
+        /at the primary against the snapshot-time source: passed \(exact match with reports\/shop\/\w+--source\.json\)/,
       );
       const rows = Number(/Rows:\s+([\d,]+) rows/.exec(result.stdout)?.[1]?.replaceAll(',', ''));
       expect(rows).toBeGreaterThanOrEqual(125_000);

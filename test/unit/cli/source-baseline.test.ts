@@ -3,6 +3,7 @@ import { sourceBaselineReport, tablesMatchingSource } from '../../../cli/drill/s
 import type { DatabaseFingerprint, TableFingerprint } from '../../../lib/core/fingerprint/types.js';
 import type { Snapshot } from '../../../lib/core/model.js';
 import { asReport, reportKey, reportPrefix, runIdFor } from '../../../lib/core/report/report.js';
+import { runIdOf } from '../../../lib/core/use-cases/restore-verify/validate-input.js';
 
 const table = (rows: number, checksum: string): TableFingerprint => ({ rows, checksum, columns: 'c0' });
 const fingerprint = (tables: Record<string, TableFingerprint>): DatabaseFingerprint => ({
@@ -50,8 +51,15 @@ describe('the snapshot-time source baseline of the drill', () => {
     });
     expect(report.fingerprints.databases.shop?.tables).toEqual(SOURCE.tables);
     expect(key.startsWith(reportPrefix('shop'))).toBe(true);
-    const restore = reportKey('shop', runIdFor(new Date(consistentAt)));
-    expect([restore, key].sort()).toEqual([key, restore]);
+    // Restores of the same second (run ids end in a hex hash of their execution) sort after it.
+    for (const execution of ['run-1', 'run-2', 'run-3', 'run-4']) {
+      const restore = reportKey('shop', runIdOf(new Date(consistentAt), execution));
+      expect([restore, key].sort()).toEqual([key, restore]);
+    }
+    for (const hash of ['000000', 'ffffff']) {
+      const restore = reportKey('shop', `${runIdFor(new Date(consistentAt))}-${hash}`);
+      expect([restore, key].sort()).toEqual([key, restore]);
+    }
   });
 
   it('counts only tables equal to the source in every restore', () => {
